@@ -1,0 +1,158 @@
+//! (count, mean, M2) partials for mean, variance and standard deviation.
+//!
+//! A chunk's partial is computed with two passes (mean first, then the sum of squared
+//! deviations, both pairwise), and partials are combined with the formula of Chan, Golub and
+//! LeVeque, so the variance of data with a large mean (say 1e8 + noise) keeps its digits.
+
+use crate::sum::{nan_pairwise_sum, pairwise_sum};
+use num_traits::Float;
+
+/// The count, mean and sum of squared deviations from the mean (`M2`) of a set of values.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Moments {
+    /// Number of values.
+    pub count: f64,
+    /// Their mean (0 when `count` is 0).
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Moments of one value.
+    #[inline]
+    pub fn one(x: f64) -> Self {
+        Moments {
+            count: 1.0,
+            mean: x,
+            m2: 0.0,
+        }
+    }
+
+    /// Moments of a slice (two-pass, pairwise sums in `f64`).
+    ///
+    /// ```
+    /// use tessera_kernels::moments::Moments;
+    /// let m = Moments::of(&[1.0f64, 2.0, 3.0, 4.0]);
+    /// assert_eq!((m.count, m.mean, m.m2), (4.0, 2.5, 5.0));
+    /// ```
+    pub fn of<T: Float>(x: &[T]) -> Self {
+        if x.is_empty() {
+            return Moments::default();
+        }
+        let mut buf = [0.0f64; 256];
+        let mut sum = crate::sum::Cascade::new();
+        for c in x.chunks(256) {
+            for (b, v) in buf.iter_mut().zip(c) {
+                *b = v.to_f64().unwrap_or(f64::NAN);
+            }
+            sum.push(pairwise_sum(&buf[..c.len()]));
+        }
+        let n = x.len() as f64;
+        let mean = sum.total() / n;
+        let mut m2 = crate::sum::Cascade::new();
+        for c in x.chunks(256) {
+            for (b, v) in buf.iter_mut().zip(c) {
+                let d = v.to_f64().unwrap_or(f64::NAN) - mean;
+                *b = d * d;
+            }
+            m2.push(pairwise_sum(&buf[..c.len()]));
+        }
+        Moments {
+            count: n,
+            mean,
+            m2: m2.total(),
+        }
+    }
+
+    /// Moments of the values of a slice that are not NaN.
+    pub fn of_non_nan<T: Float>(x: &[T]) -> Self {
+        let (s, n) = nan_pairwise_sum(x);
+        if n == 0 {
+            return Moments::default();
+        }
+        let mean = s.to_f64().unwrap_or(f64::NAN) / n as f64;
+        let mut m2 = 0.0f64;
+        let mut c = 0.0f64;
+        for v in x.iter().filter(|v| !v.is_nan()) {
+            let d = v.to_f64().unwrap_or(f64::NAN) - mean;
+            // Kahan-compensated accumulation of the squared deviations.
+            let y = d * d - c;
+            let t = m2 + y;
+            c = (t - m2) - y;
+            m2 = t;
+        }
+        Moments {
+            count: n as f64,
+            mean,
+            m2,
+        }
+    }
+
+    /// Folds `other` (which covers values after those of `self`) into `self` (Chan et al.).
+    ///
+    /// ```
+    /// use tessera_kernels::moments::Moments;
+    /// let mut a = Moments::of(&[1.0f64, 2.0]);
+    /// a.merge(&Moments::of(&[3.0f64, 4.0]));
+    /// assert_eq!(a, Moments::of(&[1.0f64, 2.0, 3.0, 4.0]));
+    /// ```
+    #[inline]
+    pub fn merge(&mut self, other: &Moments) {
+        if other.count == 0.0 {
+            return;
+        }
+        if self.count == 0.0 {
+            *self = *other;
+            return;
+        }
+        let n = self.count + other.count;
+        let delta = other.mean - self.mean;
+        let mean = if other.count == 1.0 {
+            self.mean + delta / n
+        } else {
+            (self.count * self.mean + other.count * other.mean) / n
+        };
+        self.m2 += other.m2 + delta * delta * self.count * other.count / n;
+        self.mean = mean;
+        self.count = n;
+    }
+
+    /// The variance with `ddof` delta degrees of freedom (NaN when `count <= ddof`).
+    pub fn variance(&self, ddof: f64) -> f64 {
+        let d = self.count - ddof;
+        if d <= 0.0 {
+            f64::NAN
+        } else {
+            self.m2 / d
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_mean_keeps_digits() {
+        let x: Vec<f64> = (0..100_000)
+            .map(|i| 1e8 + ((i * 7919) % 1000) as f64 * 1e-3)
+            .collect();
+        let y: Vec<f64> = x.iter().map(|v| v - 1e8).collect();
+        let direct = Moments::of(&y);
+        let mut merged = Moments::default();
+        for c in x.chunks(777) {
+            merged.merge(&Moments::of(c));
+        }
+        let rel = (merged.variance(0.0) - direct.variance(0.0)).abs() / direct.variance(0.0);
+        assert!(rel < 1e-6, "relative error {rel}");
+    }
+
+    #[test]
+    fn nan_variant_skips() {
+        let m = Moments::of_non_nan(&[1.0f64, f64::NAN, 3.0]);
+        assert_eq!((m.count, m.mean, m.m2), (2.0, 2.0, 2.0));
+        assert_eq!(Moments::of_non_nan(&[f64::NAN]).count, 0.0);
+        assert!(Moments::default().variance(0.0).is_nan());
+    }
+}

@@ -1,0 +1,198 @@
+//! Element semantics that follow NumPy, for every numeric element type.
+//!
+//! | operation | integers | floats |
+//! |-----------|----------|--------|
+//! | `+ - *`, negation | wrap around on overflow | IEEE 754 |
+//! | `/` | truncating; `x / 0 == 0`; `MIN / -1` wraps | IEEE 754 |
+//! | `%` | floored: the result has the sign of the divisor; `x % 0 == 0` | floored, `copysign(0, b)` for an exact zero |
+//! | `pow` | wrapping; a negative exponent gives the truncated real result (`1`, `-1` or `0`; `0` for `0^-n`) | `powf` |
+//! | `maximum`/`minimum` | ordinary | NaN propagates |
+//! | `abs` | wrapping (`abs(MIN) == MIN`); identity for unsigned | IEEE |
+//! | `sign` | `-1`, `0`, `1` | `-1`, `±0`, `1`, NaN stays NaN |
+
+/// Arithmetic with NumPy's semantics (see the module documentation).
+pub trait Arith: Copy + PartialOrd + Send + Sync + 'static {
+    /// Additive identity.
+    fn zero() -> Self;
+    /// Multiplicative identity.
+    fn one() -> Self;
+    /// `a + b`.
+    fn add(self, b: Self) -> Self;
+    /// `a - b`.
+    fn sub(self, b: Self) -> Self;
+    /// `a * b`.
+    fn mul(self, b: Self) -> Self;
+    /// `a / b`.
+    fn div(self, b: Self) -> Self;
+    /// Floored remainder, `a % b`.
+    fn rem(self, b: Self) -> Self;
+    /// `a ** b`.
+    fn pow(self, b: Self) -> Self;
+    /// `-a`.
+    fn neg(self) -> Self;
+    /// `|a|`.
+    fn abs(self) -> Self;
+    /// The sign of `a`.
+    fn sign(self) -> Self;
+    /// The larger of `a` and `b`; NaN if either is NaN.
+    fn maximum(self, b: Self) -> Self;
+    /// The smaller of `a` and `b`; NaN if either is NaN.
+    fn minimum(self, b: Self) -> Self;
+    /// Whether the value is NaN (always false for integers).
+    fn is_nan(self) -> bool;
+    /// Whether the value is finite (always true for integers).
+    fn is_finite(self) -> bool;
+    /// Whether the value is not zero.
+    fn is_nonzero(self) -> bool;
+}
+
+macro_rules! int_arith {
+    ($($t:ty, $signed:expr);*) => {$(
+        impl Arith for $t {
+            #[inline] fn zero() -> Self { 0 }
+            #[inline] fn one() -> Self { 1 }
+            #[inline] fn add(self, b: Self) -> Self { self.wrapping_add(b) }
+            #[inline] fn sub(self, b: Self) -> Self { self.wrapping_sub(b) }
+            #[inline] fn mul(self, b: Self) -> Self { self.wrapping_mul(b) }
+            #[inline] fn div(self, b: Self) -> Self { if b == 0 { 0 } else { self.wrapping_div(b) } }
+            #[inline]
+            #[allow(unused_comparisons)]
+            fn rem(self, b: Self) -> Self {
+                if b == 0 { return 0; }
+                let r = self.wrapping_rem(b);
+                if r != 0 && ((r < 0) != (b < 0)) { r.wrapping_add(b) } else { r }
+            }
+            #[inline]
+            #[allow(unused_comparisons)]
+            fn pow(self, b: Self) -> Self {
+                if b < 0 {
+                    // Truncated real result of self^b for a negative b.
+                    return match self as i128 {
+                        1 => 1,
+                        -1 => if (b as i128) % 2 == 0 { 1 } else { self },
+                        _ => 0,
+                    };
+                }
+                let mut base = self;
+                let mut e = b as u128;
+                let mut acc: Self = 1;
+                while e > 0 {
+                    if e & 1 == 1 { acc = acc.wrapping_mul(base); }
+                    base = base.wrapping_mul(base);
+                    e >>= 1;
+                }
+                acc
+            }
+            #[inline] fn neg(self) -> Self { (0 as $t).wrapping_sub(self) }
+            #[inline]
+            #[allow(unused_comparisons)]
+            fn abs(self) -> Self { if $signed && self < 0 { self.neg() } else { self } }
+            #[inline]
+            #[allow(unused_comparisons)]
+            fn sign(self) -> Self {
+                if self > 0 { 1 } else if self == 0 { 0 } else { (0 as $t).wrapping_sub(1) }
+            }
+            #[inline] fn maximum(self, b: Self) -> Self { if self >= b { self } else { b } }
+            #[inline] fn minimum(self, b: Self) -> Self { if self <= b { self } else { b } }
+            #[inline] fn is_nan(self) -> bool { false }
+            #[inline] fn is_finite(self) -> bool { true }
+            #[inline] fn is_nonzero(self) -> bool { self != 0 }
+        }
+    )*};
+}
+int_arith!(i8, true; i16, true; i32, true; i64, true; u8, false; u16, false; u32, false; u64, false);
+
+macro_rules! float_arith {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            #[inline] fn zero() -> Self { 0.0 }
+            #[inline] fn one() -> Self { 1.0 }
+            #[inline] fn add(self, b: Self) -> Self { self + b }
+            #[inline] fn sub(self, b: Self) -> Self { self - b }
+            #[inline] fn mul(self, b: Self) -> Self { self * b }
+            #[inline] fn div(self, b: Self) -> Self { self / b }
+            #[inline]
+            fn rem(self, b: Self) -> Self {
+                let r = self % b;
+                if r == 0.0 { (0.0 as $t).copysign(b) }
+                else if (r < 0.0) != (b < 0.0) { r + b }
+                else { r }
+            }
+            #[inline] fn pow(self, b: Self) -> Self { self.powf(b) }
+            #[inline] fn neg(self) -> Self { -self }
+            #[inline] fn abs(self) -> Self { <$t>::abs(self) }
+            #[inline]
+            fn sign(self) -> Self {
+                if self > 0.0 { 1.0 } else if self < 0.0 { -1.0 } else { self }
+            }
+            #[inline]
+            fn maximum(self, b: Self) -> Self {
+                if self.is_nan() || b.is_nan() { <$t>::NAN } else if self >= b { self } else { b }
+            }
+            #[inline]
+            fn minimum(self, b: Self) -> Self {
+                if self.is_nan() || b.is_nan() { <$t>::NAN } else if self <= b { self } else { b }
+            }
+            #[inline] fn is_nan(self) -> bool { <$t>::is_nan(self) }
+            #[inline] fn is_finite(self) -> bool { <$t>::is_finite(self) }
+            #[inline] fn is_nonzero(self) -> bool { self != 0.0 }
+        }
+    )*};
+}
+float_arith!(f32, f64);
+
+/// Rounds half to even, as NumPy's `round` does (`0.5 → 0`, `1.5 → 2`, `2.5 → 2`).
+///
+/// ```
+/// use tessera_kernels::scalar::round_half_even;
+/// assert_eq!(round_half_even(2.5f64), 2.0);
+/// assert_eq!(round_half_even(-1.5f64), -2.0);
+/// ```
+#[inline]
+pub fn round_half_even<T: num_traits::Float>(x: T) -> T {
+    let r = x.round();
+    let two = T::one() + T::one();
+    if (x - x.trunc()).abs() == T::one() / two && (r / two).fract() != T::zero() {
+        r - x.signum()
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_semantics_follow_numpy() {
+        assert_eq!(Arith::div(7i32, 0), 0);
+        assert_eq!(Arith::div(i32::MIN, -1), i32::MIN);
+        assert_eq!(Arith::rem(-7i32, 3), 2);
+        assert_eq!(Arith::rem(7i32, -3), -2);
+        assert_eq!(Arith::rem(7u8, 0), 0);
+        assert_eq!(Arith::add(250u8, 10), 4);
+        assert_eq!(Arith::pow(3i64, 4), 81);
+        assert_eq!(Arith::pow(2i8, 8), 0);
+        assert_eq!(Arith::pow(-1i32, -3), -1);
+        assert_eq!(Arith::pow(5i32, -1), 0);
+        assert_eq!(Arith::abs(i8::MIN), i8::MIN);
+        assert_eq!(Arith::sign(-5i16), -1);
+        assert_eq!(Arith::sign(0u32), 0);
+        assert_eq!(Arith::neg(1u8), 255);
+    }
+
+    #[test]
+    fn float_semantics_follow_numpy() {
+        assert_eq!(Arith::rem(-1.0f64, 3.0), 2.0);
+        assert_eq!(Arith::rem(1.0f64, -3.0), -2.0);
+        assert!(Arith::rem(3.0f64, -3.0).is_sign_negative());
+        assert!(Arith::maximum(1.0f64, f64::NAN).is_nan());
+        assert!(Arith::minimum(f32::NAN, 1.0).is_nan());
+        assert!(Arith::sign(f64::NAN).is_nan());
+        assert_eq!(Arith::sign(-0.0f64).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(round_half_even(0.5f64), 0.0);
+        assert_eq!(round_half_even(1.5f32), 2.0);
+        assert_eq!(round_half_even(2.4f64), 2.0);
+        assert_eq!(round_half_even(-2.5f64), -2.0);
+    }
+}
