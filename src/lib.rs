@@ -1,1 +1,46 @@
+//! # tessera: lazy, chunked, parallel N-dimensional arrays
+//!
+//! tessera does for Rust what Dask Array does for Python: an [`Array`] is cut into chunks,
+//! operations on it are recorded lazily, and [`Array::compute`] runs them on every core,
+//! chunk by chunk, fusing chains of elementwise operations into single passes over memory.
+//!
+//! ```
+//! use tessera::{random, Array};
+//!
+//! // Two random vectors of 1e6 values in chunks of 1e5, generated on the fly.
+//! let x = random::uniform::<f64>(&[1_000_000], 100_000, 1)?;
+//! let y = random::uniform::<f64>(&[1_000_000], 100_000, 2)?;
+//! // sum(sin(x) * y + 1): one pass over x and y, nothing materialized but partial sums.
+//! let s = (x.sin() * &y + 1.0).sum(..)?;
+//! let value = s.compute_scalar()?;
+//! assert!(value > 1_000_000.0);
+//! # Ok::<(), tessera::Error>(())
+//! ```
+//!
+//! The layers (see `docs/ARCHITECTURE.md`): [`Array`] builds an expression graph
+//! (`expr`); [`plan`] lowers it to array-level stages with fused programs; the scheduler
+//! (`exec`) runs chunk tasks on a rayon pool; `eval` holds what one task does, calling the
+//! `tessera-kernels` crate for per-chunk numeric kernels.
+#![warn(missing_docs)]
 
+mod array;
+pub mod chunks;
+pub mod dtype;
+mod error;
+mod eval;
+mod exec;
+pub mod expr;
+pub mod plan;
+pub mod random;
+
+pub use array::{compute_many, compute_many_with, where_, Array, Axes, Operand};
+pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
+pub use dtype::{DType, Element, Float, Numeric};
+pub use error::{Error, Result};
+pub use exec::memory::MemoryTracker;
+pub use exec::{ComputeOptions, ComputeStats};
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::{compute_many, random, where_, Array, Axes, ChunkSpec, ComputeOptions};
+}

@@ -147,17 +147,26 @@ mod tests {
     fn matches_small_integers_exactly() {
         for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 1000, 4097] {
             let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
-            assert_eq!(pairwise_sum(&x), (n * n.saturating_sub(1) / 2) as f64, "n={n}");
+            assert_eq!(
+                pairwise_sum(&x),
+                (n * n.saturating_sub(1) / 2) as f64,
+                "n={n}"
+            );
         }
     }
 
     #[test]
     fn pairwise_is_more_accurate_than_naive() {
-        let x: Vec<f32> = (0..1_000_000).map(|i| 0.1 + (i % 7) as f32 * 1e-3).collect();
+        let x: Vec<f32> = (0..1_000_000)
+            .map(|i| 0.1 + (i % 7) as f32 * 1e-3)
+            .collect();
         let reference = exact(&x.iter().map(|&v| v as f64).collect::<Vec<_>>());
         let pw = pairwise_sum(&x) as f64;
         let naive = x.iter().fold(0.0f32, |a, &b| a + b) as f64;
-        assert!((pw - reference).abs() / reference < 1e-6, "{pw} vs {reference}");
+        assert!(
+            (pw - reference).abs() / reference < 1e-6,
+            "{pw} vs {reference}"
+        );
         assert!((naive - reference).abs() > (pw - reference).abs());
     }
 

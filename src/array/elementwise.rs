@@ -1,0 +1,364 @@
+//! Elementwise operations with NumPy broadcasting and chunk unification, and axis
+//! permutations.
+
+use super::Array;
+use crate::chunks::{refine_axis, ChunkGrid};
+use crate::dtype::{Element, Float, Numeric};
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, Node, Op, UnaryOp};
+use std::sync::Arc;
+
+/// Something usable as an operand next to an `Array<T>`: another array (owned or borrowed)
+/// or a scalar of the same type.
+pub trait Operand<T: Element> {
+    /// The operand's expression node.
+    fn node(self) -> Arc<Node>;
+}
+
+impl<T: Element> Operand<T> for &Array<T> {
+    fn node(self) -> Arc<Node> {
+        self.node.clone()
+    }
+}
+
+impl<T: Element> Operand<T> for Array<T> {
+    fn node(self) -> Arc<Node> {
+        self.node
+    }
+}
+
+impl<T: Element> Operand<T> for T {
+    fn node(self) -> Arc<Node> {
+        Array::scalar(self).node
+    }
+}
+
+/// The broadcast shape and unified chunk grid of `inputs` (NumPy rules; chunk boundaries of
+/// all non-broadcast inputs are merged along each axis, as Dask's `unify_chunks` does).
+pub(crate) fn broadcast(op: &str, inputs: &[&Arc<Node>]) -> Result<(Vec<usize>, ChunkGrid)> {
+    let nd = inputs.iter().map(|n| n.shape.len()).max().unwrap_or(0);
+    let mut shape = vec![1usize; nd];
+    for n in inputs {
+        let skip = nd - n.shape.len();
+        for (k, &s) in n.shape.iter().enumerate() {
+            let d = &mut shape[skip + k];
+            if s != 1 {
+                if *d != 1 && *d != s {
+                    let other = inputs
+                        .iter()
+                        .find(|m| {
+                            let sk = nd - m.shape.len();
+                            skip + k >= sk && m.shape[skip + k - sk] == *d
+                        })
+                        .map(|m| m.shape.clone())
+                        .unwrap_or_default();
+                    return Err(Error::Broadcast {
+                        op: op.to_string(),
+                        left: other,
+                        right: n.shape.clone(),
+                    });
+                }
+                *d = s;
+            }
+        }
+    }
+    let mut sizes = Vec::with_capacity(nd);
+    for (d, &len) in shape.iter().enumerate() {
+        let bounds: Vec<&[usize]> = inputs
+            .iter()
+            .filter_map(|n| {
+                let skip = nd - n.shape.len();
+                (d >= skip && n.shape[d - skip] == len).then(|| n.grid.offsets(d - skip))
+            })
+            .collect();
+        sizes.push(refine_axis(len, &bounds));
+    }
+    Ok((shape, ChunkGrid::from_sizes(sizes)))
+}
+
+impl<T: Element> Array<T> {
+    pub(crate) fn unary_op<U: Element>(&self, op: UnaryOp) -> Array<U> {
+        Array::wrap(Node::new(
+            U::DTYPE,
+            self.node.shape.clone(),
+            self.node.grid.clone(),
+            Op::Unary(op, self.node.clone()),
+        ))
+    }
+
+    pub(crate) fn binary_op<U: Element>(&self, op: BinaryOp, other: Arc<Node>) -> Result<Array<U>> {
+        let (shape, grid) = broadcast(op.name(), &[&self.node, &other])?;
+        Ok(Array::wrap(Node::new(
+            U::DTYPE,
+            shape,
+            grid,
+            Op::Binary(op, self.node.clone(), other),
+        )))
+    }
+
+    /// Converts every element to `U` with Rust's `as` semantics (float to integer saturates,
+    /// NaN becomes 0; non-zero becomes `true`).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<f64>::arange(0.0, 3.0, 1.0, 2).unwrap();
+    /// let b = x.astype::<bool>().astype::<i32>();
+    /// assert_eq!(b.compute().unwrap().into_raw_vec_and_offset().0, vec![0, 1, 1]);
+    /// ```
+    pub fn astype<U: Element>(&self) -> Array<U> {
+        if U::DTYPE == T::DTYPE {
+            return Array::wrap(self.node.clone());
+        }
+        self.unary_op(UnaryOp::Cast(U::DTYPE))
+    }
+
+    /// Elementwise `==`, giving an `Array<bool>`.
+    pub fn equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Eq, other.node())
+    }
+    /// Elementwise `!=`.
+    pub fn not_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Ne, other.node())
+    }
+    /// Elementwise `<`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::arange(0, 5, 1, 2).unwrap();
+    /// let n = x.less(2).unwrap().astype::<i32>().sum(..).unwrap();
+    /// assert_eq!(n.compute_scalar().unwrap(), 2);
+    /// ```
+    pub fn less(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Lt, other.node())
+    }
+    /// Elementwise `<=`.
+    pub fn less_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Le, other.node())
+    }
+    /// Elementwise `>`.
+    pub fn greater(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Gt, other.node())
+    }
+    /// Elementwise `>=`.
+    pub fn greater_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Ge, other.node())
+    }
+
+    /// Permutes the axes: axis `i` of the result is axis `axes[i]` of `self`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<f64>::zeros(&[2, 3, 4], 2).unwrap();
+    /// assert_eq!(x.permute_axes(&[2, 0, 1]).unwrap().shape(), &[4, 2, 3]);
+    /// assert!(x.permute_axes(&[0, 0, 1]).is_err());
+    /// ```
+    pub fn permute_axes(&self, axes: &[usize]) -> Result<Array<T>> {
+        let nd = self.ndim();
+        let mut seen = vec![false; nd];
+        if axes.len() != nd {
+            return Err(Error::Shape {
+                op: "permute_axes".into(),
+                msg: format!(
+                    "{} axes given for an array of {} dimensions",
+                    axes.len(),
+                    nd
+                ),
+            });
+        }
+        for &a in axes {
+            if a >= nd || seen[a] {
+                return Err(Error::Axis {
+                    op: "permute_axes".into(),
+                    axis: a,
+                    ndim: nd,
+                });
+            }
+            seen[a] = true;
+        }
+        let shape = axes.iter().map(|&a| self.node.shape[a]).collect();
+        let grid = ChunkGrid::from_sizes(
+            axes.iter()
+                .map(|&a| self.node.grid.chunks(a).to_vec())
+                .collect(),
+        );
+        Ok(Array::wrap(Node::new(
+            T::DTYPE,
+            shape,
+            grid,
+            Op::Transpose(axes.to_vec(), self.node.clone()),
+        )))
+    }
+
+    /// Reverses the order of the axes (NumPy's `transpose()` without arguments).
+    pub fn transpose(&self) -> Array<T> {
+        let axes: Vec<usize> = (0..self.ndim()).rev().collect();
+        match self.permute_axes(&axes) {
+            Ok(a) => a,
+            Err(_) => self.clone(),
+        }
+    }
+
+    /// The transpose (NumPy's `.T`): the axes in reverse order.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<f64>::arange(0.0, 6.0, 1.0, 4).unwrap();
+    /// # let x = x; // 1-d: `t()` is the identity
+    /// assert_eq!(x.t().shape(), &[6]);
+    /// ```
+    pub fn t(&self) -> Array<T> {
+        self.transpose()
+    }
+
+    /// The transpose, spelled as in NumPy (`x.T`); same as [`t`](Array::t).
+    #[allow(non_snake_case)]
+    pub fn T(&self) -> Array<T> {
+        self.transpose()
+    }
+}
+
+impl<T: Numeric> Array<T> {
+    /// Elementwise `self + other` with broadcasting; an error if shapes do not broadcast.
+    pub fn try_add(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Add, other.node())
+    }
+    /// Elementwise `self - other`.
+    pub fn try_sub(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Sub, other.node())
+    }
+    /// Elementwise `self * other`.
+    pub fn try_mul(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Mul, other.node())
+    }
+    /// Elementwise `self / other` (integers: truncating, division by zero gives 0).
+    pub fn try_div(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Div, other.node())
+    }
+    /// Elementwise floored remainder (the sign of the divisor, as NumPy's `%`).
+    pub fn try_rem(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Rem, other.node())
+    }
+    /// Elementwise power.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i64>::arange(0, 4, 1, 2).unwrap();
+    /// assert_eq!(x.pow(2).unwrap().sum(..).unwrap().compute_scalar().unwrap(), 14);
+    /// ```
+    pub fn pow(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Pow, other.node())
+    }
+    /// Elementwise maximum (NaN propagates).
+    pub fn maximum(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Maximum, other.node())
+    }
+    /// Elementwise minimum (NaN propagates).
+    pub fn minimum(&self, other: impl Operand<T>) -> Result<Array<T>> {
+        self.binary_op(BinaryOp::Minimum, other.node())
+    }
+    /// Limits values to `[lo, hi]` (NaN stays NaN), like NumPy's `clip`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::arange(0, 6, 1, 4).unwrap();
+    /// let c = x.clip(1, 3).unwrap();
+    /// assert_eq!(c.compute().unwrap().into_raw_vec_and_offset().0, vec![1, 1, 2, 3, 3, 3]);
+    /// ```
+    pub fn clip(&self, lo: impl Operand<T>, hi: impl Operand<T>) -> Result<Array<T>> {
+        self.maximum(lo)?.minimum(hi)
+    }
+    /// Elementwise negation (integers wrap).
+    pub fn neg(&self) -> Array<T> {
+        self.unary_op(UnaryOp::Neg)
+    }
+    /// Elementwise absolute value.
+    pub fn abs(&self) -> Array<T> {
+        self.unary_op(UnaryOp::Abs)
+    }
+    /// Elementwise sign: -1, 0 or 1 (NaN stays NaN).
+    pub fn sign(&self) -> Array<T> {
+        self.unary_op(UnaryOp::Sign)
+    }
+}
+
+macro_rules! float_unary {
+    ($($name:ident => $op:ident, $doc:literal;)*) => {
+        impl<T: Float> Array<T> {
+            $(
+                #[doc = $doc]
+                pub fn $name(&self) -> Array<T> {
+                    self.unary_op(UnaryOp::$op)
+                }
+            )*
+        }
+    };
+}
+
+float_unary! {
+    sqrt => Sqrt, "Elementwise square root.";
+    exp => Exp, "Elementwise `e^x`.";
+    ln => Ln, "Elementwise natural logarithm.";
+    log => Ln, "Elementwise natural logarithm (NumPy's name; same as `ln`).";
+    log1p => Log1p, "Elementwise `ln(1 + x)`, accurate for small `x`.";
+    expm1 => Expm1, "Elementwise `e^x - 1`, accurate for small `x`.";
+    sin => Sin, "Elementwise sine.";
+    cos => Cos, "Elementwise cosine.";
+    tan => Tan, "Elementwise tangent.";
+    tanh => Tanh, "Elementwise hyperbolic tangent.";
+    floor => Floor, "Elementwise floor.";
+    ceil => Ceil, "Elementwise ceiling.";
+    round => Round, "Elementwise rounding, half to even (as NumPy's `round`).";
+}
+
+impl<T: Float> Array<T> {
+    /// Elementwise test for NaN.
+    pub fn isnan(&self) -> Array<bool> {
+        self.unary_op(UnaryOp::IsNan)
+    }
+    /// Elementwise test for finite values.
+    pub fn isfinite(&self) -> Array<bool> {
+        self.unary_op(UnaryOp::IsFinite)
+    }
+}
+
+impl Array<bool> {
+    /// Elementwise logical and.
+    pub fn logical_and(&self, other: impl Operand<bool>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::And, other.node())
+    }
+    /// Elementwise logical or.
+    pub fn logical_or(&self, other: impl Operand<bool>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Or, other.node())
+    }
+    /// Elementwise logical exclusive or.
+    pub fn logical_xor(&self, other: impl Operand<bool>) -> Result<Array<bool>> {
+        self.binary_op(BinaryOp::Xor, other.node())
+    }
+    /// Elementwise logical not.
+    pub fn logical_not(&self) -> Array<bool> {
+        self.unary_op(UnaryOp::Not)
+    }
+}
+
+/// `a` where `cond` is true, `b` elsewhere, with broadcasting (NumPy's `where`).
+///
+/// ```
+/// use tessera::{where_, Array};
+/// let x = Array::<f64>::arange(-2.0, 3.0, 1.0, 2).unwrap();
+/// let relu = where_(&x.greater(0.0).unwrap(), &x, 0.0).unwrap();
+/// assert_eq!(relu.compute().unwrap().into_raw_vec_and_offset().0, vec![0.0, 0.0, 0.0, 1.0, 2.0]);
+/// ```
+pub fn where_<T: Element>(
+    cond: &Array<bool>,
+    a: impl Operand<T>,
+    b: impl Operand<T>,
+) -> Result<Array<T>> {
+    let (a, b) = (a.node(), b.node());
+    let (shape, grid) = broadcast("where", &[&cond.node, &a, &b])?;
+    Ok(Array::wrap(Node::new(
+        T::DTYPE,
+        shape,
+        grid,
+        Op::Where(cond.node.clone(), a, b),
+    )))
+}

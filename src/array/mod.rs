@@ -1,0 +1,217 @@
+//! The lazy chunked array type [`Array`].
+
+mod creation;
+mod elementwise;
+mod operators;
+mod reductions;
+
+pub use elementwise::{where_, Operand};
+pub use reductions::Axes;
+
+use crate::chunks::ChunkGrid;
+use crate::dtype::{with_dtype, DType, Element};
+use crate::error::{Error, Result};
+use crate::exec::sink::{Assembler, Collector};
+use crate::exec::{execute, ComputeOptions, ComputeStats};
+use crate::expr::{Node, Op};
+use crate::plan::Plan;
+use ndarray::ArrayD;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A lazy, chunked N-dimensional array of `T`.
+///
+/// An `Array` is a cheap handle (shape, [`ChunkGrid`], dtype and a shared expression node).
+/// Operations record new nodes; nothing runs until [`compute`](Array::compute),
+/// [`compute_many`] or [`persist`](Array::persist).
+///
+/// ```
+/// use tessera::Array;
+/// let x = Array::<f64>::arange(0.0, 10.0, 1.0, 4).unwrap();   // 0..10 in chunks of 4
+/// let y = (&x * 2.0 + 1.0).sum(..).unwrap();                   // one fused pass
+/// assert_eq!(y.compute_scalar().unwrap(), 100.0);
+/// ```
+pub struct Array<T: Element> {
+    pub(crate) node: Arc<Node>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Clone for Array<T> {
+    fn clone(&self) -> Self {
+        Array::wrap(self.node.clone())
+    }
+}
+
+impl<T: Element> fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Array<{}>(shape={:?}, chunks={:?}, op={})",
+            T::DTYPE,
+            self.node.shape,
+            self.node.grid.all_chunks(),
+            self.node.label()
+        )
+    }
+}
+
+impl<T: Element> Array<T> {
+    pub(crate) fn wrap(node: Arc<Node>) -> Self {
+        debug_assert_eq!(node.dtype, T::DTYPE);
+        Array {
+            node,
+            _t: PhantomData,
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.node.shape
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.node.shape.len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.node.len()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The chunk grid.
+    pub fn chunks(&self) -> &ChunkGrid {
+        &self.node.grid
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        T::DTYPE
+    }
+
+    /// Size of the array's data in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len() * T::DTYPE.size()
+    }
+
+    /// The lowered plan that [`compute`](Array::compute) would run.
+    pub fn plan(&self) -> Plan {
+        Plan::build(std::slice::from_ref(&self.node))
+    }
+
+    /// A readable description of the plan: stages, fused programs, task counts.
+    ///
+    /// ```
+    /// use tessera::{random, Array};
+    /// let x = random::uniform::<f64>(&[1000], 100, 1).unwrap();
+    /// let y = random::uniform::<f64>(&[1000], 100, 2).unwrap();
+    /// let s = (x.sin() * &y + 1.0).sum(..).unwrap();
+    /// // One reduce stage; sin, * and + are fused into its first level.
+    /// assert_eq!(s.plan().stages.len(), 1);
+    /// println!("{}", s.explain());
+    /// ```
+    pub fn explain(&self) -> String {
+        self.plan().explain()
+    }
+
+    /// Computes the array and returns it as an `ndarray` array.
+    pub fn compute(&self) -> Result<ArrayD<T>> {
+        Ok(self.compute_stats(&ComputeOptions::default())?.0)
+    }
+
+    /// Computes a one-element array (typically a full reduction) and returns the element.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::arange(1, 5, 1, 2).unwrap();
+    /// assert_eq!(x.prod(..).unwrap().compute_scalar().unwrap(), 24);
+    /// assert!(x.compute_scalar().is_err());
+    /// ```
+    pub fn compute_scalar(&self) -> Result<T> {
+        if self.len() != 1 {
+            return Err(Error::Shape {
+                op: "compute_scalar".into(),
+                msg: format!("array of shape {:?} is not a single element", self.shape()),
+            });
+        }
+        let a = self.compute()?;
+        a.iter().next().copied().ok_or(Error::Cancelled)
+    }
+
+    /// Computes the array with options (thread count).
+    pub fn compute_with(&self, opts: &ComputeOptions) -> Result<ArrayD<T>> {
+        Ok(self.compute_stats(opts)?.0)
+    }
+
+    /// Computes the array and reports what the computation did.
+    pub fn compute_stats(&self, opts: &ComputeOptions) -> Result<(ArrayD<T>, ComputeStats)> {
+        let (mut v, stats) = compute_many_with(&[self], opts)?;
+        let a = v.pop().ok_or(Error::Cancelled)?;
+        Ok((a, stats))
+    }
+
+    /// Computes the array and keeps its chunks in memory; the returned array reads them.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<f64>::ones(&[6], 4).unwrap();
+    /// let p = (&x * 3.0).persist().unwrap();
+    /// assert_eq!(p.sum(..).unwrap().compute_scalar().unwrap(), 18.0);
+    /// ```
+    pub fn persist(&self) -> Result<Array<T>> {
+        let plan = Plan::build(std::slice::from_ref(&self.node));
+        let col = Collector::new(self.node.grid.num_chunks());
+        execute(&plan, &[&col], &ComputeOptions::default())?;
+        let chunks = col
+            .chunks
+            .into_iter()
+            .map(|c| c.into_inner().ok_or(Error::Cancelled))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Array::wrap(Node::new(
+            T::DTYPE,
+            self.node.shape.clone(),
+            self.node.grid.clone(),
+            Op::Chunks(Arc::new(chunks)),
+        )))
+    }
+}
+
+/// Computes several arrays over one shared graph: every shared stage runs once.
+///
+/// ```
+/// use tessera::{compute_many, Array};
+/// let x = Array::<f64>::arange(0.0, 8.0, 1.0, 3).unwrap();
+/// let m = x.mean(..).unwrap();
+/// let d = (&x - &m).abs();
+/// let r = compute_many(&[&m, &d.max(..).unwrap()]).unwrap();
+/// assert_eq!((r[0].first().copied(), r[1].first().copied()), (Some(3.5), Some(3.5)));
+/// ```
+pub fn compute_many<T: Element>(arrays: &[&Array<T>]) -> Result<Vec<ArrayD<T>>> {
+    Ok(compute_many_with(arrays, &ComputeOptions::default())?.0)
+}
+
+/// [`compute_many`] with options, also returning what the computation did.
+pub fn compute_many_with<T: Element>(
+    arrays: &[&Array<T>],
+    opts: &ComputeOptions,
+) -> Result<(Vec<ArrayD<T>>, ComputeStats)> {
+    let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
+    let plan = Plan::build(&nodes);
+    with_dtype!(T::DTYPE, U => {
+        let sinks: Vec<Assembler<U>> = arrays.iter().map(|a| Assembler::<U>::new(a.shape())).collect();
+        let refs: Vec<&dyn crate::exec::sink::OutputSink> =
+            sinks.iter().map(|s| s as &dyn crate::exec::sink::OutputSink).collect();
+        let stats = execute(&plan, &refs, opts)?;
+        let out = sinks
+            .into_iter()
+            .map(|s| T::from_chunk(U::into_chunk(s.finish())).ok_or(Error::Cancelled))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((out, stats))
+    })
+}

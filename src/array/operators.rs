@@ -1,0 +1,144 @@
+//! Operator overloading: `+ - * / %` and unary `-` on numeric arrays, `& | ^ !` on boolean
+//! arrays, for owned and borrowed arrays and scalars on either side.
+//!
+//! Operators panic with a clear message when shapes do not broadcast, as ndarray's do; the
+//! named methods (`try_add`, ...) return a `Result` instead.
+
+use super::elementwise::Operand;
+use super::Array;
+use crate::dtype::{Element, Numeric};
+use crate::expr::{BinaryOp, UnaryOp};
+use std::ops;
+
+fn apply<T: Element, U: Element>(a: &Array<T>, op: BinaryOp, b: impl Operand<T>) -> Array<U> {
+    match a.binary_op(op, b.node()) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+macro_rules! binop {
+    ($tr:ident, $m:ident, $op:ident, $bound:ident) => {
+        impl<T: $bound> ops::$tr<&Array<T>> for &Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: &Array<T>) -> Array<T> {
+                apply(self, BinaryOp::$op, rhs)
+            }
+        }
+        impl<T: $bound> ops::$tr<Array<T>> for &Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: Array<T>) -> Array<T> {
+                apply(self, BinaryOp::$op, rhs)
+            }
+        }
+        impl<T: $bound> ops::$tr<&Array<T>> for Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: &Array<T>) -> Array<T> {
+                apply(&self, BinaryOp::$op, rhs)
+            }
+        }
+        impl<T: $bound> ops::$tr<Array<T>> for Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: Array<T>) -> Array<T> {
+                apply(&self, BinaryOp::$op, rhs)
+            }
+        }
+        impl<T: $bound> ops::$tr<T> for &Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: T) -> Array<T> {
+                apply(self, BinaryOp::$op, rhs)
+            }
+        }
+        impl<T: $bound> ops::$tr<T> for Array<T> {
+            type Output = Array<T>;
+            fn $m(self, rhs: T) -> Array<T> {
+                apply(&self, BinaryOp::$op, rhs)
+            }
+        }
+    };
+}
+
+binop!(Add, add, Add, Numeric);
+binop!(Sub, sub, Sub, Numeric);
+binop!(Mul, mul, Mul, Numeric);
+binop!(Div, div, Div, Numeric);
+binop!(Rem, rem, Rem, Numeric);
+binop!(BitAnd, bitand, And, Logical);
+binop!(BitOr, bitor, Or, Logical);
+binop!(BitXor, bitxor, Xor, Logical);
+
+/// The element types of `&`, `|`, `^` and `!` on arrays: `bool` only.
+pub trait Logical: Element {}
+impl Logical for bool {}
+
+/// `scalar op array` for every numeric type.
+macro_rules! scalar_lhs {
+    ($($t:ty),*) => {$(
+        impl ops::Add<&Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn add(self, rhs: &Array<$t>) -> Array<$t> { apply(rhs, BinaryOp::Add, self) }
+        }
+        impl ops::Add<Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn add(self, rhs: Array<$t>) -> Array<$t> { apply(&rhs, BinaryOp::Add, self) }
+        }
+        impl ops::Mul<&Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn mul(self, rhs: &Array<$t>) -> Array<$t> { apply(rhs, BinaryOp::Mul, self) }
+        }
+        impl ops::Mul<Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn mul(self, rhs: Array<$t>) -> Array<$t> { apply(&rhs, BinaryOp::Mul, self) }
+        }
+        impl ops::Sub<&Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn sub(self, rhs: &Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Sub, rhs) }
+        }
+        impl ops::Sub<Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn sub(self, rhs: Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Sub, rhs) }
+        }
+        impl ops::Div<&Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn div(self, rhs: &Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Div, rhs) }
+        }
+        impl ops::Div<Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn div(self, rhs: Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Div, rhs) }
+        }
+        impl ops::Rem<&Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn rem(self, rhs: &Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Rem, rhs) }
+        }
+        impl ops::Rem<Array<$t>> for $t {
+            type Output = Array<$t>;
+            fn rem(self, rhs: Array<$t>) -> Array<$t> { apply(&Array::scalar(self), BinaryOp::Rem, rhs) }
+        }
+    )*};
+}
+scalar_lhs!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+impl<T: Numeric> ops::Neg for &Array<T> {
+    type Output = Array<T>;
+    fn neg(self) -> Array<T> {
+        self.unary_op(UnaryOp::Neg)
+    }
+}
+impl<T: Numeric> ops::Neg for Array<T> {
+    type Output = Array<T>;
+    fn neg(self) -> Array<T> {
+        self.unary_op(UnaryOp::Neg)
+    }
+}
+impl ops::Not for &Array<bool> {
+    type Output = Array<bool>;
+    fn not(self) -> Array<bool> {
+        self.unary_op(UnaryOp::Not)
+    }
+}
+impl ops::Not for Array<bool> {
+    type Output = Array<bool>;
+    fn not(self) -> Array<bool> {
+        self.unary_op(UnaryOp::Not)
+    }
+}

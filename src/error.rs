@@ -1,0 +1,75 @@
+//! The error type of tessera.
+
+use crate::dtype::DType;
+
+/// Everything that can go wrong when building or computing an array expression.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two shapes cannot be broadcast together (NumPy's rules).
+    #[error("{op}: shapes {left:?} and {right:?} cannot be broadcast together")]
+    Broadcast {
+        /// The operation being built.
+        op: String,
+        /// Shape of the left operand.
+        left: Vec<usize>,
+        /// Shape of the right operand.
+        right: Vec<usize>,
+    },
+    /// A shape does not match what the operation needs.
+    #[error("{op}: {msg}")]
+    Shape {
+        /// The operation being built.
+        op: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// An axis does not exist or is repeated.
+    #[error("{op}: axis {axis} is out of range for an array of {ndim} dimensions or repeated")]
+    Axis {
+        /// The operation being built.
+        op: String,
+        /// The offending axis.
+        axis: usize,
+        /// The number of dimensions of the array.
+        ndim: usize,
+    },
+    /// A chunk specification does not fit the array's shape.
+    #[error("invalid chunks for shape {shape:?}: {msg}")]
+    Chunks {
+        /// The array's shape.
+        shape: Vec<usize>,
+        /// What is wrong.
+        msg: String,
+    },
+    /// The element type does not support the operation.
+    #[error("{op} is not defined for dtype {dtype}")]
+    DType {
+        /// The operation being built.
+        op: String,
+        /// The element type.
+        dtype: DType,
+    },
+    /// An argument is out of its domain (for example `split_every < 2`).
+    #[error("{op}: {msg}")]
+    Argument {
+        /// The operation being built.
+        op: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A task failed while computing; no result was produced.
+    #[error("task {task} failed: {msg}")]
+    Task {
+        /// The task: stage, operation and chunk index.
+        task: String,
+        /// What went wrong (the panic message for a panicking task).
+        msg: String,
+    },
+    /// The computation was cancelled because another task failed first.
+    #[error("cancelled because another task failed")]
+    Cancelled,
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,192 @@
+//! Reading a program's leaves as views of the region a task computes.
+
+use super::generate::generate;
+use crate::dtype::{with_dtype, ChunkData, Element};
+use crate::error::{Error, Result};
+use crate::expr::Op;
+use crate::plan::Leaf;
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, ShapeBuilder, Slice};
+use std::sync::Arc;
+
+/// Gives the chunks that other stages produced.
+pub(crate) trait Fetch: Sync {
+    /// Chunk `idx` (C-order linear index) of stage `stage`.
+    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>>;
+}
+
+/// The data behind one leaf for one task, and which part of it the task reads.
+pub(crate) struct LeafData {
+    data: Arc<ChunkData>,
+    /// Region inside `data`, per leaf axis: (start, len). Empty for constants.
+    sub: Vec<(usize, usize)>,
+    /// Constants are 0-d data broadcast to the region.
+    constant: bool,
+}
+
+/// Resolves `leaf` for the root region `region` ((start, len) per root axis).
+pub(crate) fn resolve(
+    leaf: &Leaf,
+    region: &[(usize, usize)],
+    fetch: &dyn Fetch,
+) -> Result<LeafData> {
+    let node = &leaf.node;
+    // The leaf's own region: stretched (length-1) axes read their only element.
+    let lreg: Vec<(usize, usize)> = leaf
+        .axis_to_root
+        .iter()
+        .enumerate()
+        .map(|(p, &d)| {
+            if node.shape[p] == 1 {
+                (0, 1)
+            } else {
+                region[d]
+            }
+        })
+        .collect();
+    if let Some(stage) = leaf.stage {
+        return from_chunks(&node.grid, &lreg, |lin| fetch.chunk(stage, lin));
+    }
+    match &node.op {
+        Op::Memory(data) => Ok(LeafData {
+            data: data.clone(),
+            sub: lreg,
+            constant: false,
+        }),
+        Op::Chunks(chunks) => from_chunks(&node.grid, &lreg, |lin| {
+            chunks.get(lin).cloned().ok_or_else(|| Error::Task {
+                task: node.label(),
+                msg: format!("persisted chunk {lin} is missing"),
+            })
+        }),
+        Op::Fill(s) => {
+            let data = with_dtype!(s.dtype(), T => {
+                let v = T::from_scalar(*s).unwrap_or_default();
+                T::into_chunk(ArrayD::from_elem(IxDyn(&[]), v))
+            });
+            Ok(LeafData {
+                data: Arc::new(data),
+                sub: Vec::new(),
+                constant: true,
+            })
+        }
+        Op::Generate(g) => {
+            let data = generate(g, node.dtype, &node.shape, &lreg);
+            let sub = lreg.iter().map(|&(_, l)| (0, l)).collect();
+            Ok(LeafData {
+                data: Arc::new(data),
+                sub,
+                constant: false,
+            })
+        }
+        _ => Err(Error::Task {
+            task: node.label(),
+            msg: "internal: a computed node is read without a stage".into(),
+        }),
+    }
+}
+
+/// The leaf region lies inside one chunk (chunk grids are unified when expressions are
+/// built); fetch that chunk and locate the region in it.
+fn from_chunks(
+    grid: &crate::chunks::ChunkGrid,
+    lreg: &[(usize, usize)],
+    get: impl FnOnce(usize) -> Result<Arc<ChunkData>>,
+) -> Result<LeafData> {
+    let idx: Vec<usize> = lreg
+        .iter()
+        .enumerate()
+        .map(|(ax, &(s, _))| grid.chunk_of(ax, s))
+        .collect();
+    let lin = grid.ravel(&idx);
+    let sub = lreg
+        .iter()
+        .enumerate()
+        .map(|(ax, &(s, l))| (s - grid.offsets(ax)[idx[ax]], l))
+        .collect();
+    Ok(LeafData {
+        data: get(lin)?,
+        sub,
+        constant: false,
+    })
+}
+
+impl LeafData {
+    /// Bytes held only for this task (generated data), for memory accounting.
+    pub(crate) fn owned_bytes(&self, leaf: &Leaf) -> usize {
+        if matches!(leaf.node.op, Op::Generate(_)) {
+            self.data.nbytes()
+        } else {
+            0
+        }
+    }
+
+    /// The leaf as a view in root axis order with the root region's shape.
+    pub(crate) fn view<T: Element>(
+        &self,
+        leaf: &Leaf,
+        shape: &[usize],
+    ) -> Result<ArrayViewD<'_, T>> {
+        let whole = T::view(&self.data).ok_or_else(|| Error::Task {
+            task: leaf.node.label(),
+            msg: format!(
+                "internal: chunk of dtype {} where {} was expected",
+                self.data.dtype(),
+                T::DTYPE
+            ),
+        })?;
+        let mut v = whole;
+        let m;
+        if self.constant {
+            m = 0;
+        } else {
+            for (ax, &(s, l)) in self.sub.iter().enumerate() {
+                v.slice_axis_inplace(Axis(ax), Slice::from(s..s + l));
+            }
+            m = self.sub.len();
+        }
+        let n = shape.len();
+        for _ in m..n {
+            let nd = v.ndim();
+            v = v.insert_axis(Axis(nd));
+        }
+        // perm[d]: which axis of v becomes root axis d.
+        let mut perm = vec![usize::MAX; n];
+        if !self.constant {
+            for (p, &d) in leaf.axis_to_root.iter().enumerate() {
+                perm[d] = p;
+            }
+        }
+        let mut next = m;
+        for p in perm.iter_mut() {
+            if *p == usize::MAX {
+                *p = next;
+                next += 1;
+            }
+        }
+        let v = v.permuted_axes(IxDyn(&perm));
+        // Broadcast: stretched axes (length 1 in the leaf) get stride 0.
+        let mut strides = Vec::with_capacity(n);
+        for d in 0..n {
+            let (have, want) = (v.shape()[d], shape[d]);
+            if have == want {
+                strides.push(v.strides()[d] as usize);
+            } else if have == 1 {
+                strides.push(0);
+            } else {
+                return Err(Error::Task {
+                    task: leaf.node.label(),
+                    msg: format!(
+                        "internal: cannot broadcast leaf region {:?} to {shape:?}",
+                        v.shape()
+                    ),
+                });
+            }
+        }
+        let ptr = v.as_ptr();
+        // SAFETY: `ptr` and the strides come from a valid view of `self.data` (borrowed for
+        // the returned lifetime); axes kept at their length keep their strides, stretched
+        // axes of length 1 get stride 0 and so only ever address index 0 of that axis. Every
+        // in-bounds index therefore addresses an element the original view addresses.
+        Ok(unsafe { ArrayViewD::from_shape_ptr(IxDyn(shape).strides(IxDyn(&strides)), ptr) })
+    }
+}

@@ -1,0 +1,639 @@
+//! Chunk-level reductions: the [`Reducer`]s and the n-d pairwise traversal of a chunk view.
+//!
+//! A reducer turns values into an accumulator (`Acc`), merges accumulators, and finishes one
+//! accumulator into an output element. [`reduce_view`] reduces any strided view over any set
+//! of axes: a contiguous run of reduced values goes to the reducer's vectorized `run` kernel;
+//! along every other reduced axis the traversal splits the range in halves down to blocks of
+//! [`BASE`] and merges the halves, so float sums are pairwise along every axis.
+
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use ndarray::{ArrayViewD, Axis};
+use tessera_kernels::moments::Moments;
+use tessera_kernels::scalar::Arith;
+use tessera_kernels::sum::{nan_pairwise_sum, pairwise_sum, Cascade};
+
+/// Sub-views along a reduced axis merged sequentially before splitting in halves.
+pub(crate) const BASE: usize = 8;
+
+/// Per-type reduction kernels.
+pub(crate) trait RElem: Element + super::tile::RegElem {
+    /// Sum of a contiguous run (pairwise for floats, exact wrapping integer sum otherwise).
+    fn sum_run(x: &[Self]) -> Self::Sum;
+    /// Sum of the non-NaN values of a run and their count.
+    fn nansum_run(x: &[Self]) -> (Self::Sum, u64);
+    /// Sum of a run in the mean type.
+    fn mean_run(x: &[Self]) -> Self::Mean;
+    /// Moments of a run, optionally skipping NaN.
+    fn moments_run(x: &[Self], skip_nan: bool) -> Moments;
+    /// Whether the value is NaN.
+    fn nan(self) -> bool;
+    /// Whether the value counts as true (non-zero; NaN is true).
+    fn truthy(self) -> bool;
+}
+
+macro_rules! relem_float {
+    ($($t:ty),*) => {$(
+        impl RElem for $t {
+            #[inline] fn sum_run(x: &[Self]) -> Self { pairwise_sum(x) }
+            #[inline] fn nansum_run(x: &[Self]) -> (Self, u64) { nan_pairwise_sum(x) }
+            #[inline] fn mean_run(x: &[Self]) -> Self { pairwise_sum(x) }
+            #[inline]
+            fn moments_run(x: &[Self], skip_nan: bool) -> Moments {
+                if skip_nan { Moments::of_non_nan(x) } else { Moments::of(x) }
+            }
+            #[inline] fn nan(self) -> bool { self.is_nan() }
+            #[inline] fn truthy(self) -> bool { self != 0.0 }
+        }
+    )*};
+}
+relem_float!(f32, f64);
+
+macro_rules! relem_int {
+    ($($t:ty),*) => {$(
+        impl RElem for $t {
+            #[inline]
+            fn sum_run(x: &[Self]) -> Self::Sum {
+                x.iter().fold(<Self::Sum as Arith>::zero(), |a, &v| a.wrapping_add(v as Self::Sum))
+            }
+            #[inline] fn nansum_run(x: &[Self]) -> (Self::Sum, u64) { (Self::sum_run(x), x.len() as u64) }
+            fn mean_run(x: &[Self]) -> f64 {
+                let mut buf = [0.0f64; 256];
+                let mut c = Cascade::new();
+                for part in x.chunks(256) {
+                    for (b, &v) in buf.iter_mut().zip(part) { *b = v as f64; }
+                    c.push(pairwise_sum(&buf[..part.len()]));
+                }
+                c.total()
+            }
+            fn moments_run(x: &[Self], _skip_nan: bool) -> Moments {
+                let v: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+                Moments::of(&v)
+            }
+            #[inline] fn nan(self) -> bool { false }
+            #[inline] fn truthy(self) -> bool { self != 0 }
+        }
+    )*};
+}
+relem_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl RElem for bool {
+    fn sum_run(x: &[Self]) -> i64 {
+        x.iter().filter(|&&b| b).count() as i64
+    }
+    fn nansum_run(x: &[Self]) -> (i64, u64) {
+        (Self::sum_run(x), x.len() as u64)
+    }
+    fn mean_run(x: &[Self]) -> f64 {
+        Self::sum_run(x) as f64
+    }
+    fn moments_run(x: &[Self], _skip_nan: bool) -> Moments {
+        let v: Vec<f64> = x.iter().map(|&b| f64::from(u8::from(b))).collect();
+        Moments::of(&v)
+    }
+    fn nan(self) -> bool {
+        false
+    }
+    fn truthy(self) -> bool {
+        self
+    }
+}
+
+/// Where a chunk lies in the whole input (for arg-reductions).
+pub(crate) struct ChunkPos<'a> {
+    /// Global start of the chunk along each input axis.
+    pub offsets: &'a [usize],
+    /// The input's shape.
+    pub shape: &'a [usize],
+    /// Reduced axes.
+    pub axes: &'a [usize],
+}
+
+/// A reduction: values to accumulators to output elements.
+pub(crate) trait Reducer<T: RElem>: Send + Sync {
+    /// Partial result.
+    type Acc: Clone + Send + Sync;
+    /// Output element type.
+    type Out: Element;
+    /// The accumulator of no values.
+    fn identity(&self) -> Self::Acc;
+    /// Folds one value in.
+    fn push(&self, acc: &mut Self::Acc, x: T);
+    /// The accumulator of a contiguous run.
+    fn run(&self, x: &[T]) -> Self::Acc {
+        let mut a = self.identity();
+        for &v in x {
+            self.push(&mut a, v);
+        }
+        a
+    }
+    /// Folds `b` (covering later values) into `a`.
+    fn merge(&self, a: &mut Self::Acc, b: &Self::Acc);
+    /// The output element from the accumulator of `count` values.
+    fn finish(&self, acc: &Self::Acc, count: f64) -> Result<Self::Out>;
+    /// The partials of one chunk view, one per kept position in C order.
+    fn chunk(&self, view: ArrayViewD<'_, T>, pos: &ChunkPos<'_>) -> Vec<Self::Acc> {
+        let mask: Vec<bool> = (0..view.ndim()).map(|a| pos.axes.contains(&a)).collect();
+        let kept: usize = view
+            .shape()
+            .iter()
+            .zip(&mask)
+            .filter(|(_, &m)| !m)
+            .map(|(&n, _)| n)
+            .product();
+        let mut out = vec![self.identity(); kept];
+        reduce_view(self, view, &mask, &mut out);
+        out
+    }
+}
+
+/// Merges the reduction of `view` over the axes where `mask` is true into `out` (one
+/// accumulator per kept position, C order).
+pub(crate) fn reduce_view<T: RElem, R: Reducer<T> + ?Sized>(
+    r: &R,
+    view: ArrayViewD<'_, T>,
+    mask: &[bool],
+    out: &mut [R::Acc],
+) {
+    if view.ndim() == 0 {
+        if let Some(&x) = view.first() {
+            r.push(&mut out[0], x);
+        }
+        return;
+    }
+    if mask.iter().all(|&m| m) {
+        if let Some(s) = view.to_slice() {
+            let a = r.run(s);
+            r.merge(&mut out[0], &a);
+            return;
+        }
+    }
+    let n0 = view.len_of(Axis(0));
+    if !mask[0] {
+        // Kept leading axis: each index writes its own part of `out`.
+        if view.ndim() == 1 {
+            for (o, &x) in out.iter_mut().zip(view.iter()) {
+                r.push(o, x);
+            }
+            return;
+        }
+        let per = out.len() / n0.max(1);
+        for (i, part) in out.chunks_mut(per.max(1)).enumerate().take(n0) {
+            reduce_view(r, view.index_axis(Axis(0), i), &mask[1..], part);
+        }
+        return;
+    }
+    // Reduced leading axis: pairwise over its index.
+    if n0 <= BASE {
+        for i in 0..n0 {
+            reduce_view(r, view.index_axis(Axis(0), i), &mask[1..], out);
+        }
+        return;
+    }
+    let half = n0 / 2;
+    let (a, b) = view.split_at(Axis(0), half);
+    reduce_view(r, a, mask, out);
+    let mut tmp = vec![r.identity(); out.len()];
+    reduce_view(r, b, mask, &mut tmp);
+    for (o, t) in out.iter_mut().zip(&tmp) {
+        r.merge(o, t);
+    }
+}
+
+/// `sum`, `nansum` (skip NaN) and `prod`.
+pub(crate) struct SumR {
+    pub skip_nan: bool,
+    pub prod: bool,
+}
+
+impl<T: RElem> Reducer<T> for SumR {
+    type Acc = T::Sum;
+    type Out = T::Sum;
+    fn identity(&self) -> T::Sum {
+        if self.prod {
+            <T::Sum as Arith>::one()
+        } else {
+            <T::Sum as Arith>::zero()
+        }
+    }
+    #[inline]
+    fn push(&self, acc: &mut T::Sum, x: T) {
+        if self.skip_nan && x.nan() {
+            return;
+        }
+        let v = <T::Sum as Element>::cast_from(x);
+        *acc = if self.prod { acc.mul(v) } else { acc.add(v) };
+    }
+    fn run(&self, x: &[T]) -> T::Sum {
+        match (self.prod, self.skip_nan) {
+            (false, false) => T::sum_run(x),
+            (false, true) => T::nansum_run(x).0,
+            _ => {
+                let mut a = <Self as Reducer<T>>::identity(self);
+                for &v in x {
+                    <Self as Reducer<T>>::push(self, &mut a, v);
+                }
+                a
+            }
+        }
+    }
+    #[inline]
+    fn merge(&self, a: &mut T::Sum, b: &T::Sum) {
+        *a = if self.prod { a.mul(*b) } else { a.add(*b) };
+    }
+    fn finish(&self, acc: &T::Sum, _count: f64) -> Result<T::Sum> {
+        Ok(*acc)
+    }
+}
+
+/// `mean` and `nanmean`: a sum in the mean type and a count.
+pub(crate) struct MeanR {
+    pub skip_nan: bool,
+}
+
+impl<T: RElem> Reducer<T> for MeanR {
+    type Acc = (T::Mean, f64);
+    type Out = T::Mean;
+    fn identity(&self) -> Self::Acc {
+        (<T::Mean as Arith>::zero(), 0.0)
+    }
+    #[inline]
+    fn push(&self, acc: &mut Self::Acc, x: T) {
+        if self.skip_nan && x.nan() {
+            return;
+        }
+        acc.0 = acc.0 + <T::Mean as Element>::cast_from(x);
+        acc.1 += 1.0;
+    }
+    fn run(&self, x: &[T]) -> Self::Acc {
+        if self.skip_nan {
+            let (s, n) = T::nansum_run(x);
+            (<T::Mean as Element>::cast_from(s), n as f64)
+        } else {
+            (T::mean_run(x), x.len() as f64)
+        }
+    }
+    #[inline]
+    fn merge(&self, a: &mut Self::Acc, b: &Self::Acc) {
+        a.0 = a.0 + b.0;
+        a.1 += b.1;
+    }
+    fn finish(&self, acc: &Self::Acc, _count: f64) -> Result<T::Mean> {
+        Ok(acc.0 / <T::Mean as Element>::from_f64(acc.1))
+    }
+}
+
+/// `var`, `std` and their NaN-skipping variants, through (count, mean, M2) partials.
+pub(crate) struct VarR {
+    pub ddof: f64,
+    pub sqrt: bool,
+    pub skip_nan: bool,
+}
+
+impl<T: RElem> Reducer<T> for VarR {
+    type Acc = Moments;
+    type Out = T::Mean;
+    fn identity(&self) -> Moments {
+        Moments::default()
+    }
+    #[inline]
+    fn push(&self, acc: &mut Moments, x: T) {
+        if self.skip_nan && x.nan() {
+            return;
+        }
+        acc.merge(&Moments::one(x.to_f64()));
+    }
+    fn run(&self, x: &[T]) -> Moments {
+        T::moments_run(x, self.skip_nan)
+    }
+    #[inline]
+    fn merge(&self, a: &mut Moments, b: &Moments) {
+        a.merge(b);
+    }
+    fn finish(&self, acc: &Moments, _count: f64) -> Result<T::Mean> {
+        let v = acc.variance(self.ddof);
+        Ok(<T::Mean as Element>::from_f64(if self.sqrt {
+            v.sqrt()
+        } else {
+            v
+        }))
+    }
+}
+
+/// `min`, `max` (NaN propagates) and `nanmin`, `nanmax` (NaN skipped).
+pub(crate) struct MinMaxR {
+    pub max: bool,
+    pub skip_nan: bool,
+}
+
+impl<T: RElem> Reducer<T> for MinMaxR {
+    type Acc = Option<T>;
+    type Out = T;
+    fn identity(&self) -> Option<T> {
+        None
+    }
+    #[inline]
+    fn push(&self, acc: &mut Option<T>, x: T) {
+        if x.nan() {
+            if !self.skip_nan && !acc.is_some_and(|a| a.nan()) {
+                *acc = Some(x);
+            }
+            return;
+        }
+        match acc {
+            None => *acc = Some(x),
+            Some(a) => {
+                if !a.nan() && ((self.max && x > *a) || (!self.max && x < *a)) {
+                    *a = x;
+                }
+            }
+        }
+    }
+    fn merge(&self, a: &mut Option<T>, b: &Option<T>) {
+        if let Some(x) = b {
+            <Self as Reducer<T>>::push(self, a, *x);
+        }
+    }
+    fn finish(&self, acc: &Option<T>, _count: f64) -> Result<T> {
+        // An all-NaN slice gives NaN for nanmin/nanmax, as NumPy does.
+        Ok(acc.unwrap_or_else(|| T::from_f64(f64::NAN)))
+    }
+}
+
+/// `any` and `all`.
+pub(crate) struct AnyAllR {
+    pub all: bool,
+}
+
+impl<T: RElem> Reducer<T> for AnyAllR {
+    type Acc = bool;
+    type Out = bool;
+    fn identity(&self) -> bool {
+        self.all
+    }
+    #[inline]
+    fn push(&self, acc: &mut bool, x: T) {
+        if self.all {
+            *acc &= x.truthy();
+        } else {
+            *acc |= x.truthy();
+        }
+    }
+    fn run(&self, x: &[T]) -> bool {
+        if self.all {
+            x.iter().all(|v| v.truthy())
+        } else {
+            x.iter().any(|v| v.truthy())
+        }
+    }
+    fn merge(&self, a: &mut bool, b: &bool) {
+        if self.all {
+            *a &= *b;
+        } else {
+            *a |= *b;
+        }
+    }
+    fn finish(&self, acc: &bool, _count: f64) -> Result<bool> {
+        Ok(*acc)
+    }
+}
+
+/// `count_nonzero`.
+pub(crate) struct CountR;
+
+impl<T: RElem> Reducer<T> for CountR {
+    type Acc = i64;
+    type Out = i64;
+    fn identity(&self) -> i64 {
+        0
+    }
+    #[inline]
+    fn push(&self, acc: &mut i64, x: T) {
+        *acc += i64::from(x.truthy());
+    }
+    fn merge(&self, a: &mut i64, b: &i64) {
+        *a += *b;
+    }
+    fn finish(&self, acc: &i64, _count: f64) -> Result<i64> {
+        Ok(*acc)
+    }
+}
+
+/// `argmin`, `argmax` (a NaN is the extreme) and `nanargmin`, `nanargmax` (NaN skipped; an
+/// all-NaN slice is an error). Ties give the lowest index.
+pub(crate) struct ArgR {
+    pub max: bool,
+    pub skip_nan: bool,
+}
+
+impl ArgR {
+    /// Whether `(x, i)` should replace the current best `(a, j)`.
+    #[inline]
+    fn better<T: RElem>(&self, a: T, j: i64, x: T, i: i64) -> bool {
+        match (a.nan(), x.nan()) {
+            (true, true) => i < j,
+            (true, false) => false,
+            (false, true) => !self.skip_nan,
+            (false, false) => {
+                if x == a {
+                    i < j
+                } else if self.max {
+                    x > a
+                } else {
+                    x < a
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn offer<T: RElem>(&self, acc: &mut Option<(T, i64)>, x: T, i: i64) {
+        if self.skip_nan && x.nan() {
+            return;
+        }
+        match acc {
+            None => *acc = Some((x, i)),
+            Some((a, j)) => {
+                if self.better(*a, *j, x, i) {
+                    *acc = Some((x, i));
+                }
+            }
+        }
+    }
+}
+
+impl<T: RElem> Reducer<T> for ArgR {
+    type Acc = Option<(T, i64)>;
+    type Out = i64;
+    fn identity(&self) -> Self::Acc {
+        None
+    }
+    fn push(&self, _acc: &mut Self::Acc, _x: T) {
+        // Arg-reductions need positions; they go through `chunk`.
+    }
+    fn merge(&self, a: &mut Self::Acc, b: &Self::Acc) {
+        if let Some((x, i)) = *b {
+            self.offer(a, x, i);
+        }
+    }
+    fn finish(&self, acc: &Self::Acc, _count: f64) -> Result<i64> {
+        acc.map(|(_, i)| i).ok_or_else(|| Error::Task {
+            task: if self.max { "nanargmax" } else { "nanargmin" }.into(),
+            msg: "All-NaN slice encountered".into(),
+        })
+    }
+    fn chunk(&self, view: ArrayViewD<'_, T>, pos: &ChunkPos<'_>) -> Vec<Self::Acc> {
+        let nd = view.ndim();
+        if pos.axes.len() == 1 && nd > 1 {
+            let ax = pos.axes[0];
+            let off = pos.offsets[ax] as i64;
+            view.lanes(Axis(ax))
+                .into_iter()
+                .map(|lane| {
+                    let mut acc = None;
+                    for (k, &x) in lane.iter().enumerate() {
+                        self.offer(&mut acc, x, off + k as i64);
+                    }
+                    acc
+                })
+                .collect()
+        } else {
+            // Flattened: global C-order index.
+            let mut acc = None;
+            for (idx, &x) in view.indexed_iter() {
+                let mut flat = 0i64;
+                for ax in 0..nd {
+                    flat = flat * pos.shape[ax] as i64 + (pos.offsets[ax] + idx[ax]) as i64;
+                }
+                self.offer(&mut acc, x, flat);
+            }
+            vec![acc]
+        }
+    }
+}
+
+/// Reduces contiguous tiles (C-order ranges of one chunk) over all axes, combining the tile
+/// partials like a binary counter so that the pairwise error bound holds across tiles.
+pub(crate) struct TileCascade<A> {
+    levels: Vec<Option<A>>,
+}
+
+impl<A: Clone> TileCascade<A> {
+    pub(crate) fn new() -> Self {
+        TileCascade { levels: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, mut v: A, merge: impl Fn(&mut A, &A)) {
+        for slot in self.levels.iter_mut() {
+            match slot.take() {
+                Some(mut prev) => {
+                    merge(&mut prev, &v);
+                    v = prev;
+                }
+                None => {
+                    *slot = Some(v);
+                    return;
+                }
+            }
+        }
+        self.levels.push(Some(v));
+    }
+
+    /// The combined partial (older values first), or `None` if nothing was pushed.
+    pub(crate) fn finish(self, merge: impl Fn(&mut A, &A)) -> Option<A> {
+        let mut acc: Option<A> = None;
+        for v in self.levels.into_iter().rev().flatten() {
+            acc = Some(match acc {
+                None => v,
+                Some(mut a) => {
+                    merge(&mut a, &v);
+                    a
+                }
+            });
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+
+    fn pos<'a>(offsets: &'a [usize], shape: &'a [usize], axes: &'a [usize]) -> ChunkPos<'a> {
+        ChunkPos {
+            offsets,
+            shape,
+            axes,
+        }
+    }
+
+    #[test]
+    fn sum_over_each_axis_set() {
+        let a =
+            ArrayD::from_shape_vec(IxDyn(&[3, 4, 5]), (0..60).map(|v| v as f64).collect()).unwrap();
+        let r = SumR {
+            skip_nan: false,
+            prod: false,
+        };
+        for axes in [vec![0], vec![1], vec![2], vec![0, 2], vec![0, 1, 2]] {
+            let got = Reducer::<f64>::chunk(&r, a.view(), &pos(&[0, 0, 0], &[3, 4, 5], &axes));
+            let mut expect = a.clone();
+            for &ax in axes.iter().rev() {
+                expect = expect.sum_axis(Axis(ax));
+            }
+            assert_eq!(
+                got,
+                expect.iter().copied().collect::<Vec<_>>(),
+                "axes {axes:?}"
+            );
+        }
+        // Transposed (non-contiguous) input.
+        let t = a.view().reversed_axes();
+        let got = Reducer::<f64>::chunk(&r, t.clone(), &pos(&[0, 0, 0], &[5, 4, 3], &[1]));
+        let expect = t.sum_axis(Axis(1));
+        assert_eq!(got, expect.iter().copied().collect::<Vec<_>>());
+        assert_eq!(<u8 as RElem>::sum_run(&[1u8, 255]), 256u64);
+    }
+
+    #[test]
+    fn min_max_nan_rules() {
+        let x = [1.0f64, f64::NAN, -3.0];
+        let a = ArrayD::from_shape_vec(IxDyn(&[3]), x.to_vec()).unwrap();
+        let p = pos(&[0], &[3], &[0]);
+        let mx = MinMaxR {
+            max: true,
+            skip_nan: false,
+        };
+        assert!(Reducer::<f64>::chunk(&mx, a.view(), &p)[0]
+            .unwrap()
+            .is_nan());
+        let nmn = MinMaxR {
+            max: false,
+            skip_nan: true,
+        };
+        assert_eq!(Reducer::<f64>::chunk(&nmn, a.view(), &p)[0], Some(-3.0));
+        let am = ArgR {
+            max: false,
+            skip_nan: false,
+        };
+        assert_eq!(Reducer::<f64>::chunk(&am, a.view(), &p)[0].unwrap().1, 1);
+        let nam = ArgR {
+            max: false,
+            skip_nan: true,
+        };
+        assert_eq!(Reducer::<f64>::chunk(&nam, a.view(), &p)[0].unwrap().1, 2);
+    }
+
+    #[test]
+    fn cascade_merges_in_order() {
+        let mut c = TileCascade::new();
+        for i in 0..5 {
+            c.push(vec![i], |a: &mut Vec<i32>, b| a.extend_from_slice(b));
+        }
+        assert_eq!(
+            c.finish(|a, b| a.extend_from_slice(b)),
+            Some(vec![0, 1, 2, 3, 4])
+        );
+    }
+}

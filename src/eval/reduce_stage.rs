@@ -1,0 +1,253 @@
+//! Reduce stages: for one output chunk, reduce every input chunk of its box to a partial
+//! (elementwise work fused in) and combine the partials in a fixed tree.
+
+use super::map::leaves_for;
+use super::reduce::{
+    AnyAllR, ArgR, ChunkPos, CountR, MeanR, MinMaxR, RElem, Reducer, SumR, TileCascade, VarR,
+};
+use super::strided::StridedDst;
+use super::tile::{TileRunner, TILE};
+use super::TaskEnv;
+use crate::dtype::{with_dtype, ChunkData, DType, Element};
+use crate::error::Result;
+use crate::expr::{ReduceKind, ReduceSpec};
+use crate::plan::tree::{for_each_box, TreeShape};
+use crate::plan::Stage;
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+use std::marker::PhantomData;
+
+/// The typed executor of one reduce stage.
+pub(crate) trait ReduceStage: Send + Sync {
+    /// Computes output chunk `out_lin` (C-order index in the output grid).
+    fn output_chunk(&self, stage: &Stage, out_lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
+}
+
+/// Builds the executor for a reduction of `spec` over input values of type `input`.
+pub(crate) fn make(spec: &ReduceSpec, input: DType) -> Box<dyn ReduceStage> {
+    use ReduceKind::*;
+    let ddof = spec.ddof;
+    with_dtype!(input, T => match spec.kind {
+        Sum => boxed::<T, _>(SumR { skip_nan: false, prod: false }),
+        NanSum => boxed::<T, _>(SumR { skip_nan: true, prod: false }),
+        Prod => boxed::<T, _>(SumR { skip_nan: false, prod: true }),
+        Mean => boxed::<T, _>(MeanR { skip_nan: false }),
+        NanMean => boxed::<T, _>(MeanR { skip_nan: true }),
+        Var => boxed::<T, _>(VarR { ddof, sqrt: false, skip_nan: false }),
+        Std => boxed::<T, _>(VarR { ddof, sqrt: true, skip_nan: false }),
+        NanVar => boxed::<T, _>(VarR { ddof, sqrt: false, skip_nan: true }),
+        NanStd => boxed::<T, _>(VarR { ddof, sqrt: true, skip_nan: true }),
+        Min => boxed::<T, _>(MinMaxR { max: false, skip_nan: false }),
+        Max => boxed::<T, _>(MinMaxR { max: true, skip_nan: false }),
+        NanMin => boxed::<T, _>(MinMaxR { max: false, skip_nan: true }),
+        NanMax => boxed::<T, _>(MinMaxR { max: true, skip_nan: true }),
+        ArgMin => boxed::<T, _>(ArgR { max: false, skip_nan: false }),
+        ArgMax => boxed::<T, _>(ArgR { max: true, skip_nan: false }),
+        NanArgMin => boxed::<T, _>(ArgR { max: false, skip_nan: true }),
+        NanArgMax => boxed::<T, _>(ArgR { max: true, skip_nan: true }),
+        Any => boxed::<T, _>(AnyAllR { all: false }),
+        All => boxed::<T, _>(AnyAllR { all: true }),
+        CountNonzero => boxed::<T, _>(CountR),
+    })
+}
+
+fn boxed<T: RElem, R: Reducer<T> + 'static>(r: R) -> Box<dyn ReduceStage> {
+    Box::new(Exec::<T, R> { r, _t: PhantomData })
+}
+
+struct Exec<T, R> {
+    r: R,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
+    fn output_chunk(&self, stage: &Stage, out_lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
+        let crate::plan::StageKind::Reduce(spec) = &stage.kind else {
+            return Err(crate::error::Error::Task {
+                task: stage.node.label(),
+                msg: "internal: not a reduce stage".into(),
+            });
+        };
+        let grid = &stage.grid;
+        let nd = grid.ndim();
+        let tree = TreeShape::new(grid, &spec.axes, spec.split_every);
+        // The output chunk's index along the kept input axes.
+        let mut out_idx = Vec::new();
+        stage.node.grid.unravel(out_lin, &mut out_idx);
+        let kept: Vec<usize> = (0..nd).filter(|a| !spec.axes.contains(a)).collect();
+        let mut base = vec![0usize; nd];
+        if spec.keepdims {
+            for &a in &kept {
+                base[a] = out_idx[a];
+            }
+        } else {
+            for (k, &a) in kept.iter().enumerate() {
+                base[a] = out_idx[k];
+            }
+        }
+        let full: Vec<(usize, usize)> = tree.counts.iter().map(|&c| (0, c)).collect();
+        let ctx = Ctx {
+            ex: self,
+            stage,
+            spec,
+            tree: &tree,
+            base,
+            env,
+        };
+        let acc = ctx.tree_box(&full)?;
+        let count: f64 = spec
+            .axes
+            .iter()
+            .map(|&a| stage.node_input_len(a) as f64)
+            .product();
+        let oshape = stage.node.grid.region_shape(out_lin);
+        let mut vals = Vec::with_capacity(acc.len());
+        for a in &acc {
+            vals.push(self.r.finish(a, count)?);
+        }
+        let arr = ArrayD::from_shape_vec(IxDyn(&oshape), vals).map_err(|e| {
+            crate::error::Error::Task {
+                task: stage.node.label(),
+                msg: format!("internal: output chunk shape {oshape:?}: {e}"),
+            }
+        })?;
+        Ok(R::Out::into_chunk(arr))
+    }
+}
+
+struct Ctx<'a, T: RElem, R: Reducer<T>> {
+    ex: &'a Exec<T, R>,
+    stage: &'a Stage,
+    spec: &'a ReduceSpec,
+    tree: &'a TreeShape,
+    /// Chunk index along kept axes (reduced axes are filled per chunk).
+    base: Vec<usize>,
+    env: &'a TaskEnv<'a>,
+}
+
+impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
+    fn merge_all(&self, parts: Vec<Vec<R::Acc>>) -> Vec<R::Acc> {
+        let mut it = parts.into_iter();
+        let mut acc = it.next().unwrap_or_default();
+        for p in it {
+            for (a, b) in acc.iter_mut().zip(&p) {
+                self.ex.r.merge(a, b);
+            }
+        }
+        acc
+    }
+
+    /// Reduces the box of input chunks `bx` ((start, len) per reduced axis).
+    fn tree_box(&self, bx: &[(usize, usize)]) -> Result<Vec<R::Acc>> {
+        self.env.check()?;
+        let lens: Vec<usize> = bx.iter().map(|b| b.1).collect();
+        let parts: Vec<Vec<R::Acc>> = match self.tree.split(&lens) {
+            None => {
+                let mut chunks = Vec::new();
+                let singles: Vec<Vec<(usize, usize)>> = bx
+                    .iter()
+                    .map(|&(s, l)| (s..s + l).map(|i| (i, 1)).collect())
+                    .collect();
+                for_each_box(&singles, |b| {
+                    chunks.push(b.iter().map(|p| p.0).collect::<Vec<_>>())
+                });
+                chunks
+                    .par_iter()
+                    .map(|c| self.chunk_partial(c))
+                    .collect::<Result<_>>()?
+            }
+            Some(pieces) => {
+                let mut subs = Vec::new();
+                for_each_box(&pieces, |b| {
+                    subs.push(
+                        b.iter()
+                            .zip(bx)
+                            .map(|(&(o, l), &(s, _))| (s + o, l))
+                            .collect::<Vec<_>>(),
+                    )
+                });
+                subs.par_iter()
+                    .map(|b| self.tree_box(b))
+                    .collect::<Result<_>>()?
+            }
+        };
+        if parts.len() > 1 {
+            self.env.counters.add_combine();
+        }
+        Ok(self.merge_all(parts))
+    }
+
+    /// The partial of one input chunk (`ridx`: chunk index along the reduced axes).
+    fn chunk_partial(&self, ridx: &[usize]) -> Result<Vec<R::Acc>> {
+        self.env.check()?;
+        self.env.counters.add_reduce_chunk();
+        let grid = &self.stage.grid;
+        let mut idx = self.base.clone();
+        for (k, &a) in self.spec.axes.iter().enumerate() {
+            idx[a] = ridx[k];
+        }
+        let mut region = Vec::new();
+        grid.region(&idx, &mut region);
+        let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
+        let offsets: Vec<usize> = region.iter().map(|r| r.0).collect();
+        let gshape = grid.shape();
+        let pos = ChunkPos {
+            offsets: &offsets,
+            shape: &gshape,
+            axes: &self.spec.axes,
+        };
+        let prog = &self.stage.program;
+        let leaves = leaves_for(self.stage, &region, self.env)?;
+        let owned: usize = leaves
+            .iter()
+            .zip(&prog.leaves)
+            .map(|(d, l)| d.owned_bytes(l))
+            .sum();
+        let _hold = self.env.mem.hold(owned);
+        let r = &self.ex.r;
+        if prog.is_identity() {
+            let view = leaves[0].view::<T>(&prog.leaves[0], &shape)?;
+            return Ok(r.chunk(view, &pos));
+        }
+        let all_axes = self.spec.axes.len() == grid.ndim();
+        let mut runner = TileRunner::new(prog, &leaves, &shape)?;
+        let n = runner.len;
+        if all_axes && !self.spec.kind.is_arg() {
+            // Stream tiles straight into the reduction: no chunk is materialized.
+            let mut cascade = TileCascade::new();
+            let mut start = 0;
+            while start < n {
+                let len = TILE.min(n - start);
+                runner.run(start, len)?;
+                cascade.push(r.run(&runner.result::<T>()[..len]), |a, b| r.merge(a, b));
+                start += len;
+            }
+            let acc = cascade
+                .finish(|a, b| r.merge(a, b))
+                .unwrap_or_else(|| r.identity());
+            return Ok(vec![acc]);
+        }
+        // Axis reductions of a computed expression: evaluate into a task-local buffer.
+        let _tmp = self.env.mem.hold(n * std::mem::size_of::<T>());
+        let mut tmp = ArrayD::<T>::default(IxDyn(&shape));
+        {
+            let mut dst = StridedDst::new(tmp.view_mut());
+            let mut start = 0;
+            while start < n {
+                let len = TILE.min(n - start);
+                runner.run(start, len)?;
+                dst.scatter(start, &runner.result::<T>()[..len]);
+                start += len;
+            }
+        }
+        Ok(r.chunk(tmp.view().into_dyn(), &pos))
+    }
+}
+
+impl Stage {
+    /// Length of the reduce stage's input along `axis`.
+    pub(crate) fn node_input_len(&self, axis: usize) -> usize {
+        let o = self.grid.offsets(axis);
+        o[o.len() - 1]
+    }
+}

@@ -1,0 +1,280 @@
+//! The tile evaluator: runs a fused program over a chunk, a few hundred elements at a time.
+//!
+//! Every register holds one tile ([`TILE`] elements) of one dtype, so a whole program's
+//! temporaries fit in L1 and each leaf is read from memory once. Constant registers (scalar
+//! operands and everything computed only from them) are filled once per task.
+
+use super::leaf::LeafData;
+use super::strided::StridedSrc;
+use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element};
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, UnaryOp};
+use crate::plan::{Instr, Program};
+use tessera_kernels::scalar::{round_half_even, Arith};
+
+/// Elements per tile.
+pub(crate) const TILE: usize = 512;
+
+macro_rules! reg_enum {
+    ($($var:ident($t:ty)),*) => {
+        /// One register: a tile of one dtype.
+        pub(crate) enum Reg { $($var(Vec<$t>)),* }
+
+        impl Reg {
+            fn new(dt: DType, n: usize) -> Reg {
+                match dt { $(DType::$var => Reg::$var(vec![<$t>::default(); n])),* }
+            }
+        }
+
+        $(impl RegElem for $t {
+            #[inline]
+            fn get(r: &Reg) -> &[Self] {
+                match r { Reg::$var(v) => v, _ => &[] }
+            }
+            #[inline]
+            fn get_mut(r: &mut Reg) -> &mut [Self] {
+                match r { Reg::$var(v) => v, _ => &mut [] }
+            }
+        })*
+    };
+}
+
+/// Typed access to registers.
+pub(crate) trait RegElem: Element {
+    /// The register's tile (empty if the register has another dtype).
+    fn get(r: &Reg) -> &[Self];
+    /// The register's tile, mutable.
+    fn get_mut(r: &mut Reg) -> &mut [Self];
+}
+
+reg_enum!(
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64)
+);
+
+impl Default for Reg {
+    fn default() -> Self {
+        Reg::Bool(Vec::new())
+    }
+}
+
+type Loader<'a> = Box<dyn Fn(usize, usize, &mut Reg) + 'a>;
+
+/// Runs one program over one region, tile by tile.
+pub(crate) struct TileRunner<'a> {
+    prog: &'a Program,
+    loaders: Vec<Loader<'a>>,
+    regs: Vec<Reg>,
+    constant: Vec<bool>,
+    consts_ready: bool,
+    /// Number of elements of the region.
+    pub(crate) len: usize,
+}
+
+impl<'a> TileRunner<'a> {
+    /// Prepares the program for the region of shape `shape`, with leaf data `leaves`.
+    pub(crate) fn new(prog: &'a Program, leaves: &'a [LeafData], shape: &[usize]) -> Result<Self> {
+        let mut loaders: Vec<Loader<'a>> = Vec::with_capacity(leaves.len());
+        for (ld, leaf) in leaves.iter().zip(&prog.leaves) {
+            let l: Loader<'a> = with_dtype!(leaf.node.dtype, T => {
+                let src = StridedSrc::new(ld.view::<T>(leaf, shape)?);
+                Box::new(move |start, n, r: &mut Reg| src.gather(start, &mut T::get_mut(r)[..n]))
+            });
+            loaders.push(l);
+        }
+        let mut constant = vec![false; prog.instrs.len()];
+        for (i, ins) in prog.instrs.iter().enumerate() {
+            constant[i] = match *ins {
+                Instr::Leaf(_) => false,
+                Instr::Const(_) => true,
+                Instr::Unary(_, a) => constant[a],
+                Instr::Binary(_, a, b) => constant[a] && constant[b],
+                Instr::Where(c, a, b) => constant[c] && constant[a] && constant[b],
+            };
+        }
+        Ok(TileRunner {
+            prog,
+            loaders,
+            regs: prog.dtypes.iter().map(|&d| Reg::new(d, TILE)).collect(),
+            constant,
+            consts_ready: false,
+            len: shape.iter().product(),
+        })
+    }
+
+    /// Evaluates the program for elements `start..start + n` (`n <= TILE`) of the region.
+    pub(crate) fn run(&mut self, start: usize, n: usize) -> Result<()> {
+        for (i, ins) in self.prog.instrs.iter().enumerate() {
+            if self.constant[i] {
+                if self.consts_ready {
+                    continue;
+                }
+                // Constants are computed over the whole tile once.
+                self.exec(i, ins, 0, TILE)?;
+            } else {
+                self.exec(i, ins, start, n)?;
+            }
+        }
+        self.consts_ready = true;
+        Ok(())
+    }
+
+    fn exec(&mut self, i: usize, ins: &Instr, start: usize, n: usize) -> Result<()> {
+        let mut out = std::mem::take(&mut self.regs[i]);
+        let dts = &self.prog.dtypes;
+        let r = match *ins {
+            Instr::Leaf(l) => {
+                (self.loaders[l])(start, n, &mut out);
+                Ok(())
+            }
+            Instr::Const(s) => {
+                with_dtype!(s.dtype(), T => {
+                    let v = T::from_scalar(s).unwrap_or_default();
+                    T::get_mut(&mut out)[..n].fill(v);
+                });
+                Ok(())
+            }
+            Instr::Unary(op, a) => unary(op, dts[a], &self.regs[a], &mut out, n),
+            Instr::Binary(op, a, b) => {
+                binary(op, dts[a], &self.regs[a], &self.regs[b], &mut out, n)
+            }
+            Instr::Where(c, a, b) => {
+                with_dtype!(dts[a], T => {
+                    let (c, x, y) = (bool::get(&self.regs[c]), T::get(&self.regs[a]), T::get(&self.regs[b]));
+                    for (k, o) in T::get_mut(&mut out)[..n].iter_mut().enumerate() {
+                        *o = if c[k] { x[k] } else { y[k] };
+                    }
+                });
+                Ok(())
+            }
+        };
+        self.regs[i] = out;
+        r
+    }
+
+    /// The result of the last [`run`](Self::run), as a typed tile.
+    pub(crate) fn result<T: RegElem>(&self) -> &[T] {
+        T::get(&self.regs[self.prog.result()])
+    }
+}
+
+#[inline]
+fn map<A: RegElem, B: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: impl Fn(A) -> B) {
+    let a = &A::get(a)[..n];
+    for (o, &x) in B::get_mut(out)[..n].iter_mut().zip(a) {
+        *o = f(x);
+    }
+}
+
+#[inline]
+fn zip<A: RegElem, B: RegElem>(a: &Reg, b: &Reg, out: &mut Reg, n: usize, f: impl Fn(A, A) -> B) {
+    let (a, b) = (&A::get(a)[..n], &A::get(b)[..n]);
+    for ((o, &x), &y) in B::get_mut(out)[..n].iter_mut().zip(a).zip(b) {
+        *o = f(x, y);
+    }
+}
+
+fn bad(op: &str, dt: DType) -> Result<()> {
+    Err(Error::DType {
+        op: op.to_string(),
+        dtype: dt,
+    })
+}
+
+fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()> {
+    use UnaryOp::*;
+    match op {
+        Cast(to) => {
+            with_dtype!(dt, A => with_dtype!(to, B => map::<A, B>(a, out, n, B::cast_from)));
+            Ok(())
+        }
+        Not => {
+            map::<bool, bool>(a, out, n, |x| !x);
+            Ok(())
+        }
+        Neg | Abs | Sign => with_numeric!(dt, T => {
+            match op {
+                Neg => map::<T, T>(a, out, n, Arith::neg),
+                Abs => map::<T, T>(a, out, n, Arith::abs),
+                _ => map::<T, T>(a, out, n, Arith::sign),
+            }
+            Ok(())
+        }, bool => bad(op.name(), dt)),
+        IsNan | IsFinite => with_float!(dt, F => {
+            if op == IsNan {
+                map::<F, bool>(a, out, n, |x| x.is_nan());
+            } else {
+                map::<F, bool>(a, out, n, |x| x.is_finite());
+            }
+            Ok(())
+        }, _ => bad(op.name(), dt)),
+        _ => with_float!(dt, F => {
+            match op {
+                Sqrt => map::<F, F>(a, out, n, F::sqrt),
+                Exp => map::<F, F>(a, out, n, F::exp),
+                Ln => map::<F, F>(a, out, n, F::ln),
+                Log1p => map::<F, F>(a, out, n, F::ln_1p),
+                Expm1 => map::<F, F>(a, out, n, F::exp_m1),
+                Sin => map::<F, F>(a, out, n, F::sin),
+                Cos => map::<F, F>(a, out, n, F::cos),
+                Tan => map::<F, F>(a, out, n, F::tan),
+                Tanh => map::<F, F>(a, out, n, F::tanh),
+                Floor => map::<F, F>(a, out, n, F::floor),
+                Ceil => map::<F, F>(a, out, n, F::ceil),
+                _ => map::<F, F>(a, out, n, round_half_even),
+            }
+            Ok(())
+        }, _ => bad(op.name(), dt)),
+    }
+}
+
+fn binary(op: BinaryOp, dt: DType, a: &Reg, b: &Reg, out: &mut Reg, n: usize) -> Result<()> {
+    use BinaryOp::*;
+    match op {
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            with_dtype!(dt, T => match op {
+                Eq => zip::<T, bool>(a, b, out, n, |x, y| x == y),
+                Ne => zip::<T, bool>(a, b, out, n, |x, y| x != y),
+                Lt => zip::<T, bool>(a, b, out, n, |x, y| x < y),
+                Le => zip::<T, bool>(a, b, out, n, |x, y| x <= y),
+                Gt => zip::<T, bool>(a, b, out, n, |x, y| x > y),
+                _ => zip::<T, bool>(a, b, out, n, |x, y| x >= y),
+            });
+            Ok(())
+        }
+        And => {
+            zip::<bool, bool>(a, b, out, n, |x, y| x & y);
+            Ok(())
+        }
+        Or => {
+            zip::<bool, bool>(a, b, out, n, |x, y| x | y);
+            Ok(())
+        }
+        Xor => {
+            zip::<bool, bool>(a, b, out, n, |x, y| x ^ y);
+            Ok(())
+        }
+        _ => with_numeric!(dt, T => {
+            match op {
+                Add => zip::<T, T>(a, b, out, n, Arith::add),
+                Sub => zip::<T, T>(a, b, out, n, Arith::sub),
+                Mul => zip::<T, T>(a, b, out, n, Arith::mul),
+                Div => zip::<T, T>(a, b, out, n, Arith::div),
+                Rem => zip::<T, T>(a, b, out, n, Arith::rem),
+                Pow => zip::<T, T>(a, b, out, n, Arith::pow),
+                Maximum => zip::<T, T>(a, b, out, n, Arith::maximum),
+                _ => zip::<T, T>(a, b, out, n, Arith::minimum),
+            }
+            Ok(())
+        }, bool => bad(op.name(), dt)),
+    }
+}

@@ -1,0 +1,330 @@
+//! The scheduler: runs a plan's stages on a rayon pool.
+//!
+//! Stages run in dependency order; the tasks of a stage run in parallel, enumerated from the
+//! stage by index arithmetic (no task list is ever built). A chunk that later stages read is
+//! stored with the number of tasks that will read it (computed from the chunk grids) and
+//! freed when the last of them has read it; chunks nobody reads are never computed. Inside a
+//! reduce stage the tree is walked depth first, so partials are combined as soon as their
+//! group is complete and a streaming reduction holds about `threads × split_every` partials.
+//! A failing or panicking task cancels the rest and makes the computation return its error.
+
+pub(crate) mod memory;
+pub(crate) mod sink;
+
+use crate::dtype::ChunkData;
+use crate::error::{Error, Result};
+use crate::eval::leaf::Fetch;
+use crate::eval::map::map_chunk;
+use crate::eval::reduce_stage::{self, ReduceStage};
+use crate::eval::TaskEnv;
+use crate::plan::{Plan, StageKind, TaskCounts};
+use memory::MemoryTracker;
+use rayon::prelude::*;
+use sink::OutputSink;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Options of one computation.
+#[derive(Debug, Clone, Default)]
+pub struct ComputeOptions {
+    /// Worker threads; `None` uses rayon's global pool (one thread per core).
+    pub threads: Option<usize>,
+}
+
+impl ComputeOptions {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs on a pool of `n` threads.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
+    }
+}
+
+/// What a computation did: tasks run by kind, chunks stored between stages, peak memory.
+#[derive(Debug, Clone, Default)]
+pub struct ComputeStats {
+    /// Tasks run, by kind.
+    pub tasks: TaskCounts,
+    /// Chunks materialized for other stages to read (fused work materializes none).
+    pub stored_chunks: usize,
+    /// Peak bytes held by stored chunks and task buffers (outputs not included).
+    pub peak_bytes: usize,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+}
+
+/// Atomic task counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    map: AtomicUsize,
+    reduce_chunk: AtomicUsize,
+    reduce_combine: AtomicUsize,
+    stored: AtomicUsize,
+}
+
+impl Counters {
+    pub(crate) fn add_map(&self) {
+        self.map.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn add_reduce_chunk(&self) {
+        self.reduce_chunk.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn add_combine(&self) {
+        self.reduce_combine.fetch_add(1, Ordering::Relaxed);
+    }
+    fn counts(&self) -> TaskCounts {
+        TaskCounts {
+            map: self.map.load(Ordering::Relaxed),
+            reduce_chunk: self.reduce_chunk.load(Ordering::Relaxed),
+            reduce_combine: self.reduce_combine.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Chunks stored for later stages, with how many reads they still await.
+type Store = Mutex<HashMap<usize, (Arc<ChunkData>, usize)>>;
+
+struct Executor<'p> {
+    plan: &'p Plan,
+    /// For each stage, the (consumer stage, leaf) pairs that read it.
+    readers: Vec<Vec<(usize, usize)>>,
+    store: Vec<Store>,
+    mem: MemoryTracker,
+    counters: Counters,
+    cancel: AtomicBool,
+}
+
+impl Fetch for Executor<'_> {
+    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {
+        let mut st = self.store[stage].lock().map_err(|_| Error::Cancelled)?;
+        let Some(entry) = st.get_mut(&idx) else {
+            return Err(Error::Task {
+                task: format!("stage {stage} chunk {idx}"),
+                msg: "internal: chunk read more often than planned".into(),
+            });
+        };
+        entry.1 -= 1;
+        let data = entry.0.clone();
+        if entry.1 == 0 {
+            st.remove(&idx);
+            self.mem.sub(data.nbytes());
+        }
+        Ok(data)
+    }
+}
+
+impl Executor<'_> {
+    /// How many tasks of later stages read chunk `lin` of stage `s`.
+    fn reads_of(&self, s: usize, lin: usize) -> usize {
+        let producer = &self.plan.stages[s].node.grid;
+        let mut pidx = Vec::new();
+        producer.unravel(lin, &mut pidx);
+        self.readers[s]
+            .iter()
+            .map(|&(c, l)| {
+                let cs = &self.plan.stages[c];
+                let leaf = &cs.program.leaves[l];
+                let cg = &cs.grid;
+                let mut n = 1usize;
+                let mut mapped = vec![false; cg.ndim()];
+                for (p, &d) in leaf.axis_to_root.iter().enumerate() {
+                    mapped[d] = true;
+                    if leaf.node.shape[p] == 1 {
+                        n *= cg.chunks(d).len();
+                    } else {
+                        let (start, end) = (
+                            producer.offsets(p)[pidx[p]],
+                            producer.offsets(p)[pidx[p] + 1],
+                        );
+                        let o = cg.offsets(d);
+                        let a = o.partition_point(|&x| x < start);
+                        let b = o.partition_point(|&x| x < end);
+                        n *= b.saturating_sub(a).max(usize::from(start == end));
+                    }
+                }
+                for (d, m) in mapped.iter().enumerate() {
+                    if !m {
+                        n *= cg.chunks(d).len();
+                    }
+                }
+                n
+            })
+            .sum()
+    }
+
+    fn env(&self) -> TaskEnv<'_> {
+        TaskEnv {
+            fetch: self,
+            mem: &self.mem,
+            counters: &self.counters,
+            cancel: &self.cancel,
+        }
+    }
+
+    fn run(&self, sinks: &[(usize, &dyn OutputSink)]) -> Result<()> {
+        for (s, stage) in self.plan.stages.iter().enumerate() {
+            let mine: Vec<&dyn OutputSink> = sinks
+                .iter()
+                .filter(|(o, _)| *o == s)
+                .map(|(_, k)| *k)
+                .collect();
+            let reducer: Option<Box<dyn ReduceStage>> = match &stage.kind {
+                StageKind::Reduce(spec) => Some(reduce_stage::make(
+                    spec,
+                    stage.program.dtypes[stage.program.result()],
+                )),
+                StageKind::Map => None,
+            };
+            let n = stage.node.grid.num_chunks();
+            let label = stage.node.label();
+            (0..n).into_par_iter().try_for_each(|lin| {
+                let task = || -> Result<()> {
+                    let env = self.env();
+                    env.check()?;
+                    let reads = if self.readers[s].is_empty() {
+                        0
+                    } else {
+                        self.reads_of(s, lin)
+                    };
+                    if reads == 0 && mine.is_empty() {
+                        return Ok(()); // culled: no one reads this chunk
+                    }
+                    let mut region = Vec::new();
+                    let mut idx = Vec::new();
+                    stage.node.grid.unravel(lin, &mut idx);
+                    stage.node.grid.region(&idx, &mut region);
+                    if let ([k], 0, None) = (mine.as_slice(), reads, &reducer) {
+                        // Write straight into the output: no intermediate chunk.
+                        env.counters.add_map();
+                        return k.eval_into(stage, lin, &region, &env);
+                    }
+                    let chunk = match &reducer {
+                        Some(r) => r.output_chunk(stage, lin, &env)?,
+                        None => {
+                            env.counters.add_map();
+                            map_chunk(stage, &region, &env)?
+                        }
+                    };
+                    for k in &mine {
+                        k.put(lin, &region, &chunk)?;
+                    }
+                    if reads > 0 {
+                        self.mem.add(chunk.nbytes());
+                        self.counters.stored.fetch_add(1, Ordering::Relaxed);
+                        self.store[s]
+                            .lock()
+                            .map_err(|_| Error::Cancelled)?
+                            .insert(lin, (Arc::new(chunk), reads));
+                    }
+                    Ok(())
+                };
+                let r = match catch_unwind(AssertUnwindSafe(task)) {
+                    Ok(r) => r,
+                    Err(p) => Err(Error::Task {
+                        task: String::new(),
+                        msg: panic_message(&p),
+                    }),
+                };
+                r.map_err(|e| {
+                    self.cancel.store(true, Ordering::Relaxed);
+                    match e {
+                        Error::Task { task, msg } => Error::Task {
+                            task: if task.is_empty() {
+                                format!("stage {s} ({label}) chunk {lin}")
+                            } else {
+                                format!("stage {s} ({label}) chunk {lin}: {task}")
+                            },
+                            msg,
+                        },
+                        other => other,
+                    }
+                })
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        format!("panicked: {s}")
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        format!("panicked: {s}")
+    } else {
+        "panicked".into()
+    }
+}
+
+/// Runs `plan`, delivering output `i` to `sinks[i]`.
+pub(crate) fn execute(
+    plan: &Plan,
+    sinks: &[&dyn OutputSink],
+    opts: &ComputeOptions,
+) -> Result<ComputeStats> {
+    let t0 = Instant::now();
+    let mut readers = vec![Vec::new(); plan.stages.len()];
+    for (c, st) in plan.stages.iter().enumerate() {
+        for (l, leaf) in st.program.leaves.iter().enumerate() {
+            if let Some(s) = leaf.stage {
+                readers[s].push((c, l));
+            }
+        }
+    }
+    let ex = Executor {
+        plan,
+        readers,
+        store: plan
+            .stages
+            .iter()
+            .map(|_| Mutex::new(HashMap::new()))
+            .collect(),
+        mem: MemoryTracker::default(),
+        counters: Counters::default(),
+        cancel: AtomicBool::new(false),
+    };
+    let pairs: Vec<(usize, &dyn OutputSink)> = plan
+        .outputs
+        .iter()
+        .zip(sinks)
+        .map(|(&s, &k)| (s, k))
+        .collect();
+    let run = || ex.run(&pairs);
+    match opts.threads {
+        Some(n) => pool(n)?.install(run)?,
+        None => run()?,
+    }
+    Ok(ComputeStats {
+        tasks: ex.counters.counts(),
+        stored_chunks: ex.counters.stored.load(Ordering::Relaxed),
+        peak_bytes: ex.mem.peak(),
+        elapsed: t0.elapsed(),
+    })
+}
+
+/// A cached rayon pool with `n` threads.
+fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut p = pools.lock().map_err(|_| Error::Cancelled)?;
+    if let Some(tp) = p.get(&n) {
+        return Ok(tp.clone());
+    }
+    let tp = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("tessera-{i}"))
+        .build()
+        .map_err(|e| Error::Argument {
+            op: "compute".into(),
+            msg: format!("cannot start {n} threads: {e}"),
+        })?;
+    let tp = Arc::new(tp);
+    p.insert(n, tp.clone());
+    Ok(tp)
+}

@@ -1,0 +1,146 @@
+//! Where computed output chunks go: straight into the caller's result array, or into a list
+//! of chunks (for `persist`).
+
+use crate::dtype::ChunkData;
+use crate::error::{Error, Result};
+use crate::eval::map::eval_into;
+use crate::eval::strided::StridedDst;
+use crate::eval::tile::RegElem;
+use crate::eval::TaskEnv;
+use crate::plan::Stage;
+use ndarray::{ArrayD, IxDyn};
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::sync::{Arc, OnceLock};
+
+/// Receives the chunks of one output.
+pub(crate) trait OutputSink: Sync {
+    /// Evaluates `stage`'s program for chunk `lin` directly into the output.
+    fn eval_into(
+        &self,
+        stage: &Stage,
+        lin: usize,
+        region: &[(usize, usize)],
+        env: &TaskEnv<'_>,
+    ) -> Result<()>;
+    /// Takes a computed chunk.
+    fn put(&self, lin: usize, region: &[(usize, usize)], chunk: &ChunkData) -> Result<()>;
+}
+
+/// Assembles one C-contiguous array from disjoint chunks written in parallel.
+pub(crate) struct Assembler<T> {
+    data: UnsafeCell<ArrayD<MaybeUninit<T>>>,
+    base: *mut T,
+    strides: Vec<isize>,
+}
+
+// SAFETY: tasks write disjoint regions (the chunks of one grid tile the array without overlap,
+// and each chunk is delivered once), through raw pointers into an allocation that does not
+// move while the computation runs; nothing reads the array until `finish`, which takes self.
+unsafe impl<T: Send> Sync for Assembler<T> {}
+
+impl<T: RegElem> Assembler<T> {
+    /// An output of `shape`, uninitialized until every chunk has been written.
+    pub(crate) fn new(shape: &[usize]) -> Self {
+        let mut data = ArrayD::<T>::uninit(IxDyn(shape));
+        let base = data.as_mut_ptr() as *mut T;
+        let strides = data.strides().to_vec();
+        Assembler {
+            data: UnsafeCell::new(data),
+            base,
+            strides,
+        }
+    }
+
+    fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {
+        let off: isize = region
+            .iter()
+            .zip(&self.strides)
+            .map(|(&(s, _), &st)| s as isize * st)
+            .sum();
+        let shape = region.iter().map(|r| r.1).collect();
+        // SAFETY: `region` lies inside the array (it is a chunk of the output's grid), so the
+        // offset pointer and every in-bounds index of `shape` with the array's strides address
+        // elements of the allocation; regions of distinct chunks are disjoint, so this task is
+        // the only writer of these elements.
+        unsafe { StridedDst::from_raw(self.base.offset(off), shape, self.strides.clone()) }
+    }
+
+    /// The finished array. Only call after every chunk was written successfully.
+    pub(crate) fn finish(self) -> ArrayD<T> {
+        let data = self.data.into_inner();
+        // SAFETY: the computation succeeded, so every chunk of the output grid was written,
+        // and the chunks cover every element of the array.
+        unsafe { data.assume_init() }
+    }
+}
+
+impl<T: RegElem> OutputSink for Assembler<T> {
+    fn eval_into(
+        &self,
+        stage: &Stage,
+        _lin: usize,
+        region: &[(usize, usize)],
+        env: &TaskEnv<'_>,
+    ) -> Result<()> {
+        let mut dst = self.dst(region);
+        eval_into::<T>(stage, region, env, &mut dst)
+    }
+
+    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &ChunkData) -> Result<()> {
+        let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
+            task: "output".into(),
+            msg: format!(
+                "chunk of dtype {} for an output of {}",
+                chunk.dtype(),
+                T::DTYPE
+            ),
+        })?;
+        let mut dst = self.dst(region);
+        if dst.len() != a.len() {
+            return Err(Error::Task {
+                task: "output".into(),
+                msg: "internal: chunk does not match its region".into(),
+            });
+        }
+        match a.as_slice() {
+            Some(s) => dst.scatter(0, s),
+            None => {
+                let v: Vec<T> = a.iter().copied().collect();
+                dst.scatter(0, &v);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Collects the chunks of one output in grid order.
+pub(crate) struct Collector {
+    pub(crate) chunks: Vec<OnceLock<Arc<ChunkData>>>,
+}
+
+impl Collector {
+    pub(crate) fn new(n: usize) -> Self {
+        Collector {
+            chunks: (0..n).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+impl OutputSink for Collector {
+    fn eval_into(
+        &self,
+        stage: &Stage,
+        lin: usize,
+        region: &[(usize, usize)],
+        env: &TaskEnv<'_>,
+    ) -> Result<()> {
+        let c = crate::eval::map::map_chunk(stage, region, env)?;
+        self.put(lin, region, &c)
+    }
+
+    fn put(&self, lin: usize, _region: &[(usize, usize)], chunk: &ChunkData) -> Result<()> {
+        let _ = self.chunks[lin].set(Arc::new(chunk.clone()));
+        Ok(())
+    }
+}

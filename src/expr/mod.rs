@@ -1,0 +1,174 @@
+//! The expression graph: immutable, shared, array-level nodes.
+//!
+//! Every [`crate::Array`] holds an `Arc<Node>`. Operations create new nodes that point at
+//! their inputs; identical subexpressions are the same `Arc` (same [`NodeId`]) and are
+//! evaluated once per consumer stage (see `plan`).
+
+mod ops;
+
+pub use ops::{BinaryOp, ReduceKind, UnaryOp};
+
+use crate::chunks::ChunkGrid;
+use crate::dtype::{ChunkData, DType, Scalar};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Identity of a node; unique for the life of the process.
+pub type NodeId = u64;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One array-level operation with its result's shape, chunking and dtype.
+#[derive(Debug)]
+pub struct Node {
+    /// Unique identity.
+    pub id: NodeId,
+    /// Element type of the result.
+    pub dtype: DType,
+    /// Shape of the result.
+    pub shape: Vec<usize>,
+    /// Chunking of the result.
+    pub grid: ChunkGrid,
+    /// The operation.
+    pub op: Op,
+}
+
+/// How elements of a generated array are computed from their index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Generator {
+    /// `start + i * step` along a 1-d array (`arange`, `linspace`).
+    Range {
+        /// First value.
+        start: f64,
+        /// Increment.
+        step: f64,
+    },
+    /// Ones on the `k`-th diagonal of a 2-d array.
+    Eye {
+        /// Diagonal offset.
+        k: i64,
+    },
+    /// Counter-based uniform values in `[low, high)` keyed by flat index and seed.
+    Uniform {
+        /// Seed.
+        seed: u64,
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Counter-based normal values keyed by flat index and seed (Box–Muller).
+    Normal {
+        /// Seed.
+        seed: u64,
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+    },
+}
+
+/// Parameters of a reduction node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReduceSpec {
+    /// What is computed.
+    pub kind: ReduceKind,
+    /// Reduced axes of the input, sorted.
+    pub axes: Vec<usize>,
+    /// Whether reduced axes stay as length-1 axes.
+    pub keepdims: bool,
+    /// Largest number of partials combined by one tree task.
+    pub split_every: usize,
+    /// Delta degrees of freedom for var/std.
+    pub ddof: f64,
+}
+
+/// The operation of a node.
+#[derive(Debug)]
+pub enum Op {
+    /// A whole in-memory array; chunks are views into it.
+    Memory(Arc<ChunkData>),
+    /// Materialized chunks in C order of the grid (from `persist`).
+    Chunks(Arc<Vec<Arc<ChunkData>>>),
+    /// Every element equal to one value (also scalar operands, as 0-d nodes).
+    Fill(Scalar),
+    /// Generated from the element index.
+    Generate(Generator),
+    /// Elementwise unary operation.
+    Unary(UnaryOp, Arc<Node>),
+    /// Elementwise binary operation with broadcasting.
+    Binary(BinaryOp, Arc<Node>, Arc<Node>),
+    /// `where(cond, a, b)` with broadcasting.
+    Where(Arc<Node>, Arc<Node>, Arc<Node>),
+    /// Axis permutation: output axis `i` is input axis `perm[i]`.
+    Transpose(Vec<usize>, Arc<Node>),
+    /// Reduction over axes.
+    Reduce(ReduceSpec, Arc<Node>),
+}
+
+impl Node {
+    /// Creates a node with a fresh identity.
+    pub fn new(dtype: DType, shape: Vec<usize>, grid: ChunkGrid, op: Op) -> Arc<Node> {
+        Arc::new(Node {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            dtype,
+            shape,
+            grid,
+            op,
+        })
+    }
+
+    /// The nodes this node reads.
+    pub fn inputs(&self) -> Vec<&Arc<Node>> {
+        match &self.op {
+            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) => vec![],
+            Op::Unary(_, a) | Op::Transpose(_, a) | Op::Reduce(_, a) => vec![a],
+            Op::Binary(_, a, b) => vec![a, b],
+            Op::Where(c, a, b) => vec![c, a, b],
+        }
+    }
+
+    /// Whether this node is an elementwise operation that can be fused into its consumer.
+    pub fn is_elementwise(&self) -> bool {
+        matches!(self.op, Op::Unary(..) | Op::Binary(..) | Op::Where(..))
+    }
+
+    /// Whether chunks of this node can be produced for any region without a task of its own
+    /// (in-memory data, constants, generators, persisted chunks).
+    pub fn is_source(&self) -> bool {
+        matches!(
+            self.op,
+            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_)
+        )
+    }
+
+    /// A short name of the operation, for plans and error messages.
+    pub fn label(&self) -> String {
+        match &self.op {
+            Op::Memory(_) => "from_ndarray".into(),
+            Op::Chunks(_) => "persisted".into(),
+            Op::Fill(s) => format!("full({s})"),
+            Op::Generate(g) => match g {
+                Generator::Range { .. } => "arange".into(),
+                Generator::Eye { k } => format!("eye(k={k})"),
+                Generator::Uniform { seed, .. } => format!("uniform(seed={seed})"),
+                Generator::Normal { seed, .. } => format!("normal(seed={seed})"),
+            },
+            Op::Unary(op, _) => op.name().into(),
+            Op::Binary(op, _, _) => op.name().into(),
+            Op::Where(..) => "where".into(),
+            Op::Transpose(p, _) => format!("transpose{p:?}"),
+            Op::Reduce(s, _) => format!("{}(axes={:?})", s.kind.name(), s.axes),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
