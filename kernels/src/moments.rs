@@ -36,9 +36,12 @@ impl Moments {
     /// let m = Moments::of(&[1.0f64, 2.0, 3.0, 4.0]);
     /// assert_eq!((m.count, m.mean, m.m2), (4.0, 2.5, 5.0));
     /// ```
-    pub fn of<T: Float>(x: &[T]) -> Self {
+    pub fn of<T: Float + 'static>(x: &[T]) -> Self {
         if x.is_empty() {
             return Moments::default();
+        }
+        if let Some(x) = as_f64(x) {
+            return Self::of_f64(x);
         }
         let mut buf = [0.0f64; 256];
         let mut sum = crate::sum::Cascade::new();
@@ -54,6 +57,26 @@ impl Moments {
         for c in x.chunks(256) {
             for (b, v) in buf.iter_mut().zip(c) {
                 let d = v.to_f64().unwrap_or(f64::NAN) - mean;
+                *b = d * d;
+            }
+            m2.push(pairwise_sum(&buf[..c.len()]));
+        }
+        Moments {
+            count: n,
+            mean,
+            m2: m2.total(),
+        }
+    }
+
+    /// Moments of an `f64` slice: the first pass reads the slice directly.
+    fn of_f64(x: &[f64]) -> Self {
+        let n = x.len() as f64;
+        let mean = pairwise_sum(x) / n;
+        let mut buf = [0.0f64; 256];
+        let mut m2 = crate::sum::Cascade::new();
+        for c in x.chunks(256) {
+            for (b, v) in buf.iter_mut().zip(c) {
+                let d = v - mean;
                 *b = d * d;
             }
             m2.push(pairwise_sum(&buf[..c.len()]));
@@ -126,6 +149,17 @@ impl Moments {
         } else {
             self.m2 / d
         }
+    }
+}
+
+/// The slice as `&[f64]` when `T` is `f64`.
+fn as_f64<T: 'static>(x: &[T]) -> Option<&[f64]> {
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>() {
+        // SAFETY: `T` is `f64` (same TypeId), so the slice already has this type; only the
+        // static type changes, not layout, length or lifetime.
+        Some(unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f64, x.len()) })
+    } else {
+        None
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::leaf::{resolve, LeafData};
 use super::strided::StridedDst;
-use super::tile::{RegElem, TileRunner, TILE};
+use super::tile::{RegElem, TileRunner};
 use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::Result;
@@ -39,13 +39,9 @@ pub(crate) fn eval_into<T: RegElem>(
         .sum();
     let _hold = env.mem.hold(owned);
     let mut runner = TileRunner::new(&stage.program, &leaves, &shape)?;
-    let n = runner.len;
-    let mut start = 0;
-    while start < n {
-        let len = TILE.min(n - start);
-        runner.run(start, len)?;
-        dst.scatter(start, &runner.result::<T>()[..len]);
-        start += len;
+    for t in runner.tiles() {
+        runner.run(&t)?;
+        dst.store(&t, &runner.result::<T>()[..t.len()]);
     }
     Ok(())
 }

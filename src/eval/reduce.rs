@@ -127,6 +127,13 @@ pub(crate) trait Reducer<T: RElem>: Send + Sync {
         }
         a
     }
+    /// Folds `x[j]` into `out[j]` for every `j` (one row of kept positions).
+    #[inline]
+    fn push_slice(&self, out: &mut [Self::Acc], x: &[T]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            self.push(o, v);
+        }
+    }
     /// Folds `b` (covering later values) into `a`.
     fn merge(&self, a: &mut Self::Acc, b: &Self::Acc);
     /// The output element from the accumulator of `count` values.
@@ -172,8 +179,13 @@ pub(crate) fn reduce_view<T: RElem, R: Reducer<T> + ?Sized>(
     if !mask[0] {
         // Kept leading axis: each index writes its own part of `out`.
         if view.ndim() == 1 {
-            for (o, &x) in out.iter_mut().zip(view.iter()) {
-                r.push(o, x);
+            match view.to_slice() {
+                Some(s) => r.push_slice(out, s),
+                None => {
+                    for (o, &x) in out.iter_mut().zip(view.iter()) {
+                        r.push(o, x);
+                    }
+                }
             }
             return;
         }
@@ -246,12 +258,35 @@ impl<T: RElem> Reducer<T> for SumR {
     }
 }
 
-/// `mean` and `nanmean`: a sum in the mean type and a count.
-pub(crate) struct MeanR {
-    pub skip_nan: bool,
-}
+/// `mean`: a sum in the mean type, divided by the number of reduced elements at the end.
+pub(crate) struct MeanR;
 
 impl<T: RElem> Reducer<T> for MeanR {
+    type Acc = T::Mean;
+    type Out = T::Mean;
+    fn identity(&self) -> T::Mean {
+        <T::Mean as Arith>::zero()
+    }
+    #[inline]
+    fn push(&self, acc: &mut T::Mean, x: T) {
+        *acc = *acc + <T::Mean as Element>::cast_from(x);
+    }
+    fn run(&self, x: &[T]) -> T::Mean {
+        T::mean_run(x)
+    }
+    #[inline]
+    fn merge(&self, a: &mut T::Mean, b: &T::Mean) {
+        *a = *a + *b;
+    }
+    fn finish(&self, acc: &T::Mean, count: f64) -> Result<T::Mean> {
+        Ok(*acc / <T::Mean as Element>::from_f64(count))
+    }
+}
+
+/// `nanmean`: a sum of the non-NaN values and their count.
+pub(crate) struct NanMeanR;
+
+impl<T: RElem> Reducer<T> for NanMeanR {
     type Acc = (T::Mean, f64);
     type Out = T::Mean;
     fn identity(&self) -> Self::Acc {
@@ -259,19 +294,14 @@ impl<T: RElem> Reducer<T> for MeanR {
     }
     #[inline]
     fn push(&self, acc: &mut Self::Acc, x: T) {
-        if self.skip_nan && x.nan() {
-            return;
+        if !x.nan() {
+            acc.0 = acc.0 + <T::Mean as Element>::cast_from(x);
+            acc.1 += 1.0;
         }
-        acc.0 = acc.0 + <T::Mean as Element>::cast_from(x);
-        acc.1 += 1.0;
     }
     fn run(&self, x: &[T]) -> Self::Acc {
-        if self.skip_nan {
-            let (s, n) = T::nansum_run(x);
-            (<T::Mean as Element>::cast_from(s), n as f64)
-        } else {
-            (T::mean_run(x), x.len() as f64)
-        }
+        let (s, n) = T::nansum_run(x);
+        (<T::Mean as Element>::cast_from(s), n as f64)
     }
     #[inline]
     fn merge(&self, a: &mut Self::Acc, b: &Self::Acc) {

@@ -3,10 +3,11 @@
 
 use super::map::leaves_for;
 use super::reduce::{
-    AnyAllR, ArgR, ChunkPos, CountR, MeanR, MinMaxR, RElem, Reducer, SumR, TileCascade, VarR,
+    AnyAllR, ArgR, ChunkPos, CountR, MeanR, MinMaxR, NanMeanR, RElem, Reducer, SumR, TileCascade,
+    VarR,
 };
 use super::strided::StridedDst;
-use super::tile::{TileRunner, TILE};
+use super::tile::TileRunner;
 use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::Result;
@@ -31,8 +32,8 @@ pub(crate) fn make(spec: &ReduceSpec, input: DType) -> Box<dyn ReduceStage> {
         Sum => boxed::<T, _>(SumR { skip_nan: false, prod: false }),
         NanSum => boxed::<T, _>(SumR { skip_nan: true, prod: false }),
         Prod => boxed::<T, _>(SumR { skip_nan: false, prod: true }),
-        Mean => boxed::<T, _>(MeanR { skip_nan: false }),
-        NanMean => boxed::<T, _>(MeanR { skip_nan: true }),
+        Mean => boxed::<T, _>(MeanR),
+        NanMean => boxed::<T, _>(NanMeanR),
         Var => boxed::<T, _>(VarR { ddof, sqrt: false, skip_nan: false }),
         Std => boxed::<T, _>(VarR { ddof, sqrt: true, skip_nan: false }),
         NanVar => boxed::<T, _>(VarR { ddof, sqrt: false, skip_nan: true }),
@@ -215,12 +216,11 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
         if all_axes && !self.spec.kind.is_arg() {
             // Stream tiles straight into the reduction: no chunk is materialized.
             let mut cascade = TileCascade::new();
-            let mut start = 0;
-            while start < n {
-                let len = TILE.min(n - start);
-                runner.run(start, len)?;
-                cascade.push(r.run(&runner.result::<T>()[..len]), |a, b| r.merge(a, b));
-                start += len;
+            for t in runner.tiles() {
+                runner.run(&t)?;
+                cascade.push(r.run(&runner.result::<T>()[..t.len()]), |a, b| {
+                    r.merge(a, b)
+                });
             }
             let acc = cascade
                 .finish(|a, b| r.merge(a, b))
@@ -232,12 +232,9 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
         let mut tmp = ArrayD::<T>::default(IxDyn(&shape));
         {
             let mut dst = StridedDst::new(tmp.view_mut());
-            let mut start = 0;
-            while start < n {
-                let len = TILE.min(n - start);
-                runner.run(start, len)?;
-                dst.scatter(start, &runner.result::<T>()[..len]);
-                start += len;
+            for t in runner.tiles() {
+                runner.run(&t)?;
+                dst.store(&t, &runner.result::<T>()[..t.len()]);
             }
         }
         Ok(r.chunk(tmp.view().into_dyn(), &pos))

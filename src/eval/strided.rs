@@ -7,6 +7,51 @@
 
 use ndarray::{ArrayViewD, ArrayViewMutD};
 
+/// Which elements of a region one tile holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TileSpec {
+    /// C-order positions `start..start + n`.
+    Flat { start: usize, n: usize },
+    /// The block `[outer, r0..r0 + nr, c0..c0 + nc]` of the last two axes, where `outer` is
+    /// the C-order index over the leading axes; the tile holds it row by row.
+    Block {
+        outer: usize,
+        r0: usize,
+        nr: usize,
+        c0: usize,
+        nc: usize,
+    },
+}
+
+impl TileSpec {
+    /// Number of elements.
+    pub(crate) fn len(&self) -> usize {
+        match *self {
+            TileSpec::Flat { n, .. } => n,
+            TileSpec::Block { nr, nc, .. } => nr * nc,
+        }
+    }
+}
+
+/// Offset of the block's first element and the strides of its rows and columns.
+fn block_origin(
+    shape: &[usize],
+    strides: &[isize],
+    outer: usize,
+    r0: usize,
+    c0: usize,
+) -> (isize, isize, isize) {
+    let nd = shape.len();
+    let mut rem = outer;
+    let mut off = 0isize;
+    for ax in (0..nd - 2).rev() {
+        off += (rem % shape[ax]) as isize * strides[ax];
+        rem /= shape[ax];
+    }
+    let (rs, cs) = (strides[nd - 2], strides[nd - 1]);
+    (off + r0 as isize * rs + c0 as isize * cs, rs, cs)
+}
+
 /// A read-only strided view reduced to pointer, shape and strides.
 pub(crate) struct StridedSrc<'a, T> {
     view: ArrayViewD<'a, T>,
@@ -17,6 +62,71 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
     pub(crate) fn new(view: ArrayViewD<'a, T>) -> Self {
         let contiguous = view.to_slice();
         StridedSrc { view, contiguous }
+    }
+
+    /// Copies the elements of `tile` into `dst` (`dst.len() == tile.len()`).
+    pub(crate) fn load(&self, tile: &TileSpec, dst: &mut [T]) {
+        match *tile {
+            TileSpec::Flat { start, .. } => self.gather(start, dst),
+            TileSpec::Block {
+                outer,
+                r0,
+                nr,
+                c0,
+                nc,
+            } => {
+                assert!(
+                    self.view.ndim() >= 2 && r0 + nr <= self.view.shape()[self.view.ndim() - 2]
+                );
+                assert!(c0 + nc <= self.view.shape()[self.view.ndim() - 1] && dst.len() == nr * nc);
+                let (o, rs, cs) =
+                    block_origin(self.view.shape(), self.view.strides(), outer, r0, c0);
+                let base = self.view.as_ptr();
+                if rs == 1 && cs != 1 {
+                    // Contiguous down the columns (a transposed view): read column runs.
+                    for c in 0..nc {
+                        // SAFETY: rows r0..r0 + nr of column c0 + c at `outer` are in bounds
+                        // (asserted above) and adjacent in memory (row stride 1), so this is
+                        // a valid slice of the viewed memory.
+                        let col = unsafe {
+                            std::slice::from_raw_parts(base.offset(o + c as isize * cs), nr)
+                        };
+                        for (r, &v) in col.iter().enumerate() {
+                            dst[r * nc + c] = v;
+                        }
+                    }
+                } else if cs == 1 {
+                    for r in 0..nr {
+                        // SAFETY: columns c0..c0 + nc of row r0 + r are in bounds and adjacent
+                        // (column stride 1).
+                        let row = unsafe {
+                            std::slice::from_raw_parts(base.offset(o + r as isize * rs), nc)
+                        };
+                        dst[r * nc..(r + 1) * nc].copy_from_slice(row);
+                    }
+                } else {
+                    for r in 0..nr {
+                        for c in 0..nc {
+                            // SAFETY: (outer, r0 + r, c0 + c) is in bounds (asserted above),
+                            // so the offset addresses an element of the viewed memory.
+                            dst[r * nc + c] =
+                                unsafe { *base.offset(o + r as isize * rs + c as isize * cs) };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the view is laid out down its columns (the last axis is not the fastest
+    /// moving one), so that blocks read it better than flat runs.
+    pub(crate) fn prefers_blocks(&self) -> bool {
+        let nd = self.view.ndim();
+        if nd < 2 || self.contiguous.is_some() {
+            return false;
+        }
+        let (rs, cs) = (self.view.strides()[nd - 2], self.view.strides()[nd - 1]);
+        self.view.shape()[nd - 2] > 1 && rs.abs() == 1 && cs.abs() > 1
     }
 
     /// Copies elements `start..start + dst.len()` (C order) into `dst`.
@@ -80,6 +190,46 @@ impl<T: Copy> StridedDst<T> {
     /// Number of elements.
     pub(crate) fn len(&self) -> usize {
         self.shape.iter().product()
+    }
+
+    /// Copies `src` to the elements of `tile`.
+    pub(crate) fn store(&mut self, tile: &TileSpec, src: &[T]) {
+        match *tile {
+            TileSpec::Flat { start, .. } => self.scatter(start, src),
+            TileSpec::Block {
+                outer,
+                r0,
+                nr,
+                c0,
+                nc,
+            } => {
+                let nd = self.shape.len();
+                assert!(nd >= 2 && r0 + nr <= self.shape[nd - 2] && c0 + nc <= self.shape[nd - 1]);
+                assert!(src.len() == nr * nc);
+                let (o, rs, cs) = block_origin(&self.shape, &self.strides, outer, r0, c0);
+                for r in 0..nr {
+                    let from = &src[r * nc..(r + 1) * nc];
+                    if cs == 1 {
+                        // SAFETY: columns c0..c0 + nc of row r0 + r are in bounds (asserted
+                        // above) and adjacent; the constructor's contract gives exclusive
+                        // write access.
+                        let row = unsafe {
+                            std::slice::from_raw_parts_mut(
+                                self.base.offset(o + r as isize * rs),
+                                nc,
+                            )
+                        };
+                        row.copy_from_slice(from);
+                    } else {
+                        for (c, &v) in from.iter().enumerate() {
+                            // SAFETY: (outer, r0 + r, c0 + c) is in bounds; exclusive access
+                            // as above.
+                            unsafe { *self.base.offset(o + r as isize * rs + c as isize * cs) = v };
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Copies `src` to elements `start..start + src.len()` (C order).
@@ -168,6 +318,32 @@ mod tests {
         let mut out = vec![0; 8];
         src.gather(0, &mut out);
         assert_eq!(out, vec![4, 5, 6, 7, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn blocks_roundtrip_through_transposed_views() {
+        let a = ArrayD::from_shape_vec(IxDyn(&[2, 5, 6]), (0..60).collect::<Vec<i32>>()).unwrap();
+        let t = a.view().permuted_axes(IxDyn(&[0, 2, 1]));
+        let src = StridedSrc::new(t.clone());
+        assert!(src.prefers_blocks());
+        let tile = TileSpec::Block {
+            outer: 1,
+            r0: 2,
+            nr: 3,
+            c0: 1,
+            nc: 2,
+        };
+        let mut out = vec![0; 6];
+        src.load(&tile, &mut out);
+        for r in 0..3 {
+            for c in 0..2 {
+                assert_eq!(out[r * 2 + c], t[[1, 2 + r, 1 + c]]);
+            }
+        }
+        let mut b = ArrayD::<i32>::zeros(IxDyn(&[2, 6, 5]));
+        StridedDst::new(b.view_mut()).store(&tile, &out);
+        assert_eq!(b[[1, 4, 2]], t[[1, 4, 2]]);
+        assert_eq!(b.iter().filter(|&&v| v != 0).count(), 6);
     }
 
     #[test]
