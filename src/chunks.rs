@@ -55,17 +55,141 @@ impl From<Vec<Vec<usize>>> for ChunkSpec {
 }
 impl From<&ChunkGrid> for ChunkSpec {
     fn from(g: &ChunkGrid) -> Self {
-        ChunkSpec::Explicit(g.sizes.clone())
+        ChunkSpec::Explicit(g.all_chunks())
+    }
+}
+
+/// How one axis is cut: regular chunks (stored as two numbers, whatever the chunk count) or
+/// an explicit list of sizes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AxisChunks {
+    /// Chunks of `size` along an axis of length `len`; the last one may be short. An axis of
+    /// length 0 has one chunk of length 0.
+    Regular {
+        /// Size of every chunk but the last.
+        size: usize,
+        /// Axis length.
+        len: usize,
+    },
+    /// Explicit chunk sizes and their start offsets (one extra offset: the axis length).
+    Explicit {
+        /// Chunk sizes.
+        sizes: Vec<usize>,
+        /// Start offsets, followed by the axis length.
+        offsets: Vec<usize>,
+    },
+}
+
+impl AxisChunks {
+    /// Regular chunks of `size` (at least 1) over `len`.
+    pub fn regular(size: usize, len: usize) -> Self {
+        AxisChunks::Regular {
+            size: size.max(1).min(len.max(1)),
+            len,
+        }
+    }
+
+    /// Chunks with these sizes; stored compactly when they are regular.
+    pub fn from_sizes(sizes: Vec<usize>) -> Self {
+        let len: usize = sizes.iter().sum();
+        if let Some(&first) = sizes.first() {
+            let n = sizes.len();
+            let regular = first > 0
+                && sizes[..n - 1].iter().all(|&s| s == first)
+                && sizes[n - 1] <= first
+                && sizes[n - 1] > 0;
+            if regular || len == 0 {
+                return AxisChunks::regular(first.max(1), len);
+            }
+        }
+        let mut offsets = Vec::with_capacity(sizes.len() + 1);
+        let mut acc = 0;
+        offsets.push(0);
+        for &s in &sizes {
+            acc += s;
+            offsets.push(acc);
+        }
+        AxisChunks::Explicit { sizes, offsets }
+    }
+
+    /// Axis length.
+    pub fn len(&self) -> usize {
+        match self {
+            AxisChunks::Regular { len, .. } => *len,
+            AxisChunks::Explicit { offsets, .. } => offsets[offsets.len() - 1],
+        }
+    }
+
+    /// Whether the axis has length 0.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of chunks (at least 1).
+    pub fn count(&self) -> usize {
+        match self {
+            AxisChunks::Regular { size, len } => len.div_ceil(*size).max(1),
+            AxisChunks::Explicit { sizes, .. } => sizes.len(),
+        }
+    }
+
+    /// Size of chunk `k`.
+    pub fn size(&self, k: usize) -> usize {
+        match self {
+            AxisChunks::Regular { size, len } => (*size).min(len.saturating_sub(k * size)),
+            AxisChunks::Explicit { sizes, .. } => sizes[k],
+        }
+    }
+
+    /// Start of chunk `k` (the axis length for `k == count()`).
+    pub fn offset(&self, k: usize) -> usize {
+        match self {
+            AxisChunks::Regular { size, len } => (k * size).min(*len),
+            AxisChunks::Explicit { offsets, .. } => offsets[k],
+        }
+    }
+
+    /// The largest chunk size.
+    pub fn max_size(&self) -> usize {
+        match self {
+            AxisChunks::Regular { size, len } => (*size).min(*len),
+            AxisChunks::Explicit { sizes, .. } => sizes.iter().copied().max().unwrap_or(0),
+        }
+    }
+
+    /// The chunk containing element `pos` (the last chunk for `pos >= len`).
+    pub fn chunk_of(&self, pos: usize) -> usize {
+        match self {
+            AxisChunks::Regular { size, .. } => (pos / size).min(self.count() - 1),
+            AxisChunks::Explicit { sizes, offsets } => match offsets.binary_search(&pos) {
+                Ok(k) => k.min(sizes.len() - 1),
+                Err(k) => k - 1,
+            },
+        }
+    }
+
+    /// Number of chunks starting before `pos`.
+    pub fn chunks_before(&self, pos: usize) -> usize {
+        match self {
+            AxisChunks::Regular { size, .. } => pos.div_ceil(*size).min(self.count()),
+            AxisChunks::Explicit { sizes, offsets } => {
+                offsets[..sizes.len()].partition_point(|&o| o < pos)
+            }
+        }
+    }
+
+    /// All chunk sizes (allocates one entry per chunk).
+    pub fn sizes(&self) -> Vec<usize> {
+        (0..self.count()).map(|k| self.size(k)).collect()
     }
 }
 
 /// The chunk sizes of an array along each axis. Every axis has at least one chunk; an axis
-/// of length 0 has one chunk of length 0.
+/// of length 0 has one chunk of length 0. Regular axes are stored as two numbers, so grids
+/// of millions of chunks cost nothing to build or copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChunkGrid {
-    sizes: Vec<Vec<usize>>,
-    /// offsets[axis][k] is where chunk k starts; one extra entry holds the axis length.
-    offsets: Vec<Vec<usize>>,
+    axes: Vec<AxisChunks>,
 }
 
 impl ChunkGrid {
@@ -99,10 +223,6 @@ impl ChunkGrid {
                         return Err(err(format!("axis {ax} of length 0 needs one chunk")));
                     }
                 }
-                let lists = lists
-                    .into_iter()
-                    .map(|l| if l.is_empty() { vec![0] } else { l })
-                    .collect();
                 return Ok(Self::from_sizes(lists));
             }
             ChunkSpec::Uniform(n) => vec![n; shape.len()],
@@ -124,81 +244,77 @@ impl ChunkGrid {
                 auto_chunks(shape, b, elem_size)
             }
         };
-        let mut sizes = Vec::with_capacity(shape.len());
+        let mut axes = Vec::with_capacity(shape.len());
         for (ax, (&c, &n)) in per_axis.iter().zip(shape).enumerate() {
             if c == 0 {
                 return Err(err(format!("chunk size 0 along axis {ax}")));
             }
-            sizes.push(regular(n, c));
+            axes.push(AxisChunks::regular(c, n));
         }
-        Ok(Self::from_sizes(sizes))
+        Ok(ChunkGrid { axes })
     }
 
     /// A grid with the given chunk sizes per axis. The caller guarantees that every list is
     /// non-empty and that sizes are positive (or a single 0 for an empty axis).
     pub(crate) fn from_sizes(sizes: Vec<Vec<usize>>) -> Self {
-        let offsets = sizes
-            .iter()
-            .map(|l| {
-                let mut o = Vec::with_capacity(l.len() + 1);
-                let mut acc = 0;
-                o.push(0);
-                for &s in l {
-                    acc += s;
-                    o.push(acc);
-                }
-                o
-            })
-            .collect();
-        ChunkGrid { sizes, offsets }
+        ChunkGrid {
+            axes: sizes
+                .into_iter()
+                .map(|l| AxisChunks::from_sizes(if l.is_empty() { vec![0] } else { l }))
+                .collect(),
+        }
+    }
+
+    /// A grid from per-axis chunkings.
+    pub fn from_axes(axes: Vec<AxisChunks>) -> Self {
+        ChunkGrid { axes }
     }
 
     /// A grid with one chunk covering the whole shape.
     pub fn single(shape: &[usize]) -> Self {
-        Self::from_sizes(shape.iter().map(|&n| vec![n]).collect())
+        ChunkGrid {
+            axes: shape.iter().map(|&n| AxisChunks::regular(n, n)).collect(),
+        }
     }
 
     /// Number of axes.
     pub fn ndim(&self) -> usize {
-        self.sizes.len()
+        self.axes.len()
     }
 
     /// The array's shape.
     pub fn shape(&self) -> Vec<usize> {
-        self.offsets.iter().map(|o| o[o.len() - 1]).collect()
+        self.axes.iter().map(AxisChunks::len).collect()
     }
 
-    /// Chunk sizes along `axis`.
-    pub fn chunks(&self, axis: usize) -> &[usize] {
-        &self.sizes[axis]
+    /// How `axis` is cut.
+    pub fn axis(&self, axis: usize) -> &AxisChunks {
+        &self.axes[axis]
     }
 
-    /// Chunk sizes along every axis.
-    pub fn all_chunks(&self) -> &[Vec<usize>] {
-        &self.sizes
+    /// Chunk sizes along `axis` (allocates one entry per chunk).
+    pub fn chunks(&self, axis: usize) -> Vec<usize> {
+        self.axes[axis].sizes()
     }
 
-    /// Chunk start offsets along `axis`, followed by the axis length.
-    pub fn offsets(&self, axis: usize) -> &[usize] {
-        &self.offsets[axis]
+    /// Chunk sizes along every axis (allocates one entry per chunk).
+    pub fn all_chunks(&self) -> Vec<Vec<usize>> {
+        self.axes.iter().map(AxisChunks::sizes).collect()
     }
 
     /// Number of chunks along each axis.
     pub fn grid_shape(&self) -> Vec<usize> {
-        self.sizes.iter().map(|l| l.len()).collect()
+        self.axes.iter().map(AxisChunks::count).collect()
     }
 
     /// Total number of chunks.
     pub fn num_chunks(&self) -> usize {
-        self.sizes.iter().map(|l| l.len()).product()
+        self.axes.iter().map(AxisChunks::count).product()
     }
 
     /// The largest chunk's number of elements.
     pub fn max_chunk_len(&self) -> usize {
-        self.sizes
-            .iter()
-            .map(|l| l.iter().copied().max().unwrap_or(0))
-            .product()
+        self.axes.iter().map(AxisChunks::max_size).product()
     }
 
     /// The multi-index of the chunk with C-order linear index `lin`.
@@ -206,7 +322,7 @@ impl ChunkGrid {
         out.clear();
         out.resize(self.ndim(), 0);
         for ax in (0..self.ndim()).rev() {
-            let n = self.sizes[ax].len();
+            let n = self.axes[ax].count();
             out[ax] = lin % n;
             lin /= n;
         }
@@ -216,7 +332,7 @@ impl ChunkGrid {
     pub fn ravel(&self, idx: &[usize]) -> usize {
         let mut lin = 0;
         for (ax, &i) in idx.iter().enumerate() {
-            lin = lin * self.sizes[ax].len() + i;
+            lin = lin * self.axes[ax].count() + i;
         }
         lin
     }
@@ -225,7 +341,7 @@ impl ChunkGrid {
     pub fn region(&self, idx: &[usize], out: &mut Vec<(usize, usize)>) {
         out.clear();
         for (ax, &i) in idx.iter().enumerate() {
-            out.push((self.offsets[ax][i], self.sizes[ax][i]));
+            out.push((self.axes[ax].offset(i), self.axes[ax].size(i)));
         }
     }
 
@@ -235,39 +351,46 @@ impl ChunkGrid {
         self.unravel(lin, &mut idx);
         idx.iter()
             .enumerate()
-            .map(|(ax, &i)| self.sizes[ax][i])
+            .map(|(ax, &i)| self.axes[ax].size(i))
             .collect()
     }
 
     /// The index of the chunk containing element `pos` along `axis` (the last chunk for
     /// `pos == len`).
     pub fn chunk_of(&self, axis: usize, pos: usize) -> usize {
-        let o = &self.offsets[axis];
-        match o.binary_search(&pos) {
-            Ok(k) => k.min(self.sizes[axis].len() - 1),
-            Err(k) => k - 1,
-        }
+        self.axes[axis].chunk_of(pos)
     }
 
     /// Whether every chunk but the last has the same size along every axis.
     pub fn is_regular(&self) -> bool {
-        self.sizes.iter().all(|l| {
-            l.len() <= 1 || (l[..l.len() - 1].iter().all(|&s| s == l[0]) && l[l.len() - 1] <= l[0])
-        })
+        self.axes
+            .iter()
+            .all(|a| matches!(a, AxisChunks::Regular { .. }))
     }
-}
 
-/// Chunks of size `c` along an axis of length `n` (the last one may be short).
-fn regular(n: usize, c: usize) -> Vec<usize> {
-    if n == 0 {
-        return vec![0];
+    /// A short description, e.g. `[1000000×10, 3×4+2]`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .axes
+            .iter()
+            .map(|a| match a {
+                AxisChunks::Regular { size, len } => {
+                    let n = a.count();
+                    let last = a.size(n - 1);
+                    if n == 1 {
+                        format!("{len}")
+                    } else if last == *size {
+                        format!("{n}×{size}")
+                    } else {
+                        format!("{}×{size}+{last}", n - 1)
+                    }
+                }
+                AxisChunks::Explicit { sizes, .. } if sizes.len() <= 6 => format!("{sizes:?}"),
+                AxisChunks::Explicit { sizes, .. } => format!("{} irregular", sizes.len()),
+            })
+            .collect();
+        format!("[{}]", parts.join(", "))
     }
-    let c = c.min(n);
-    let mut v = vec![c; n / c];
-    if n % c != 0 {
-        v.push(n % c);
-    }
-    v
 }
 
 /// Chunk sizes of at most `bytes` per chunk: halve the largest chunk dimension until the chunk
@@ -289,18 +412,27 @@ fn auto_chunks(shape: &[usize], bytes: usize, elem: usize) -> Vec<usize> {
     c
 }
 
-/// The common refinement of several grids along one axis of length `n`: the union of their
-/// chunk boundaries (what Dask's `unify_chunks` does).
-pub(crate) fn refine_axis(n: usize, boundaries: &[&[usize]]) -> Vec<usize> {
+/// The common refinement of several chunkings of one axis of length `n`: the union of their
+/// chunk boundaries (what Dask's `unify_chunks` does). Equal regular chunkings stay regular
+/// without enumerating their chunks.
+pub(crate) fn refine_axis(n: usize, inputs: &[&AxisChunks]) -> AxisChunks {
     if n == 0 {
-        return vec![0];
+        return AxisChunks::regular(1, 0);
     }
-    let mut all: Vec<usize> = boundaries.iter().flat_map(|b| b.iter().copied()).collect();
+    match inputs.first() {
+        None => return AxisChunks::regular(n, n),
+        Some(first) if inputs.iter().all(|a| a == first) => return (*first).clone(),
+        _ => {}
+    }
+    let mut all: Vec<usize> = inputs
+        .iter()
+        .flat_map(|a| (0..=a.count()).map(move |k| a.offset(k)))
+        .collect();
     all.push(0);
     all.push(n);
     all.sort_unstable();
     all.dedup();
-    all.windows(2).map(|w| w[1] - w[0]).collect()
+    AxisChunks::from_sizes(all.windows(2).map(|w| w[1] - w[0]).collect())
 }
 
 #[cfg(test)]
@@ -312,7 +444,9 @@ mod tests {
         let g = ChunkGrid::new(&[10, 3, 0], ChunkSpec::Uniform(4), 8).unwrap();
         assert_eq!(g.all_chunks(), &[vec![4, 4, 2], vec![3], vec![0]]);
         assert_eq!(g.num_chunks(), 3);
-        assert_eq!(g.offsets(0), &[0, 4, 8, 10]);
+        assert_eq!((g.axis(0).offset(1), g.axis(0).offset(3)), (4, 10));
+        assert_eq!(g.axis(0).chunks_before(5), 2);
+        assert_eq!(g.describe(), "[2×4+2, 3, 0]");
         assert_eq!(g.chunk_of(0, 7), 1);
         assert_eq!(g.chunk_of(0, 8), 2);
         assert!(g.is_regular());
@@ -341,10 +475,18 @@ mod tests {
 
     #[test]
     fn refinement_is_union_of_boundaries() {
-        assert_eq!(
-            refine_axis(10, &[&[0, 4, 8, 10], &[0, 5, 10]]),
-            vec![4, 1, 3, 2]
-        );
-        assert_eq!(refine_axis(0, &[&[0, 0]]), vec![0]);
+        let (a, b) = (AxisChunks::regular(4, 10), AxisChunks::regular(5, 10));
+        assert_eq!(refine_axis(10, &[&a, &b]).sizes(), vec![4, 1, 3, 2]);
+        assert_eq!(refine_axis(10, &[&a, &a]), a);
+        assert_eq!(refine_axis(0, &[&a]).sizes(), vec![0]);
+        let big = AxisChunks::regular(10, 10_000_000);
+        assert_eq!(big.count(), 1_000_000);
+        assert!(matches!(
+            refine_axis(10_000_000, &[&big, &big]),
+            AxisChunks::Regular { .. }
+        ));
+        let irregular = AxisChunks::from_sizes(vec![3, 7]);
+        assert_eq!(irregular.chunk_of(3), 1);
+        assert_eq!(irregular.chunks_before(4), 2);
     }
 }

@@ -3,7 +3,7 @@
 use crate::dtype::DType;
 
 /// Everything that can go wrong when building or computing an array expression.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Two shapes cannot be broadcast together (NumPy's rules).

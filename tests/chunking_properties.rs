@@ -36,10 +36,13 @@ fn chunking(shape: &[usize]) -> impl Strategy<Value = Vec<Vec<usize>>> {
         .collect::<Vec<_>>()
 }
 
+/// A shape, its data in C order, and two chunkings of it.
+type Case<T> = (Vec<usize>, Vec<T>, Vec<Vec<usize>>, Vec<Vec<usize>>);
+
 /// A shape of 1 to 3 axes of length 0 to 6, data from `elem`, and two chunkings.
 fn case<T: std::fmt::Debug + Clone + 'static>(
     elem: impl Strategy<Value = T> + Clone + 'static,
-) -> impl Strategy<Value = (Vec<usize>, Vec<T>, Vec<Vec<usize>>, Vec<Vec<usize>>)> {
+) -> impl Strategy<Value = Case<T>> {
     prop::collection::vec(0usize..=6, 1..=3).prop_flat_map(move |shape| {
         let n: usize = shape.iter().product();
         (

@@ -19,13 +19,14 @@ pub struct Moments {
 }
 
 impl Moments {
-    /// Moments of one value.
+    /// Moments of one value (an infinite or NaN value makes `M2` NaN, so that the variance
+    /// of anything containing it is NaN, as in NumPy).
     #[inline]
     pub fn one(x: f64) -> Self {
         Moments {
             count: 1.0,
             mean: x,
-            m2: 0.0,
+            m2: if x.is_finite() { 0.0 } else { f64::NAN },
         }
     }
 
@@ -39,6 +40,9 @@ impl Moments {
     pub fn of<T: Float + 'static>(x: &[T]) -> Self {
         if x.is_empty() {
             return Moments::default();
+        }
+        if x.len() == 1 {
+            return Self::one(x[0].to_f64().unwrap_or(f64::NAN));
         }
         if let Some(x) = as_f64(x) {
             return Self::of_f64(x);
@@ -94,6 +98,10 @@ impl Moments {
         if n == 0 {
             return Moments::default();
         }
+        if n == 1 {
+            let v = x.iter().find(|v| !v.is_nan()).and_then(|v| v.to_f64());
+            return Self::one(v.unwrap_or(f64::NAN));
+        }
         let mean = s.to_f64().unwrap_or(f64::NAN) / n as f64;
         let mut m2 = 0.0f64;
         let mut c = 0.0f64;
@@ -141,14 +149,10 @@ impl Moments {
         self.count = n;
     }
 
-    /// The variance with `ddof` delta degrees of freedom (NaN when `count <= ddof`).
+    /// The variance with `ddof` delta degrees of freedom: `M2 / max(count - ddof, 0)`, as
+    /// NumPy computes it (so `inf` or NaN when `count <= ddof`).
     pub fn variance(&self, ddof: f64) -> f64 {
-        let d = self.count - ddof;
-        if d <= 0.0 {
-            f64::NAN
-        } else {
-            self.m2 / d
-        }
+        self.m2 / (self.count - ddof).max(0.0)
     }
 }
 
@@ -188,5 +192,10 @@ mod tests {
         assert_eq!((m.count, m.mean, m.m2), (2.0, 2.0, 2.0));
         assert_eq!(Moments::of_non_nan(&[f64::NAN]).count, 0.0);
         assert!(Moments::default().variance(0.0).is_nan());
+        assert!(Moments::one(f64::NAN).variance(0.0).is_nan());
+        let mut m = Moments::of(&[1.0f64, 4.0]);
+        m.merge(&Moments::one(f64::INFINITY));
+        assert!(m.variance(0.0).is_nan());
+        assert_eq!(Moments::of(&[1.0f64, 3.0]).variance(2.0), f64::INFINITY);
     }
 }

@@ -27,7 +27,11 @@ impl<T: Element> Array<T> {
         S: Data<Elem = T>,
         D: Dimension,
     {
-        let a = a.into_owned().into_dyn();
+        let mut a = a.into_owned().into_dyn();
+        if a.strides().iter().any(|&s| s < 0) {
+            // Chunk views are built with non-negative strides: normalize reversed axes once.
+            a = a.as_standard_layout().into_owned();
+        }
         let shape = a.shape().to_vec();
         let grid = ChunkGrid::new(&shape, chunks.into(), T::DTYPE.size())?;
         Ok(Array::wrap(Node::new(
@@ -96,6 +100,26 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!(x.compute().unwrap().into_raw_vec_and_offset().0, vec![0, 3, 6, 9]);
     /// ```
     pub fn arange(start: T, stop: T, step: T, chunks: impl Into<ChunkSpec>) -> Result<Self> {
+        if let (Some(a), Some(b), Some(s)) = (as_i128(start), as_i128(stop), as_i128(step)) {
+            if s == 0 {
+                return Err(Error::Argument {
+                    op: "arange".into(),
+                    msg: "step must be non-zero".into(),
+                });
+            }
+            // Exact integer count: ceil((b - a) / s), at least 0.
+            let span = if s > 0 { b - a } else { a - b };
+            let n = if span <= 0 {
+                0
+            } else {
+                (span + s.abs() - 1) / s.abs()
+            };
+            return Self::generated(
+                &[usize::try_from(n).unwrap_or(usize::MAX)],
+                Generator::IntRange { start: a, step: s },
+                chunks.into(),
+            );
+        }
         let (a, b, s) = (start.to_f64(), stop.to_f64(), step.to_f64());
         if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
             return Err(Error::Argument {
@@ -104,7 +128,15 @@ impl<T: Numeric> Array<T> {
             });
         }
         let n = ((b - a) / s).ceil().max(0.0) as usize;
-        Self::generated(&[n], Generator::Range { start: a, step: s }, chunks.into())
+        Self::generated(
+            &[n],
+            Generator::Range {
+                start: a,
+                step: s,
+                end: None,
+            },
+            chunks.into(),
+        )
     }
 
     /// The identity-like matrix of `n × m` with ones on diagonal `k` (0: main, positive:
@@ -139,6 +171,30 @@ impl<T: Float> Array<T> {
         let (a, b) = (start.to_f64(), stop.to_f64());
         let div = if endpoint { num.saturating_sub(1) } else { num };
         let step = if div == 0 { 0.0 } else { (b - a) / div as f64 };
-        Self::generated(&[num], Generator::Range { start: a, step }, chunks.into())
+        Self::generated(
+            &[num],
+            Generator::Range {
+                start: a,
+                step,
+                end: (endpoint && num > 1).then_some(b),
+            },
+            chunks.into(),
+        )
     }
+}
+
+/// The value of an integer element as `i128` (`None` for floats and `bool`).
+fn as_i128<T: Element>(v: T) -> Option<i128> {
+    use crate::dtype::Scalar;
+    Some(match v.to_scalar() {
+        Scalar::I8(x) => x.into(),
+        Scalar::I16(x) => x.into(),
+        Scalar::I32(x) => x.into(),
+        Scalar::I64(x) => x.into(),
+        Scalar::U8(x) => x.into(),
+        Scalar::U16(x) => x.into(),
+        Scalar::U32(x) => x.into(),
+        Scalar::U64(x) => x.into(),
+        _ => return None,
+    })
 }

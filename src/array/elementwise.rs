@@ -2,7 +2,7 @@
 //! permutations.
 
 use super::Array;
-use crate::chunks::{refine_axis, ChunkGrid};
+use crate::chunks::{refine_axis, AxisChunks, ChunkGrid};
 use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Node, Op, UnaryOp};
@@ -62,18 +62,18 @@ pub(crate) fn broadcast(op: &str, inputs: &[&Arc<Node>]) -> Result<(Vec<usize>, 
             }
         }
     }
-    let mut sizes = Vec::with_capacity(nd);
+    let mut axes = Vec::with_capacity(nd);
     for (d, &len) in shape.iter().enumerate() {
-        let bounds: Vec<&[usize]> = inputs
+        let contributing: Vec<&AxisChunks> = inputs
             .iter()
             .filter_map(|n| {
                 let skip = nd - n.shape.len();
-                (d >= skip && n.shape[d - skip] == len).then(|| n.grid.offsets(d - skip))
+                (d >= skip && n.shape[d - skip] == len).then(|| n.grid.axis(d - skip))
             })
             .collect();
-        sizes.push(refine_axis(len, &bounds));
+        axes.push(refine_axis(len, &contributing));
     }
-    Ok((shape, ChunkGrid::from_sizes(sizes)))
+    Ok((shape, ChunkGrid::from_axes(axes)))
 }
 
 impl<T: Element> Array<T> {
@@ -176,9 +176,9 @@ impl<T: Element> Array<T> {
             seen[a] = true;
         }
         let shape = axes.iter().map(|&a| self.node.shape[a]).collect();
-        let grid = ChunkGrid::from_sizes(
+        let grid = ChunkGrid::from_axes(
             axes.iter()
-                .map(|&a| self.node.grid.chunks(a).to_vec())
+                .map(|&a| self.node.grid.axis(a).clone())
                 .collect(),
         );
         Ok(Array::wrap(Node::new(

@@ -47,10 +47,10 @@ impl<T: Element> fmt::Debug for Array<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Array<{}>(shape={:?}, chunks={:?}, op={})",
+            "Array<{}>(shape={:?}, chunks={}, op={})",
             T::DTYPE,
             self.node.shape,
-            self.node.grid.all_chunks(),
+            self.node.grid.describe(),
             self.node.label()
         )
     }

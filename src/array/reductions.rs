@@ -1,7 +1,7 @@
 //! Reductions: `sum`, `mean`, `var`, `min`, `argmax`, ... over any set of axes.
 
 use super::Array;
-use crate::chunks::ChunkGrid;
+use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::{Element, Float};
 use crate::error::{Error, Result};
 use crate::expr::{Node, Op, ReduceKind, ReduceSpec};
@@ -135,22 +135,22 @@ impl<T: Element> Array<T> {
             });
         }
         let mut shape = Vec::new();
-        let mut sizes = Vec::new();
+        let mut grid_axes = Vec::new();
         for a in 0..nd {
             if list.contains(&a) {
                 if axes.keepdims {
                     shape.push(1);
-                    sizes.push(vec![1]);
+                    grid_axes.push(AxisChunks::regular(1, 1));
                 }
             } else {
                 shape.push(self.node.shape[a]);
-                sizes.push(self.node.grid.chunks(a).to_vec());
+                grid_axes.push(self.node.grid.axis(a).clone());
             }
         }
         Ok(Array::wrap(Node::new(
             U::DTYPE,
             shape,
-            ChunkGrid::from_sizes(sizes),
+            ChunkGrid::from_axes(grid_axes),
             Op::Reduce(
                 ReduceSpec {
                     kind,

@@ -46,35 +46,54 @@ pub(crate) fn generate(
 ) -> ChunkData {
     let rshape: Vec<usize> = reg.iter().map(|r| r.1).collect();
     let n: usize = rshape.iter().product();
-    // Flat index of every element of the region, in C order.
-    let mut values = Vec::with_capacity(n);
     let nd = shape.len();
+    let total: u64 = shape.iter().map(|&v| v as u64).product();
+    // The flat index and the position along the first two axes of every element, C order.
     let mut idx: Vec<usize> = vec![0; nd];
-    for _ in 0..n {
+    let rs = rshape.clone();
+    let mut next = move || {
         let mut flat = 0u64;
         for ax in 0..nd {
             flat = flat * shape[ax] as u64 + (reg[ax].0 + idx[ax]) as u64;
         }
-        let v = match g {
-            Generator::Range { start, step } => start + step * flat as f64,
-            Generator::Eye { k } => {
-                let (i, j) = (reg[0].0 + idx[0], reg[1].0 + idx[1]);
-                f64::from(u8::from(j as i64 - i as i64 == *k))
-            }
-            Generator::Uniform { seed, low, high } => low + (high - low) * uniform01(*seed, flat),
-            Generator::Normal { seed, mean, std } => mean + std * normal01(*seed, flat),
+        let ij = if nd == 2 {
+            (reg[0].0 + idx[0], reg[1].0 + idx[1])
+        } else {
+            (0, 0)
         };
-        values.push(v);
         for ax in (0..nd).rev() {
             idx[ax] += 1;
-            if idx[ax] < rshape[ax] {
+            if idx[ax] < rs[ax] {
                 break;
             }
             idx[ax] = 0;
         }
-    }
+        (flat, ij)
+    };
+    let value = |flat: u64, (i, j): (usize, usize)| -> f64 {
+        match g {
+            Generator::Range { start, step, end } => match end {
+                Some(e) if flat + 1 == total => *e,
+                _ => start + step * flat as f64,
+            },
+            Generator::IntRange { start, step } => (start + step * flat as i128) as f64,
+            Generator::Eye { k } => f64::from(u8::from(j as i64 - i as i64 == *k)),
+            Generator::Uniform { seed, low, high } => low + (high - low) * uniform01(*seed, flat),
+            Generator::Normal { seed, mean, std } => mean + std * normal01(*seed, flat),
+        }
+    };
     with_dtype!(dtype, T => {
-        let v: Vec<T> = values.into_iter().map(T::from_f64).collect();
+        let mut v: Vec<T> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (flat, ij) = next();
+            v.push(match g {
+                Generator::IntRange { start, step } => {
+                    let x = start + step * flat as i128;
+                    if x >= 0 { T::from_u64(x as u64) } else { T::from_i64(x as i64) }
+                }
+                _ => T::from_f64(value(flat, ij)),
+            });
+        }
         T::into_chunk(ArrayD::from_shape_vec(IxDyn(&rshape), v).unwrap_or_else(|_| ArrayD::default(IxDyn(&rshape))))
     })
 }

@@ -101,7 +101,7 @@ fn from_chunks(
     let sub = lreg
         .iter()
         .enumerate()
-        .map(|(ax, &(s, l))| (s - grid.offsets(ax)[idx[ax]], l))
+        .map(|(ax, &(s, l))| (s - grid.axis(ax).offset(idx[ax]), l))
         .collect();
     Ok(LeafData {
         data: get(lin)?,
@@ -135,15 +135,12 @@ impl LeafData {
             ),
         })?;
         let mut v = whole;
-        let m;
-        if self.constant {
-            m = 0;
-        } else {
+        if !self.constant {
             for (ax, &(s, l)) in self.sub.iter().enumerate() {
                 v.slice_axis_inplace(Axis(ax), Slice::from(s..s + l));
             }
-            m = self.sub.len();
         }
+        let m = if self.constant { 0 } else { self.sub.len() };
         let n = shape.len();
         for _ in m..n {
             let nd = v.ndim();

@@ -244,7 +244,6 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
 impl Stage {
     /// Length of the reduce stage's input along `axis`.
     pub(crate) fn node_input_len(&self, axis: usize) -> usize {
-        let o = self.grid.offsets(axis);
-        o[o.len() - 1]
+        self.grid.axis(axis).len()
     }
 }

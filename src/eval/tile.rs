@@ -306,6 +306,9 @@ fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()>
     }
 }
 
+// The comparisons are generic over every element type, `bool` included, where `x < y` is
+// the intended ordering (false < true).
+#[allow(clippy::bool_comparison)]
 fn binary(op: BinaryOp, dt: DType, a: &Reg, b: &Reg, out: &mut Reg, n: usize) -> Result<()> {
     use BinaryOp::*;
     match op {

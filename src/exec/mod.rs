@@ -99,6 +99,8 @@ struct Executor<'p> {
     mem: MemoryTracker,
     counters: Counters,
     cancel: AtomicBool,
+    /// The first real error (tasks stopped by cancellation report `Cancelled`).
+    first_error: Mutex<Option<Error>>,
 }
 
 impl Fetch for Executor<'_> {
@@ -137,21 +139,18 @@ impl Executor<'_> {
                 for (p, &d) in leaf.axis_to_root.iter().enumerate() {
                     mapped[d] = true;
                     if leaf.node.shape[p] == 1 {
-                        n *= cg.chunks(d).len();
+                        n *= cg.axis(d).count();
                     } else {
-                        let (start, end) = (
-                            producer.offsets(p)[pidx[p]],
-                            producer.offsets(p)[pidx[p] + 1],
-                        );
-                        let o = cg.offsets(d);
-                        let a = o.partition_point(|&x| x < start);
-                        let b = o.partition_point(|&x| x < end);
-                        n *= b.saturating_sub(a).max(usize::from(start == end));
+                        let pa = producer.axis(p);
+                        let (start, end) = (pa.offset(pidx[p]), pa.offset(pidx[p] + 1));
+                        let ca = cg.axis(d);
+                        let k = ca.chunks_before(end) - ca.chunks_before(start);
+                        n *= k.max(usize::from(start == end));
                     }
                 }
                 for (d, m) in mapped.iter().enumerate() {
                     if !m {
-                        n *= cg.chunks(d).len();
+                        n *= cg.axis(d).count();
                     }
                 }
                 n
@@ -184,7 +183,7 @@ impl Executor<'_> {
             };
             let n = stage.node.grid.num_chunks();
             let label = stage.node.label();
-            (0..n).into_par_iter().try_for_each(|lin| {
+            let result = (0..n).into_par_iter().try_for_each(|lin| {
                 let task = || -> Result<()> {
                     let env = self.env();
                     env.check()?;
@@ -234,7 +233,7 @@ impl Executor<'_> {
                 };
                 r.map_err(|e| {
                     self.cancel.store(true, Ordering::Relaxed);
-                    match e {
+                    let e = match e {
                         Error::Task { task, msg } => Error::Task {
                             task: if task.is_empty() {
                                 format!("stage {s} ({label}) chunk {lin}")
@@ -244,9 +243,20 @@ impl Executor<'_> {
                             msg,
                         },
                         other => other,
+                    };
+                    if !matches!(e, Error::Cancelled) {
+                        if let Ok(mut first) = self.first_error.lock() {
+                            first.get_or_insert_with(|| e.clone());
+                        }
                     }
+                    e
                 })
-            })?;
+            });
+            if let Err(e) = result {
+                // Report the failure that caused the cancellation, not a cancelled task.
+                let first = self.first_error.lock().ok().and_then(|mut f| f.take());
+                return Err(first.unwrap_or(e));
+            }
         }
         Ok(())
     }
@@ -288,6 +298,7 @@ pub(crate) fn execute(
         mem: MemoryTracker::default(),
         counters: Counters::default(),
         cancel: AtomicBool::new(false),
+        first_error: Mutex::new(None),
     };
     let pairs: Vec<(usize, &dyn OutputSink)> = plan
         .outputs

@@ -36,12 +36,21 @@ pub struct Node {
 /// How elements of a generated array are computed from their index.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Generator {
-    /// `start + i * step` along a 1-d array (`arange`, `linspace`).
+    /// `start + i * step` along a 1-d array (float `arange`, `linspace`).
     Range {
         /// First value.
         start: f64,
         /// Increment.
         step: f64,
+        /// The exact value of the last element, if given (`linspace` with an endpoint).
+        end: Option<f64>,
+    },
+    /// `start + i * step` in exact integer arithmetic (integer `arange`).
+    IntRange {
+        /// First value.
+        start: i128,
+        /// Increment.
+        step: i128,
     },
     /// Ones on the `k`-th diagonal of a 2-d array.
     Eye {
@@ -149,7 +158,7 @@ impl Node {
             Op::Chunks(_) => "persisted".into(),
             Op::Fill(s) => format!("full({s})"),
             Op::Generate(g) => match g {
-                Generator::Range { .. } => "arange".into(),
+                Generator::Range { .. } | Generator::IntRange { .. } => "arange".into(),
                 Generator::Eye { k } => format!("eye(k={k})"),
                 Generator::Uniform { seed, .. } => format!("uniform(seed={seed})"),
                 Generator::Normal { seed, .. } => format!("normal(seed={seed})"),

@@ -185,10 +185,10 @@ impl Plan {
             };
             let _ = writeln!(
                 s,
-                "stage {i}: {kind} -> {} {:?} chunks {:?} ({} chunks)",
+                "stage {i}: {kind} -> {} {:?} chunks {} ({} chunks)",
                 st.node.dtype,
                 st.node.shape,
-                st.node.grid.grid_shape(),
+                st.node.grid.describe(),
                 st.node.grid.num_chunks()
             );
             let _ = writeln!(s, "  program: {}", st.program.describe());

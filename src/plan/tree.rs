@@ -56,6 +56,28 @@ impl TreeShape {
         if total <= self.split_every {
             return None;
         }
+        if lens.iter().all(|&l| l <= self.group) {
+            // Every axis is within one group but together they exceed `split_every` (many
+            // reduced axes): halve the longest axis so that the recursion makes progress.
+            let (ax, _) = lens
+                .iter()
+                .enumerate()
+                .max_by_key(|&(_, &l)| l)
+                .unwrap_or((0, &1));
+            return Some(
+                lens.iter()
+                    .enumerate()
+                    .map(|(a, &len)| {
+                        if a == ax {
+                            let h = len / 2;
+                            vec![(0, h), (h, len - h)]
+                        } else {
+                            vec![(0, len)]
+                        }
+                    })
+                    .collect(),
+            );
+        }
         Some(
             lens.iter()
                 .map(|&len| {
@@ -147,6 +169,12 @@ mod tests {
         let t = TreeShape::new(&g, &[1], 4);
         assert_eq!(t.num_outputs(), 4);
         assert_eq!(t.combine_tasks(), 1);
+        // Four reduced axes of two chunks with split_every 8: group 2, but 16 > 8.
+        let g = ChunkGrid::new(&[2, 2, 2, 2], ChunkSpec::Uniform(1), 8).unwrap();
+        let t = TreeShape::new(&g, &[0, 1, 2, 3], 8);
+        assert_eq!(t.combine_tasks(), 3);
+        let g = ChunkGrid::new(&[2, 2], ChunkSpec::Uniform(1), 8).unwrap();
+        assert_eq!(TreeShape::new(&g, &[0, 1], 3).combine_tasks(), 3);
     }
 
     #[test]
