@@ -84,9 +84,10 @@ pub(crate) struct TileRunner<'a> {
 }
 
 /// Whether leaves laid out down their columns (transposes) are read in 2-d block tiles
-/// instead of flat runs. Measured on W4 at size S (4000², chunks 500², 2 threads): flat
-/// strided runs 19 ms, 16×32 blocks 31 ms, a blocked transposing copy per task 32 ms, so
-/// blocks are off until a faster transposed traversal lands.
+/// instead of flat runs. Measured on W4 at size S (4000², chunks 500², 2 threads, inputs on
+/// huge pages): flat strided runs 17 ms, 16×32 blocks 34 ms, 8×64 blocks 31 ms (and a
+/// blocked transposing copy per task 32 ms before huge pages), so blocks are off until a
+/// faster transposed traversal lands.
 const USE_BLOCK_TILES: bool = false;
 
 /// Rows and columns of a block tile.

@@ -44,6 +44,7 @@ impl<T: RegElem> Assembler<T> {
     pub(crate) fn new(shape: &[usize]) -> Self {
         let mut data = ArrayD::<T>::uninit(IxDyn(shape));
         let base = data.as_mut_ptr() as *mut T;
+        advise_huge_pages(base as *mut u8, data.len() * std::mem::size_of::<T>());
         let strides = data.strides().to_vec();
         Assembler {
             data: UnsafeCell::new(data),
@@ -143,4 +144,29 @@ impl OutputSink for Collector {
         let _ = self.chunks[lin].set(Arc::new(chunk.clone()));
         Ok(())
     }
+}
+
+/// Asks the kernel to back a large fresh allocation with transparent huge pages (as NumPy
+/// does for arrays of 4 MiB and more): 512 times fewer page faults while the output is first
+/// written, and fewer TLB misses when it is read with large strides. A hint only.
+fn advise_huge_pages(ptr: *mut u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        if len < 2 * HUGE {
+            return;
+        }
+        let start = (ptr as usize).next_multiple_of(HUGE);
+        let end = (ptr as usize + len) / HUGE * HUGE;
+        if end > start {
+            // SAFETY: madvise only reads the range [start, end), which lies inside the
+            // allocation `ptr..ptr + len` owned by the caller; MADV_HUGEPAGE changes no
+            // contents, and an error (e.g. THP disabled) is harmless and ignored.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ptr, len);
 }
