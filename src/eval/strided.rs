@@ -140,6 +140,13 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
         let base = self.view.as_ptr();
         walk(shape, strides, start, dst.len(), |pos, off, run, stride| {
             let out = &mut dst[pos..pos + run];
+            if stride == 1 {
+                // SAFETY: the run's `run` elements are in bounds (walk only produces in-bounds
+                // runs) and adjacent (stride 1), so they form a valid slice of the memory the
+                // view borrows for 'a.
+                out.copy_from_slice(unsafe { std::slice::from_raw_parts(base.offset(off), run) });
+                return;
+            }
             for (k, o) in out.iter_mut().enumerate() {
                 // SAFETY: `off + k * stride` is the offset of an element whose multi-index
                 // lies inside `shape` (walk only produces in-bounds runs), so the pointer is
@@ -242,6 +249,13 @@ impl<T: Copy> StridedDst<T> {
             src.len(),
             |pos, off, run, stride| {
                 let from = &src[pos..pos + run];
+                if stride == 1 {
+                    // SAFETY: an in-bounds run of adjacent elements (see `walk`); the
+                    // constructor's contract gives exclusive write access.
+                    unsafe { std::slice::from_raw_parts_mut(base.offset(off), run) }
+                        .copy_from_slice(from);
+                    return;
+                }
                 for (k, v) in from.iter().enumerate() {
                     // SAFETY: in-bounds offset (see `walk`); the constructor's contract gives
                     // exclusive write access to this memory.
