@@ -26,6 +26,10 @@ pub(crate) trait RElem: Element + super::tile::RegElem {
     fn mean_run(x: &[Self]) -> Self::Mean;
     /// Moments of a run, optionally skipping NaN.
     fn moments_run(x: &[Self], skip_nan: bool) -> Moments;
+    /// `acc[j] += x[j]` in the mean type (vectorized).
+    fn add_row_mean(acc: &mut [Self::Mean], x: &[Self]);
+    /// `acc[j] += x[j]` in the sum type (vectorized).
+    fn add_row_sum(acc: &mut [Self::Sum], x: &[Self]);
     /// Whether the value is NaN.
     fn nan(self) -> bool;
     /// Whether the value counts as true (non-zero; NaN is true).
@@ -41,6 +45,14 @@ macro_rules! relem_float {
             #[inline]
             fn moments_run(x: &[Self], skip_nan: bool) -> Moments {
                 if skip_nan { Moments::of_non_nan(x) } else { Moments::of(x) }
+            }
+            #[inline]
+            fn add_row_mean(acc: &mut [Self], x: &[Self]) {
+                for (a, &v) in acc.iter_mut().zip(x) { *a += v; }
+            }
+            #[inline]
+            fn add_row_sum(acc: &mut [Self], x: &[Self]) {
+                for (a, &v) in acc.iter_mut().zip(x) { *a += v; }
             }
             #[inline] fn nan(self) -> bool { self.is_nan() }
             #[inline] fn truthy(self) -> bool { self != 0.0 }
@@ -70,6 +82,14 @@ macro_rules! relem_int {
                 let v: Vec<f64> = x.iter().map(|&v| v as f64).collect();
                 Moments::of(&v)
             }
+            #[inline]
+            fn add_row_mean(acc: &mut [f64], x: &[Self]) {
+                for (a, &v) in acc.iter_mut().zip(x) { *a += v as f64; }
+            }
+            #[inline]
+            fn add_row_sum(acc: &mut [Self::Sum], x: &[Self]) {
+                for (a, &v) in acc.iter_mut().zip(x) { *a = a.wrapping_add(v as Self::Sum); }
+            }
             #[inline] fn nan(self) -> bool { false }
             #[inline] fn truthy(self) -> bool { self != 0 }
         }
@@ -90,6 +110,16 @@ impl RElem for bool {
     fn moments_run(x: &[Self], _skip_nan: bool) -> Moments {
         let v: Vec<f64> = x.iter().map(|&b| f64::from(u8::from(b))).collect();
         Moments::of(&v)
+    }
+    fn add_row_mean(acc: &mut [f64], x: &[Self]) {
+        for (a, &v) in acc.iter_mut().zip(x) {
+            *a += f64::from(u8::from(v));
+        }
+    }
+    fn add_row_sum(acc: &mut [i64], x: &[Self]) {
+        for (a, &v) in acc.iter_mut().zip(x) {
+            *a += i64::from(v);
+        }
     }
     fn nan(self) -> bool {
         false
@@ -249,6 +279,15 @@ impl<T: RElem> Reducer<T> for SumR {
             }
         }
     }
+    fn push_slice(&self, out: &mut [T::Sum], x: &[T]) {
+        if self.prod || self.skip_nan {
+            for (o, &v) in out.iter_mut().zip(x) {
+                <Self as Reducer<T>>::push(self, o, v);
+            }
+        } else {
+            T::add_row_sum(out, x);
+        }
+    }
     #[inline]
     fn merge(&self, a: &mut T::Sum, b: &T::Sum) {
         *a = if self.prod { a.mul(*b) } else { a.add(*b) };
@@ -273,6 +312,9 @@ impl<T: RElem> Reducer<T> for MeanR {
     }
     fn run(&self, x: &[T]) -> T::Mean {
         T::mean_run(x)
+    }
+    fn push_slice(&self, out: &mut [T::Mean], x: &[T]) {
+        T::add_row_mean(out, x);
     }
     #[inline]
     fn merge(&self, a: &mut T::Mean, b: &T::Mean) {
