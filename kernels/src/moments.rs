@@ -72,24 +72,21 @@ impl Moments {
         }
     }
 
-    /// Moments of an `f64` slice: the first pass reads the slice directly.
+    /// Moments of an `f64` slice: the first pass reads the slice directly; both passes run at
+    /// the widest SIMD level (bit-identical results at every level).
     fn of_f64(x: &[f64]) -> Self {
         let n = x.len() as f64;
-        let mean = pairwise_sum(x) / n;
-        let mut buf = [0.0f64; 256];
-        let mut m2 = crate::sum::Cascade::new();
-        for c in x.chunks(256) {
-            for (b, v) in buf.iter_mut().zip(c) {
-                let d = v - mean;
-                *b = d * d;
-            }
-            m2.push(pairwise_sum(&buf[..c.len()]));
-        }
-        Moments {
-            count: n,
-            mean,
-            m2: m2.total(),
-        }
+        let mean = crate::sum::sum_f64(x) / n;
+        let m2 = match crate::math::level() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f.
+            crate::math::Level::Avx512 => unsafe { m2_avx512(x, mean) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
+            crate::math::Level::Avx2 => unsafe { m2_avx2(x, mean) },
+            _ => m2_body(x, mean),
+        };
+        Moments { count: n, mean, m2 }
     }
 
     /// Moments of the values of a slice that are not NaN.
@@ -154,6 +151,33 @@ impl Moments {
     pub fn variance(&self, ddof: f64) -> f64 {
         self.m2 / (self.count - ddof).max(0.0)
     }
+}
+
+/// Σ (x - mean)², pairwise over blocks of 256 squared deviations.
+#[inline(always)]
+fn m2_body(x: &[f64], mean: f64) -> f64 {
+    let mut buf = [0.0f64; 256];
+    let mut m2 = crate::sum::Cascade::new();
+    for c in x.chunks(256) {
+        for (b, v) in buf.iter_mut().zip(c) {
+            let d = v - mean;
+            *b = d * d;
+        }
+        m2.push(crate::sum::block_pairwise(&buf[..c.len()]));
+    }
+    m2.total()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn m2_avx512(x: &[f64], mean: f64) -> f64 {
+    m2_body(x, mean)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn m2_avx2(x: &[f64], mean: f64) -> f64 {
+    m2_body(x, mean)
 }
 
 /// The slice as `&[f64]` when `T` is `f64`.

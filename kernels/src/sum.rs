@@ -27,8 +27,59 @@ pub fn pairwise_sum<T: Float>(x: &[T]) -> T {
     pairwise_sum(&x[..half]) + pairwise_sum(&x[half..])
 }
 
+/// [`pairwise_sum`] of `f64` values, run at the widest SIMD level the CPU has (see
+/// [`crate::math::level`]); the association order is the same at every level, so the result
+/// is bit-identical to `pairwise_sum`.
+///
+/// ```
+/// let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.1).collect();
+/// assert_eq!(tessera_kernels::sum::sum_f64(&x), tessera_kernels::sum::pairwise_sum(&x));
+/// ```
+pub fn sum_f64(x: &[f64]) -> f64 {
+    match crate::math::level() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f.
+        crate::math::Level::Avx512 => unsafe { pairwise_avx512(x) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
+        crate::math::Level::Avx2 => unsafe { pairwise_avx2(x) },
+        _ => pairwise_sum(x),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn pairwise_avx512(x: &[f64]) -> f64 {
+    if x.len() <= BLOCK {
+        return block_sum(x);
+    }
+    let half = ((x.len() / 2) & !7).max(8);
+    pairwise_avx512(&x[..half]) + pairwise_avx512(&x[half..])
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn pairwise_avx2(x: &[f64]) -> f64 {
+    if x.len() <= BLOCK {
+        return block_sum(x);
+    }
+    let half = ((x.len() / 2) & !7).max(8);
+    pairwise_avx2(&x[..half]) + pairwise_avx2(&x[half..])
+}
+
+/// [`pairwise_sum`] of at most 256 values, inlined into the caller (so it runs at the
+/// caller's SIMD level).
+#[inline(always)]
+pub(crate) fn block_pairwise(x: &[f64]) -> f64 {
+    if x.len() <= BLOCK {
+        return block_sum(x);
+    }
+    let half = ((x.len() / 2) & !7).max(8);
+    block_sum(&x[..half]) + block_sum(&x[half..])
+}
+
 /// Sums at most a few hundred values with eight interleaved accumulators.
-#[inline]
+#[inline(always)]
 fn block_sum<T: Float>(x: &[T]) -> T {
     let mut acc = [T::zero(); 8];
     let mut chunks = x.chunks_exact(8);
@@ -181,6 +232,27 @@ mod tests {
         }
         assert!((c.total() - exact(&all)).abs() < 1e-12);
         assert_eq!(Cascade::<f64>::new().total(), 0.0);
+    }
+
+    #[test]
+    fn every_level_gives_the_same_sum() {
+        use crate::math::{force_level, Level};
+        let x: Vec<f64> = (0..100_003)
+            .map(|i| ((i * 7919) % 1013) as f64 * 1.37e-3)
+            .collect();
+        let reference = pairwise_sum(&x);
+        for l in [Level::Scalar, Level::Avx2, Level::Avx512] {
+            force_level(Some(l));
+            for n in [0, 1, 7, 8, 129, 1000, 100_003] {
+                assert_eq!(
+                    sum_f64(&x[..n]).to_bits(),
+                    pairwise_sum(&x[..n]).to_bits(),
+                    "{l:?} n={n}"
+                );
+            }
+            assert_eq!(sum_f64(&x), reference);
+        }
+        force_level(None);
     }
 
     #[test]

@@ -36,12 +36,29 @@ pub(crate) trait RElem: Element + super::tile::RegElem {
     fn truthy(self) -> bool;
 }
 
+/// Pairwise float sums at the widest SIMD level available.
+trait FloatSum: Sized {
+    fn fsum(x: &[Self]) -> Self;
+}
+impl FloatSum for f32 {
+    #[inline]
+    fn fsum(x: &[f32]) -> f32 {
+        pairwise_sum(x)
+    }
+}
+impl FloatSum for f64 {
+    #[inline]
+    fn fsum(x: &[f64]) -> f64 {
+        tessera_kernels::sum::sum_f64(x)
+    }
+}
+
 macro_rules! relem_float {
     ($($t:ty),*) => {$(
         impl RElem for $t {
-            #[inline] fn sum_run(x: &[Self]) -> Self { pairwise_sum(x) }
+            #[inline] fn sum_run(x: &[Self]) -> Self { <$t as FloatSum>::fsum(x) }
             #[inline] fn nansum_run(x: &[Self]) -> (Self, u64) { nan_pairwise_sum(x) }
-            #[inline] fn mean_run(x: &[Self]) -> Self { pairwise_sum(x) }
+            #[inline] fn mean_run(x: &[Self]) -> Self { <$t as FloatSum>::fsum(x) }
             #[inline]
             fn moments_run(x: &[Self], skip_nan: bool) -> Moments {
                 if skip_nan { Moments::of_non_nan(x) } else { Moments::of(x) }
