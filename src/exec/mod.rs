@@ -339,3 +339,43 @@ fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
     p.insert(n, tp.clone());
     Ok(tp)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::chunks::{ChunkGrid, ChunkSpec};
+    use crate::dtype::{DType, Element};
+    use crate::expr::{Node, Op};
+    use crate::{Array, Error};
+    use ndarray::{ArrayD, IxDyn};
+    use std::sync::Arc;
+
+    /// An array whose in-memory data is shorter than its declared shape: reading its last
+    /// chunks slices out of bounds, which panics inside the task.
+    fn broken() -> Array<f64> {
+        let data = Arc::new(f64::into_chunk(ArrayD::zeros(IxDyn(&[4]))));
+        let grid = ChunkGrid::new(&[10], ChunkSpec::Uniform(3), 8).unwrap();
+        Array::wrap(Node::new(DType::F64, vec![10], grid, Op::Memory(data)))
+    }
+
+    #[test]
+    fn a_panicking_task_becomes_an_error_naming_it() {
+        for threads in [1, 2, 4] {
+            let opts = super::ComputeOptions::new().threads(threads);
+            let e = (&broken() + 1.0)
+                .sum(..)
+                .unwrap()
+                .compute_with(&opts)
+                .unwrap_err();
+            match &e {
+                Error::Task { task, msg } => {
+                    assert!(task.contains("stage 0") && task.contains("chunk"), "{e}");
+                    assert!(msg.contains("panicked"), "{e}");
+                }
+                other => panic!("expected a task error, got {other}"),
+            }
+            // A map stage writing straight into the output fails the same way.
+            let e = (&broken() * 2.0).compute_with(&opts).unwrap_err();
+            assert!(matches!(e, Error::Task { .. }), "{e}");
+        }
+    }
+}
