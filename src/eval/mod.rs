@@ -3,7 +3,8 @@
 //! - [`leaf`]: reading a program's inputs as views of the task's region;
 //! - [`tile`]: running a fused program tile by tile;
 //! - [`map`]: map tasks (one output chunk each);
-//! - [`reduce`] and [`reduce_stage`]: reduction kernels and the per-output reduction tree;
+//! - [`reduce`], [`reducers`] and [`reduce_stage`]: the chunk traversal, the reducers and the
+//!   per-output reduction tree;
 //! - [`generate`]: generated inputs (ranges, random numbers);
 //! - [`strided`]: copying tiles out of and into strided views.
 
@@ -12,6 +13,7 @@ pub(crate) mod leaf;
 pub(crate) mod map;
 pub(crate) mod reduce;
 pub(crate) mod reduce_stage;
+pub(crate) mod reducers;
 pub(crate) mod strided;
 pub(crate) mod tile;
 

@@ -2,10 +2,8 @@
 //! (elementwise work fused in) and combine the partials in a fixed tree.
 
 use super::map::leaves_for;
-use super::reduce::{
-    AnyAllR, ArgR, ChunkPos, CountR, MeanR, MinMaxR, NanMeanR, RElem, Reducer, SumR, TileCascade,
-    VarR,
-};
+use super::reduce::{ChunkPos, RElem, Reducer, TileCascade};
+use super::reducers::{AnyAllR, ArgR, CountR, MeanR, MinMaxR, NanMeanR, SumR, VarR};
 use super::strided::StridedDst;
 use super::tile::TileRunner;
 use super::TaskEnv;
