@@ -48,54 +48,73 @@ pub(crate) fn generate(
     let n: usize = rshape.iter().product();
     let nd = shape.len();
     let total: u64 = shape.iter().map(|&v| v as u64).product();
-    // The flat index and the position along the first two axes of every element, C order.
-    let mut idx: Vec<usize> = vec![0; nd];
-    let rs = rshape.clone();
-    let mut next = move || {
-        let mut flat = 0u64;
-        for ax in 0..nd {
-            flat = flat * shape[ax] as u64 + (reg[ax].0 + idx[ax]) as u64;
-        }
-        let ij = if nd == 2 {
-            (reg[0].0 + idx[0], reg[1].0 + idx[1])
-        } else {
-            (0, 0)
-        };
-        for ax in (0..nd).rev() {
-            idx[ax] += 1;
-            if idx[ax] < rs[ax] {
-                break;
-            }
-            idx[ax] = 0;
-        }
-        (flat, ij)
+    // Rows along the last axis: (flat index of the row's first element, row index for eye).
+    let (run, last_start) = if nd == 0 {
+        (1, 0)
+    } else {
+        (rshape[nd - 1], reg[nd - 1].0)
     };
-    let value = |flat: u64, (i, j): (usize, usize)| -> f64 {
-        match g {
-            Generator::Range { start, step, end } => match end {
-                Some(e) if flat + 1 == total => *e,
-                _ => start + step * flat as f64,
-            },
-            Generator::IntRange { start, step } => (start + step * flat as i128) as f64,
-            Generator::Eye { k } => f64::from(u8::from(j as i64 - i as i64 == *k)),
-            Generator::Uniform { seed, low, high } => low + (high - low) * uniform01(*seed, flat),
-            Generator::Normal { seed, mean, std } => mean + std * normal01(*seed, flat),
-        }
-    };
+    let rows = n.checked_div(run).unwrap_or(0);
     with_dtype!(dtype, T => {
         let mut v: Vec<T> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let (flat, ij) = next();
-            v.push(match g {
-                Generator::IntRange { start, step } => {
-                    let x = start + step * flat as i128;
-                    if x >= 0 { T::from_u64(x as u64) } else { T::from_i64(x as i64) }
+        let mut idx = vec![0usize; nd.saturating_sub(1)];
+        for _ in 0..rows {
+            let mut f0 = 0u64;
+            for ax in 0..nd {
+                let i = if ax + 1 == nd { last_start } else { reg[ax].0 + idx[ax] };
+                f0 = f0 * shape[ax] as u64 + i as u64;
+            }
+            let row = if nd == 2 { reg[0].0 + idx[0] } else { 0 };
+            fill_row(g, f0, total, row, last_start, run, &mut v);
+            for ax in (0..nd.saturating_sub(1)).rev() {
+                idx[ax] += 1;
+                if idx[ax] < rshape[ax] {
+                    break;
                 }
-                _ => T::from_f64(value(flat, ij)),
-            });
+                idx[ax] = 0;
+            }
         }
         T::into_chunk(ArrayD::from_shape_vec(IxDyn(&rshape), v).unwrap_or_else(|_| ArrayD::default(IxDyn(&rshape))))
     })
+}
+
+/// Appends the `len` values at flat indices `f0..f0 + len` (one row along the last axis;
+/// `row` and `col0` locate it for `eye`).
+fn fill_row<T: Element>(
+    g: &Generator,
+    f0: u64,
+    total: u64,
+    row: usize,
+    col0: usize,
+    len: usize,
+    out: &mut Vec<T>,
+) {
+    let idx = f0..f0 + len as u64;
+    match *g {
+        Generator::Uniform { seed, low, high } => {
+            out.extend(idx.map(|f| T::from_f64(low + (high - low) * uniform01(seed, f))))
+        }
+        Generator::Normal { seed, mean, std } => {
+            out.extend(idx.map(|f| T::from_f64(mean + std * normal01(seed, f))))
+        }
+        Generator::Range { start, step, end } => out.extend(idx.map(|f| {
+            T::from_f64(match end {
+                Some(e) if f + 1 == total => e,
+                _ => start + step * f as f64,
+            })
+        })),
+        Generator::IntRange { start, step } => out.extend(idx.map(|f| {
+            let x = start + step * f as i128;
+            if x >= 0 {
+                T::from_u64(x as u64)
+            } else {
+                T::from_i64(x as i64)
+            }
+        })),
+        Generator::Eye { k } => out.extend(
+            (0..len).map(|c| T::from_f64(f64::from(u8::from((col0 + c) as i64 - row as i64 == k)))),
+        ),
+    }
 }
 
 #[cfg(test)]
