@@ -96,8 +96,7 @@ macro_rules! relem_int {
                 c.total()
             }
             fn moments_run(x: &[Self], _skip_nan: bool) -> Moments {
-                let v: Vec<f64> = x.iter().map(|&v| v as f64).collect();
-                Moments::of(&v)
+                moments_converted(x, |v| v as f64)
             }
             #[inline]
             fn add_row_mean(acc: &mut [f64], x: &[Self]) {
@@ -125,8 +124,7 @@ impl RElem for bool {
         Self::sum_run(x) as f64
     }
     fn moments_run(x: &[Self], _skip_nan: bool) -> Moments {
-        let v: Vec<f64> = x.iter().map(|&b| f64::from(u8::from(b))).collect();
-        Moments::of(&v)
+        moments_converted(x, |b| f64::from(u8::from(b)))
     }
     fn add_row_mean(acc: &mut [f64], x: &[Self]) {
         for (a, &v) in acc.iter_mut().zip(x) {
@@ -144,6 +142,20 @@ impl RElem for bool {
     fn truthy(self) -> bool {
         self
     }
+}
+
+/// Moments of non-float values, converted to `f64` through a stack buffer (no allocation)
+/// and combined block by block with Chan's formula.
+fn moments_converted<T: Copy>(x: &[T], conv: impl Fn(T) -> f64) -> Moments {
+    let mut buf = [0.0f64; 512];
+    let mut m = Moments::default();
+    for part in x.chunks(buf.len()) {
+        for (b, &v) in buf.iter_mut().zip(part) {
+            *b = conv(v);
+        }
+        m.merge(&Moments::of(&buf[..part.len()]));
+    }
+    m
 }
 
 /// Where a chunk lies in the whole input (for arg-reductions).

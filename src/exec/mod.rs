@@ -204,13 +204,13 @@ impl Executor<'_> {
                         env.counters.add_map();
                         return k.eval_into(stage, lin, &region, &env);
                     }
-                    let chunk = match &reducer {
+                    let chunk = Arc::new(match &reducer {
                         Some(r) => r.output_chunk(stage, lin, &env)?,
                         None => {
                             env.counters.add_map();
                             map_chunk(stage, &region, &env)?
                         }
-                    };
+                    });
                     for k in &mine {
                         k.put(lin, &region, &chunk)?;
                     }
@@ -220,7 +220,7 @@ impl Executor<'_> {
                         self.store[s]
                             .lock()
                             .map_err(|_| Error::Cancelled)?
-                            .insert(lin, (Arc::new(chunk), reads));
+                            .insert(lin, (chunk, reads));
                     }
                     Ok(())
                 };

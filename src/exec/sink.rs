@@ -24,7 +24,7 @@ pub(crate) trait OutputSink: Sync {
         env: &TaskEnv<'_>,
     ) -> Result<()>;
     /// Takes a computed chunk.
-    fn put(&self, lin: usize, region: &[(usize, usize)], chunk: &ChunkData) -> Result<()>;
+    fn put(&self, lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()>;
 }
 
 /// Assembles one C-contiguous array from disjoint chunks written in parallel.
@@ -88,7 +88,7 @@ impl<T: RegElem> OutputSink for Assembler<T> {
         eval_into::<T>(stage, region, env, &mut dst)
     }
 
-    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &ChunkData) -> Result<()> {
+    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
         let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
             task: "output".into(),
             msg: format!(
@@ -136,12 +136,12 @@ impl OutputSink for Collector {
         region: &[(usize, usize)],
         env: &TaskEnv<'_>,
     ) -> Result<()> {
-        let c = crate::eval::map::map_chunk(stage, region, env)?;
+        let c = Arc::new(crate::eval::map::map_chunk(stage, region, env)?);
         self.put(lin, region, &c)
     }
 
-    fn put(&self, lin: usize, _region: &[(usize, usize)], chunk: &ChunkData) -> Result<()> {
-        let _ = self.chunks[lin].set(Arc::new(chunk.clone()));
+    fn put(&self, lin: usize, _region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+        let _ = self.chunks[lin].set(chunk.clone());
         Ok(())
     }
 }
