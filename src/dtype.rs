@@ -232,6 +232,16 @@ impl ChunkData {
         with_dtype!(self.dtype(), T => T::chunk_ref(self).map(|a| a.shape()).unwrap_or(&[]))
     }
 
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Whether the chunk has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Size in bytes of the elements.
     pub fn nbytes(&self) -> usize {
         self.shape().iter().product::<usize>() * self.dtype().size()
@@ -305,6 +315,8 @@ pub trait Element:
     fn into_chunk(a: ArrayD<Self>) -> ChunkData;
     /// Borrows the array inside a chunk of this type.
     fn chunk_ref(c: &ChunkData) -> Option<&ArrayD<Self>>;
+    /// Mutably borrows the array inside a chunk of this type.
+    fn chunk_mut(c: &mut ChunkData) -> Option<&mut ArrayD<Self>>;
     /// Takes the array out of a chunk of this type.
     fn from_chunk(c: ChunkData) -> Option<ArrayD<Self>>;
     /// Wraps a value into the dynamic scalar type.
@@ -346,6 +358,13 @@ macro_rules! element_impl {
             }
             #[inline]
             fn chunk_ref(c: &ChunkData) -> Option<&ArrayD<Self>> {
+                match c {
+                    ChunkData::$var(a) => Some(a),
+                    _ => None,
+                }
+            }
+            #[inline]
+            fn chunk_mut(c: &mut ChunkData) -> Option<&mut ArrayD<Self>> {
                 match c {
                     ChunkData::$var(a) => Some(a),
                     _ => None,

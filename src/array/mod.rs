@@ -2,6 +2,7 @@
 
 mod creation;
 mod elementwise;
+mod manipulation;
 mod operators;
 mod reductions;
 

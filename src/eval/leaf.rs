@@ -1,6 +1,8 @@
 //! Reading a program's leaves as views of the region a task computes.
 
 use super::generate::generate;
+use super::pool;
+use crate::chunks::ChunkGrid;
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::expr::Op;
@@ -21,6 +23,22 @@ pub(crate) struct LeafData {
     sub: Vec<(usize, usize)>,
     /// Constants are 0-d data broadcast to the region.
     constant: bool,
+    /// Whether `data` came from this thread's buffer pool (and goes back to it).
+    pooled: bool,
+}
+
+impl Drop for LeafData {
+    fn drop(&mut self) {
+        if self.pooled {
+            let data = std::mem::replace(
+                &mut self.data,
+                Arc::new(ChunkData::Bool(ArrayD::default(IxDyn(&[0])))),
+            );
+            if let Ok(c) = Arc::try_unwrap(data) {
+                pool::give(c);
+            }
+        }
+    }
 }
 
 /// Resolves `leaf` for the root region `region` ((start, len) per root axis).
@@ -30,29 +48,29 @@ pub(crate) fn resolve(
     fetch: &dyn Fetch,
 ) -> Result<LeafData> {
     let node = &leaf.node;
-    // The leaf's own region: stretched (length-1) axes read their only element.
-    let lreg: Vec<(usize, usize)> = leaf
-        .axis_to_root
-        .iter()
-        .enumerate()
-        .map(|(p, &d)| {
-            if node.shape[p] == 1 {
-                (0, 1)
-            } else {
-                region[d]
-            }
-        })
-        .collect();
+    let lreg = leaf.region(region);
     if let Some(stage) = leaf.stage {
-        return from_chunks(&node.grid, &lreg, |lin| fetch.chunk(stage, lin));
+        return from_chunks(node.dtype, &node.grid, &lreg, |lin| fetch.chunk(stage, lin));
     }
     match &node.op {
         Op::Memory(data) => Ok(LeafData {
             data: data.clone(),
             sub: lreg,
             constant: false,
+            pooled: false,
         }),
-        Op::Chunks(chunks) => from_chunks(&node.grid, &lreg, |lin| {
+        Op::Source(src) => {
+            let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
+            let mut buf = pool::take(node.dtype, &shape);
+            src.read_into(&lreg, &mut buf)?;
+            Ok(LeafData {
+                data: Arc::new(buf),
+                sub: shape.iter().map(|&l| (0, l)).collect(),
+                constant: false,
+                pooled: true,
+            })
+        }
+        Op::Chunks(chunks) => from_chunks(node.dtype, &node.grid, &lreg, |lin| {
             chunks.get(lin).cloned().ok_or_else(|| Error::Task {
                 task: node.label(),
                 msg: format!("persisted chunk {lin} is missing"),
@@ -67,6 +85,7 @@ pub(crate) fn resolve(
                 data: Arc::new(data),
                 sub: Vec::new(),
                 constant: true,
+                pooled: false,
             })
         }
         Op::Generate(g) => {
@@ -76,6 +95,7 @@ pub(crate) fn resolve(
                 data: Arc::new(data),
                 sub,
                 constant: false,
+                pooled: false,
             })
         }
         _ => Err(Error::Task {
@@ -85,28 +105,97 @@ pub(crate) fn resolve(
     }
 }
 
-/// The leaf region lies inside one chunk (chunk grids are unified when expressions are
-/// built); fetch that chunk and locate the region in it.
+/// Locates the leaf region in the chunks of `grid`. When it lies inside one chunk (chunk
+/// grids are unified when expressions are built), that chunk is read in place; a region that
+/// spans several chunks (after a rechunk) is assembled into a task buffer.
 fn from_chunks(
-    grid: &crate::chunks::ChunkGrid,
+    dtype: crate::dtype::DType,
+    grid: &ChunkGrid,
     lreg: &[(usize, usize)],
-    get: impl FnOnce(usize) -> Result<Arc<ChunkData>>,
+    get: impl Fn(usize) -> Result<Arc<ChunkData>>,
 ) -> Result<LeafData> {
-    let idx: Vec<usize> = lreg
+    let first: Vec<usize> = lreg
         .iter()
         .enumerate()
         .map(|(ax, &(s, _))| grid.chunk_of(ax, s))
         .collect();
-    let lin = grid.ravel(&idx);
-    let sub = lreg
+    let last: Vec<usize> = lreg
         .iter()
         .enumerate()
-        .map(|(ax, &(s, l))| (s - grid.axis(ax).offset(idx[ax]), l))
+        .map(|(ax, &(s, l))| grid.chunk_of(ax, (s + l).max(s + 1) - 1).max(first[ax]))
         .collect();
-    Ok(LeafData {
-        data: get(lin)?,
-        sub,
-        constant: false,
+    if first == last {
+        let sub = lreg
+            .iter()
+            .enumerate()
+            .map(|(ax, &(s, l))| (s - grid.axis(ax).offset(first[ax]), l))
+            .collect();
+        return Ok(LeafData {
+            data: get(grid.ravel(&first))?,
+            sub,
+            constant: false,
+            pooled: false,
+        });
+    }
+    let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
+    let mut out = pool::take(dtype, &shape);
+    let mut idx = first.clone();
+    loop {
+        let chunk = get(grid.ravel(&idx))?;
+        // The overlap of chunk `idx` with the region, in chunk and in region coordinates.
+        let mut in_chunk = Vec::with_capacity(idx.len());
+        let mut in_out = Vec::with_capacity(idx.len());
+        for (ax, &(s, l)) in lreg.iter().enumerate() {
+            let a = grid.axis(ax);
+            let (c0, c1) = (a.offset(idx[ax]), a.offset(idx[ax] + 1));
+            let (lo, hi) = (s.max(c0), (s + l).min(c1));
+            in_chunk.push((lo - c0)..(hi - c0));
+            in_out.push((lo - s)..(hi - s));
+        }
+        copy_block(&chunk, &in_chunk, &mut out, &in_out)?;
+        // Next chunk index in C order within [first, last].
+        let mut ax = idx.len();
+        loop {
+            if ax == 0 {
+                return Ok(LeafData {
+                    data: Arc::new(out),
+                    sub: shape.iter().map(|&l| (0, l)).collect(),
+                    constant: false,
+                    pooled: true,
+                });
+            }
+            ax -= 1;
+            if idx[ax] < last[ax] {
+                idx[ax] += 1;
+                break;
+            }
+            idx[ax] = first[ax];
+        }
+    }
+}
+
+/// Copies block `src_blk` of `src` into block `dst_blk` of `dst` (same dtype and shape).
+fn copy_block(
+    src: &ChunkData,
+    src_blk: &[std::ops::Range<usize>],
+    dst: &mut ChunkData,
+    dst_blk: &[std::ops::Range<usize>],
+) -> Result<()> {
+    with_dtype!(src.dtype(), T => {
+        let s = T::view(src);
+        let d = T::chunk_mut(dst);
+        match (s, d) {
+            (Some(s), Some(d)) => {
+                let sv = s.slice_each_axis(|a| Slice::from(src_blk[a.axis.index()].clone()));
+                let mut dv = d.slice_each_axis_mut(|a| Slice::from(dst_blk[a.axis.index()].clone()));
+                dv.assign(&sv);
+                Ok(())
+            }
+            _ => Err(Error::Task {
+                task: "rechunk".into(),
+                msg: "internal: chunks of one array have different dtypes".into(),
+            }),
+        }
     })
 }
 

@@ -11,6 +11,7 @@
 pub(crate) mod generate;
 pub(crate) mod leaf;
 pub(crate) mod map;
+pub(crate) mod pool;
 pub(crate) mod reduce;
 pub(crate) mod reduce_stage;
 pub(crate) mod reducers;

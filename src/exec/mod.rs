@@ -138,14 +138,26 @@ impl Executor<'_> {
                 let mut mapped = vec![false; cg.ndim()];
                 for (p, &d) in leaf.axis_to_root.iter().enumerate() {
                     mapped[d] = true;
-                    if leaf.node.shape[p] == 1 {
-                        n *= cg.axis(d).count();
+                    let pa = producer.axis(p);
+                    let (start, end) = (pa.offset(pidx[p]), pa.offset(pidx[p] + 1));
+                    let off = leaf.offset[p];
+                    let ca = cg.axis(d);
+                    if leaf.stretched[p] {
+                        // Every consumer chunk along d reads element `off` of the leaf.
+                        let holds = (start <= off && off < end) || (start == end && off == start);
+                        n *= if holds { ca.count() } else { 0 };
+                    } else if start == end {
+                        n *= usize::from(off <= start && start <= off + ca.len());
                     } else {
-                        let pa = producer.axis(p);
-                        let (start, end) = (pa.offset(pidx[p]), pa.offset(pidx[p] + 1));
-                        let ca = cg.axis(d);
-                        let k = ca.chunks_before(end) - ca.chunks_before(start);
-                        n *= k.max(usize::from(start == end));
+                        // The producer chunk in root coordinates, clipped to the root axis.
+                        let lo = start.saturating_sub(off).min(ca.len());
+                        let hi = end.saturating_sub(off).min(ca.len());
+                        n *= if lo < hi {
+                            ca.chunks_before(hi) - ca.chunks_before(lo)
+                                + usize::from(!is_chunk_start(ca, lo))
+                        } else {
+                            0
+                        };
                     }
                 }
                 for (d, m) in mapped.iter().enumerate() {
@@ -378,4 +390,9 @@ mod tests {
             assert!(matches!(e, Error::Task { .. }), "{e}");
         }
     }
+}
+
+/// Whether a chunk of `axis` starts at `pos`.
+fn is_chunk_start(axis: &crate::chunks::AxisChunks, pos: usize) -> bool {
+    pos < axis.len() && axis.offset(axis.chunk_of(pos)) == pos
 }

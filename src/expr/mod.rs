@@ -5,8 +5,10 @@
 //! evaluated once per consumer stage (see `plan`).
 
 mod ops;
+mod source;
 
 pub use ops::{BinaryOp, ReduceKind, UnaryOp};
+pub use source::ChunkSource;
 
 use crate::chunks::ChunkGrid;
 use crate::dtype::{ChunkData, DType, Scalar};
@@ -113,6 +115,12 @@ pub enum Op {
     Transpose(Vec<usize>, Arc<Node>),
     /// Reduction over axes.
     Reduce(ReduceSpec, Arc<Node>),
+    /// Chunks read from external storage (a Zarr array, or any [`ChunkSource`]).
+    Source(Arc<dyn ChunkSource>),
+    /// The same values with a different chunk grid (the node's grid).
+    Rechunk(Arc<Node>),
+    /// A box of the input starting at these offsets, with the node's shape (step 1).
+    Slice(Vec<usize>, Arc<Node>),
 }
 
 impl Node {
@@ -130,8 +138,14 @@ impl Node {
     /// The nodes this node reads.
     pub fn inputs(&self) -> Vec<&Arc<Node>> {
         match &self.op {
-            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) => vec![],
-            Op::Unary(_, a) | Op::Transpose(_, a) | Op::Reduce(_, a) => vec![a],
+            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {
+                vec![]
+            }
+            Op::Unary(_, a)
+            | Op::Transpose(_, a)
+            | Op::Reduce(_, a)
+            | Op::Rechunk(a)
+            | Op::Slice(_, a) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
         }
@@ -147,7 +161,7 @@ impl Node {
     pub fn is_source(&self) -> bool {
         matches!(
             self.op,
-            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_)
+            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_)
         )
     }
 
@@ -168,6 +182,9 @@ impl Node {
             Op::Where(..) => "where".into(),
             Op::Transpose(p, _) => format!("transpose{p:?}"),
             Op::Reduce(s, _) => format!("{}(axes={:?})", s.kind.name(), s.axes),
+            Op::Source(src) => src.label(),
+            Op::Rechunk(_) => format!("rechunk({})", self.grid.describe()),
+            Op::Slice(starts, _) => format!("slice(start={starts:?}, shape={:?})", self.shape),
         }
     }
 

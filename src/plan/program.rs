@@ -19,6 +19,28 @@ pub struct Leaf {
     pub stage: Option<usize>,
     /// For each axis of the leaf, the axis of the program's root it runs along.
     pub axis_to_root: Vec<usize>,
+    /// For each axis of the leaf, where the root region starts in the leaf (slices).
+    pub offset: Vec<usize>,
+    /// For each axis of the leaf, whether one element (at `offset`) is broadcast along the
+    /// whole root axis.
+    pub stretched: Vec<bool>,
+}
+
+impl Leaf {
+    /// The leaf's own region for the root region `region` ((start, len) per root axis).
+    pub fn region(&self, region: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        self.axis_to_root
+            .iter()
+            .enumerate()
+            .map(|(p, &d)| {
+                if self.stretched[p] {
+                    (self.offset[p], 1)
+                } else {
+                    (region[d].0 + self.offset[p], region[d].1)
+                }
+            })
+            .collect()
+    }
 }
 
 /// One instruction; its result goes to the register with the instruction's index.
@@ -69,7 +91,12 @@ impl Program {
             stage_of,
             own,
         };
-        let ident: Vec<usize> = (0..root.shape.len()).collect();
+        let nd = root.shape.len();
+        let ident = AxisView {
+            to_root: (0..nd).collect(),
+            offset: vec![0; nd],
+            stretched: vec![false; nd],
+        };
         b.visit(root, &ident);
         b.prog
     }
@@ -112,8 +139,8 @@ impl Program {
 
 struct Builder<'a> {
     prog: Program,
-    /// (node, axis map) → register, so shared subexpressions are computed once per tile.
-    memo: HashMap<(NodeId, Vec<usize>), usize>,
+    /// (node, axis view) → register, so shared subexpressions are computed once per tile.
+    memo: HashMap<(NodeId, AxisView), usize>,
     stage_of: &'a HashMap<NodeId, usize>,
     own: Option<NodeId>,
 }
@@ -125,9 +152,11 @@ impl Builder<'_> {
         self.prog.instrs.len() - 1
     }
 
-    /// Emits the instructions for `node`, whose axis `k` runs along root axis `to_root[k]`.
-    fn visit(&mut self, node: &Arc<Node>, to_root: &[usize]) -> usize {
-        let key = (node.id, to_root.to_vec());
+    /// Emits the instructions for `node`, seen through `view` (which root axis each of its
+    /// axes runs along, slice offsets and broadcast axes).
+    fn visit(&mut self, node: &Arc<Node>, view: &AxisView) -> usize {
+        let view = view.clone();
+        let key = (node.id, view.clone());
         if let Some(&r) = self.memo.get(&key) {
             return r;
         }
@@ -136,25 +165,35 @@ impl Builder<'_> {
         let r = match &node.op {
             Op::Fill(s) if !staged => self.push(Instr::Const(*s), node.dtype),
             Op::Unary(op, a) if !staged => {
-                let ra = self.visit(a, &input_map(to_root, a));
+                let ra = self.visit(a, &view.operand(node, a));
                 self.push(Instr::Unary(*op, ra), node.dtype)
             }
             Op::Binary(op, a, b) if !staged => {
-                let ra = self.visit(a, &input_map(to_root, a));
-                let rb = self.visit(b, &input_map(to_root, b));
+                let ra = self.visit(a, &view.operand(node, a));
+                let rb = self.visit(b, &view.operand(node, b));
                 self.push(Instr::Binary(*op, ra, rb), node.dtype)
             }
             Op::Where(c, a, b) if !staged => {
-                let rc = self.visit(c, &input_map(to_root, c));
-                let ra = self.visit(a, &input_map(to_root, a));
-                let rb = self.visit(b, &input_map(to_root, b));
+                let rc = self.visit(c, &view.operand(node, c));
+                let ra = self.visit(a, &view.operand(node, a));
+                let rb = self.visit(b, &view.operand(node, b));
                 self.push(Instr::Where(rc, ra, rb), node.dtype)
             }
             Op::Transpose(perm, a) if !staged => {
                 // Output axis i is input axis perm[i].
-                let mut m = vec![0; perm.len()];
+                let mut m = view.clone();
                 for (i, &p) in perm.iter().enumerate() {
-                    m[p] = to_root[i];
+                    m.to_root[p] = view.to_root[i];
+                    m.offset[p] = view.offset[i];
+                    m.stretched[p] = view.stretched[i];
+                }
+                self.visit(a, &m)
+            }
+            Op::Rechunk(a) if !staged => self.visit(a, &view),
+            Op::Slice(starts, a) if !staged => {
+                let mut m = view.clone();
+                for (o, s) in m.offset.iter_mut().zip(starts) {
+                    *o += s;
                 }
                 self.visit(a, &m)
             }
@@ -166,7 +205,9 @@ impl Builder<'_> {
                     } else {
                         None
                     },
-                    axis_to_root: to_root.to_vec(),
+                    axis_to_root: view.to_root.clone(),
+                    offset: view.offset.clone(),
+                    stretched: view.stretched.clone(),
                 };
                 self.prog.leaves.push(leaf);
                 let li = self.prog.leaves.len() - 1;
@@ -178,8 +219,27 @@ impl Builder<'_> {
     }
 }
 
-/// The axis map of an elementwise operand: NumPy broadcasting aligns trailing axes.
-fn input_map(to_root: &[usize], input: &Node) -> Vec<usize> {
-    let skip = to_root.len() - input.shape.len();
-    to_root[skip..].to_vec()
+/// How a node's axes map onto the root region: axis `k` runs along root axis `to_root[k]`,
+/// starting `offset[k]` elements into the node, or is one element broadcast (`stretched`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct AxisView {
+    to_root: Vec<usize>,
+    offset: Vec<usize>,
+    stretched: Vec<bool>,
+}
+
+impl AxisView {
+    /// The view of an elementwise operand `input` of `node`: NumPy broadcasting aligns
+    /// trailing axes, and an operand axis of length 1 is stretched along a longer one.
+    fn operand(&self, node: &Node, input: &Node) -> AxisView {
+        let skip = self.to_root.len() - input.shape.len();
+        let stretched = (0..input.shape.len())
+            .map(|k| self.stretched[skip + k] || (input.shape[k] == 1 && node.shape[skip + k] != 1))
+            .collect();
+        AxisView {
+            to_root: self.to_root[skip..].to_vec(),
+            offset: self.offset[skip..].to_vec(),
+            stretched,
+        }
+    }
 }
