@@ -427,7 +427,7 @@ macro_rules! to_f64_impl {
 
 macro_rules! from_prim_impl {
     ($v:expr, $t:ty, Bool) => {
-        $v != (0 as _)
+        ($v as f64) != 0.0
     };
     ($v:expr, $t:ty, $var:ident) => {
         $v as $t

@@ -69,6 +69,33 @@ pub enum Error {
     /// The computation was cancelled because another task failed first.
     #[error("cancelled because another task failed")]
     Cancelled,
+    /// Reading or writing a Zarr store failed (bad path, corrupt metadata or chunk, I/O).
+    #[error("zarr store {store}{}{}: {msg}", array_part(array), chunk_part(chunk))]
+    Store {
+        /// The store (a directory or URL).
+        store: String,
+        /// The array or group path inside the store (`/` for the root).
+        array: String,
+        /// The chunk key(s) involved, if any.
+        chunk: Option<String>,
+        /// What went wrong.
+        msg: String,
+    },
+}
+
+fn array_part(array: &str) -> String {
+    if array.is_empty() || array == "/" {
+        String::new()
+    } else {
+        format!(", array {array}")
+    }
+}
+
+fn chunk_part(chunk: &Option<String>) -> String {
+    chunk
+        .as_ref()
+        .map(|c| format!(", chunk {c}"))
+        .unwrap_or_default()
 }
 
 /// `Result` with [`Error`].

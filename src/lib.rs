@@ -32,8 +32,9 @@ mod exec;
 pub mod expr;
 pub mod plan;
 pub mod random;
+pub mod zarr;
 
-pub use array::{compute_many, compute_many_with, where_, Array, Axes, Operand};
+pub use array::{compute_many, compute_many_with, where_, AnyArray, Array, Axes, Operand};
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};

@@ -17,7 +17,7 @@ fn constants_have_shape_chunks_and_value() {
                 .unwrap()
                 .compute()
                 .unwrap();
-            assert_eq!(z, ArrayD::zeros(IxDyn(shape)));
+            assert_eq!(z, ArrayD::<f32>::zeros(IxDyn(shape)));
             let o = Array::<u16>::ones(shape, spec.clone())
                 .unwrap()
                 .compute()

@@ -272,7 +272,7 @@ fn transposes_fuse_with_differently_chunked_operands() {
     assert_eq!((&a + &a.t()).compute().unwrap(), want);
     assert_eq!(
         (&a.T() - &a.transpose()).compute().unwrap(),
-        ArrayD::zeros(IxDyn(&[5, 5]))
+        ArrayD::<f64>::zeros(IxDyn(&[5, 5]))
     );
     // Non-square: (x.T).T == x, and x.T * y.T for another chunking.
     let y = random_nd::<i32>(&mut rng, &[3, 7], 0.0);

@@ -41,7 +41,7 @@ fn slice_of_memory_generator_and_stage() {
     );
     // Slice of a computed map stage output (`(x*2)` is an output of compute_many below).
     let z = (&x * 2.0).sin();
-    let zs = z.slice(&[5..9]).unwrap(); // second axis kept whole
+    let zs = z.slice_axis(0, 5..9).unwrap(); // second axis kept whole
     let want = a.slice(s![5..9, ..]).mapv(|v| (v * 2.0).sin()).into_dyn();
     let out = tessera::compute_many(&[&z, &zs]).unwrap();
     assert_eq!(out[1].shape(), want.shape());
@@ -49,7 +49,7 @@ fn slice_of_memory_generator_and_stage() {
         assert!((g - w).abs() <= 4.0 * f64::EPSILON, "{g} vs {w}"); // vectorized sin: <= 1 ulp
     }
     // Slice of a reduction stage.
-    let sm = x.sum(0).unwrap().slice(&[2..9]).unwrap();
+    let sm = x.sum(0).unwrap().slice_axis(0, 2..9).unwrap();
     let want = a
         .sum_axis(ndarray::Axis(0))
         .slice(s![2..9])
@@ -59,7 +59,7 @@ fn slice_of_memory_generator_and_stage() {
     // Generated source.
     let r = Array::<i64>::arange(0, 100, 1, 7)
         .unwrap()
-        .slice(&[13..58])
+        .slice_axis(0, 13..58)
         .unwrap();
     assert_eq!(
         r.sum(..).unwrap().compute_scalar().unwrap(),
@@ -72,7 +72,7 @@ fn slices_broadcast_and_transpose() {
     let a = grid(9, 8);
     let x = Array::from_ndarray(a.clone(), [4, 3]).unwrap();
     // A length-1 slice of rows, broadcast against the whole array.
-    let row = x.slice(&[5..6]).unwrap();
+    let row = x.slice_axis(0, 5..6).unwrap();
     let d = (&x - &row).compute().unwrap();
     let want = (&a - &a.slice(s![5..6, ..])).into_dyn();
     assert_eq!(d, want);
@@ -89,7 +89,7 @@ fn slices_broadcast_and_transpose() {
     );
     // A length-1 slice of a reduction stage, broadcast along the rows.
     let mx = x.max(0).unwrap(); // shape [8], chunks of 3
-    let col = mx.slice(&[4..5]).unwrap(); // shape [1]
+    let col = mx.slice_axis(0, 4..5).unwrap(); // shape [1]
     let got = (&x * &col).compute().unwrap();
     let m4 = a
         .column(4)
@@ -102,10 +102,12 @@ fn slices_broadcast_and_transpose() {
 #[test]
 fn slice_errors_and_empty() {
     let x = Array::<f32>::zeros(&[4, 5], 2).unwrap();
-    assert!(x.slice(&[0..5]).is_err());
-    assert!(x.slice(&[3..2]).is_err());
+    assert!(x.slice_axis(0, 0..5).is_err());
+    #[allow(clippy::reversed_empty_ranges)]
+    let reversed = 3..2;
+    assert!(x.slice_axis(0, reversed).is_err());
     assert!(x.slice(&[0..1, 0..1, 0..1]).is_err());
-    let e = x.slice(&[2..2]).unwrap();
+    let e = x.slice_axis(0, 2..2).unwrap();
     assert_eq!(e.shape(), &[0, 5]);
     assert_eq!(e.compute().unwrap().shape(), &[0, 5]);
     assert_eq!(e.sum(..).unwrap().compute_scalar().unwrap(), 0.0);

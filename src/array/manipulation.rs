@@ -90,6 +90,27 @@ impl<T: Element> Array<T> {
             Op::Slice(starts, self.node.clone()),
         )))
     }
+
+    /// The array restricted to `range` along one axis (NumPy's `x[..., a:b, ...]`).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::arange(0, 10, 1, 4).unwrap();
+    /// let y = x.slice_axis(0, 3..7).unwrap();
+    /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3, 4, 5, 6]);
+    /// ```
+    pub fn slice_axis(&self, axis: usize, range: Range<usize>) -> Result<Array<T>> {
+        if axis >= self.ndim() {
+            return Err(Error::Axis {
+                op: "slice_axis".into(),
+                axis,
+                ndim: self.ndim(),
+            });
+        }
+        let mut ranges: Vec<Range<usize>> = self.shape().iter().map(|&n| 0..n).collect();
+        ranges[axis] = range;
+        self.slice(&ranges)
+    }
 }
 
 /// The chunks of `axis` restricted to `r` (cut at its edges).

@@ -1,11 +1,13 @@
 //! The lazy chunked array type [`Array`].
 
+mod any;
 mod creation;
 mod elementwise;
 mod manipulation;
 mod operators;
 mod reductions;
 
+pub use any::AnyArray;
 pub use elementwise::{where_, Operand};
 pub use reductions::Axes;
 

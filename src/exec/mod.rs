@@ -352,6 +352,11 @@ fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
     Ok(tp)
 }
 
+/// Whether a chunk of `axis` starts at `pos`.
+fn is_chunk_start(axis: &crate::chunks::AxisChunks, pos: usize) -> bool {
+    pos < axis.len() && axis.offset(axis.chunk_of(pos)) == pos
+}
+
 #[cfg(test)]
 mod tests {
     use crate::chunks::{ChunkGrid, ChunkSpec};
@@ -390,9 +395,4 @@ mod tests {
             assert!(matches!(e, Error::Task { .. }), "{e}");
         }
     }
-}
-
-/// Whether a chunk of `axis` starts at `pos`.
-fn is_chunk_start(axis: &crate::chunks::AxisChunks, pos: usize) -> bool {
-    pos < axis.len() && axis.offset(axis.chunk_of(pos)) == pos
 }

@@ -1,0 +1,343 @@
+//! Opening Zarr arrays as lazy sources: metadata checks, the chunk grid, and the
+//! [`ChunkSource`] that tasks call to decode the region they need.
+
+use super::store::LocalStore;
+use super::{dtype_of, store_error, MissingChunks, ReadOptions};
+use crate::array::AnyArray;
+use crate::chunks::{AxisChunks, ChunkGrid};
+use crate::dtype::{with_dtype, ChunkData, DType, Element};
+use crate::error::{Error, Result};
+use crate::expr::{ChunkSource, Node, Op};
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::Arc;
+use unsafe_cell_slice::UnsafeCellSlice;
+use zarrs::array::{Array as ZArray, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
+use zarrs::storage::ReadableStorageTraits;
+
+/// The largest stored chunk tessera agrees to decode (a bound on what metadata can make it
+/// allocate): 16 GiB.
+pub const MAX_CHUNK_BYTES: u64 = 16 << 30;
+
+/// An opened Zarr array: the zarrs handle plus where it lives, for error messages.
+pub(crate) struct Opened {
+    pub(crate) array: ZArray<dyn ReadableStorageTraits>,
+    pub(crate) store: String,
+    pub(crate) path: String,
+    pub(crate) dtype: DType,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) grid: ChunkGrid,
+}
+
+/// Opens the array at `path` (a directory holding `zarr.json` or `.zarray`), checking that
+/// its metadata is usable before anything is read.
+pub(crate) fn open_local(path: &Path) -> Result<Opened> {
+    let store = path.display().to_string();
+    if !path.is_dir() {
+        return Err(store_error(&store, "/", None, "no such directory"));
+    }
+    let storage: Arc<dyn ReadableStorageTraits> =
+        LocalStore::new(path, super::store::Durability::AtEnd);
+    open_in(storage, store, "/")
+}
+
+/// Opens the array at `array_path` inside `storage`.
+pub(crate) fn open_in(
+    storage: Arc<dyn ReadableStorageTraits>,
+    store: String,
+    array_path: &str,
+) -> Result<Opened> {
+    // zarrs validates metadata; a panic on a malformed document must not abort the caller.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ZArray::open(storage, array_path)
+    }))
+    .map_err(|_| store_error(&store, array_path, None, "metadata could not be parsed"))?;
+    let array = opened.map_err(|e| store_error(&store, array_path, None, e))?;
+    let dtype = dtype_of(array.data_type()).ok_or_else(|| {
+        store_error(
+            &store,
+            array_path,
+            None,
+            format!(
+                "data type {} is not supported (tessera reads bool, int8..int64, uint8..uint64, float32, float64)",
+                array.data_type()
+            ),
+        )
+    })?;
+    let shape = checked_shape(&array, &store, array_path, dtype)?;
+    let grid = grid_of(&array, &shape);
+    Ok(Opened {
+        array,
+        store,
+        path: array_path.to_string(),
+        dtype,
+        shape,
+        grid,
+    })
+}
+
+/// The shape as `usize`, refusing shapes and chunk shapes no machine could hold.
+fn checked_shape(
+    array: &ZArray<dyn ReadableStorageTraits>,
+    store: &str,
+    path: &str,
+    dtype: DType,
+) -> Result<Vec<usize>> {
+    let err = |m: String| store_error(store, path, None, m);
+    let shape = array.shape();
+    let mut n: u64 = 1;
+    for &d in shape {
+        n = n.checked_mul(d).ok_or_else(|| {
+            err(format!(
+                "shape {shape:?} has more elements than a u64 holds"
+            ))
+        })?;
+    }
+    let bytes = n.checked_mul(dtype.size() as u64);
+    if bytes.is_none_or(|b| b > isize::MAX as u64) {
+        return Err(err(format!(
+            "shape {shape:?} is larger than this machine can address"
+        )));
+    }
+    let zeros = vec![0u64; shape.len()];
+    let chunk = array
+        .chunk_shape(&zeros)
+        .map_err(|e| err(format!("chunk shape: {e}")))?;
+    let chunk_elems = chunk
+        .iter()
+        .try_fold(1u64, |acc, c| acc.checked_mul(c.get()));
+    let chunk_bytes = chunk_elems.and_then(|e| e.checked_mul(dtype.size() as u64));
+    if chunk_bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
+        return Err(err(format!(
+            "chunk shape {:?} is larger than the {} GiB tessera decodes per chunk",
+            chunk.iter().map(|c| c.get()).collect::<Vec<_>>(),
+            MAX_CHUNK_BYTES >> 30
+        )));
+    }
+    shape
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| err(format!("shape {shape:?} overflows usize"))))
+        .collect()
+}
+
+/// The storage chunking as a tessera grid (edge chunks clipped to the array).
+fn grid_of(array: &ZArray<dyn ReadableStorageTraits>, shape: &[usize]) -> ChunkGrid {
+    let nd = shape.len();
+    let counts = array.chunk_grid_shape().to_vec();
+    let axes = (0..nd)
+        .map(|ax| {
+            if shape[ax] == 0 {
+                return AxisChunks::regular(1, 0);
+            }
+            let mut idx = vec![0u64; nd];
+            let mut sizes = Vec::with_capacity(counts[ax] as usize);
+            for k in 0..counts[ax] {
+                idx[ax] = k;
+                let s = array
+                    .chunk_subset_bounded(&idx)
+                    .map(|s| s.shape()[ax] as usize)
+                    .unwrap_or(0);
+                sizes.push(s);
+            }
+            AxisChunks::from_sizes(sizes)
+        })
+        .collect();
+    ChunkGrid::from_axes(axes)
+}
+
+/// The lazy array over an opened Zarr array.
+pub(crate) fn lazy(opened: Opened, opts: &ReadOptions) -> Result<AnyArray> {
+    let (shape, grid, dtype) = (opened.shape.clone(), opened.grid.clone(), opened.dtype);
+    let source = ZarrSource {
+        opened,
+        missing: opts.missing_chunks,
+        codec: CodecOptions::default().with_concurrent_target(1),
+    };
+    let node = Node::new(dtype, shape, grid, Op::Source(Arc::new(source)));
+    let any = AnyArray::from_node(node);
+    match &opts.chunks {
+        Some(spec) => any.rechunk(spec.clone()),
+        None => Ok(any),
+    }
+}
+
+/// Reads regions of a Zarr array for tasks.
+pub(crate) struct ZarrSource {
+    opened: Opened,
+    missing: MissingChunks,
+    codec: CodecOptions,
+}
+
+impl std::fmt::Debug for ZarrSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ZarrSource({}{})", self.opened.store, self.opened.path)
+    }
+}
+
+thread_local! {
+    /// Decode buffer for `bool` arrays (decoded as bytes, then checked).
+    static BOOL_BYTES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl ZarrSource {
+    fn err(&self, region: &[(usize, usize)], msg: impl std::fmt::Display) -> Error {
+        store_error(
+            &self.opened.store,
+            &self.opened.path,
+            Some(self.chunk_keys(region)),
+            msg,
+        )
+    }
+
+    /// The keys of the stored chunks a region touches, for error messages.
+    fn chunk_keys(&self, region: &[(usize, usize)]) -> String {
+        let a = &self.opened.array;
+        let first: Vec<u64> = region
+            .iter()
+            .enumerate()
+            .map(|(ax, &(s, _))| self.opened.grid.chunk_of(ax, s) as u64)
+            .collect();
+        let last: Vec<u64> = region
+            .iter()
+            .enumerate()
+            .map(|(ax, &(s, l))| self.opened.grid.chunk_of(ax, (s + l).max(s + 1) - 1) as u64)
+            .collect();
+        if first == last {
+            a.chunk_key(&first).to_string()
+        } else {
+            format!("{} to {}", a.chunk_key(&first), a.chunk_key(&last))
+        }
+    }
+
+    /// With [`MissingChunks::Error`], fails if a stored chunk of the region is absent.
+    fn check_present(&self, region: &[(usize, usize)]) -> Result<()> {
+        let grid = &self.opened.grid;
+        let nd = region.len();
+        let first: Vec<usize> = (0..nd).map(|ax| grid.chunk_of(ax, region[ax].0)).collect();
+        let last: Vec<usize> = (0..nd)
+            .map(|ax| grid.chunk_of(ax, (region[ax].0 + region[ax].1).max(region[ax].0 + 1) - 1))
+            .collect();
+        let mut idx = first.clone();
+        loop {
+            let ci: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
+            let key = self.opened.array.chunk_key(&ci);
+            let present = self
+                .opened
+                .array
+                .storage()
+                .size_key(&key)
+                .map_err(|e| self.err(region, e))?;
+            if present.is_none() {
+                return Err(store_error(
+                    &self.opened.store,
+                    &self.opened.path,
+                    Some(key.to_string()),
+                    "chunk is missing (reading missing chunks as the fill value is turned off)",
+                ));
+            }
+            let mut ax = nd;
+            loop {
+                if ax == 0 {
+                    return Ok(());
+                }
+                ax -= 1;
+                if idx[ax] < last[ax] {
+                    idx[ax] += 1;
+                    break;
+                }
+                idx[ax] = first[ax];
+            }
+        }
+    }
+
+    /// Decodes `region` into `bytes` (C order, `region`'s shape).
+    fn decode(&self, region: &[(usize, usize)], bytes: &mut [u8]) -> Result<()> {
+        let start: Vec<u64> = region.iter().map(|r| r.0 as u64).collect();
+        let shape: Vec<u64> = region.iter().map(|r| r.1 as u64).collect();
+        let subset = ArraySubset::new_with_start_shape(start, shape.clone())
+            .map_err(|e| self.err(region, e))?;
+        let size = self.opened.dtype.size();
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: this is the only view created over `bytes`, which this call borrows
+            // mutably for the whole decode, so no other access can overlap it.
+            let mut view = unsafe {
+                ArrayBytesFixedDisjointView::new(
+                    UnsafeCellSlice::new(bytes),
+                    size,
+                    &shape,
+                    ArraySubset::new_with_shape(shape.clone()),
+                )
+            }
+            .map_err(|e| e.to_string())?;
+            self.opened
+                .array
+                .retrieve_array_subset_into_opt(&subset, (&mut view).into(), &self.codec)
+                .map_err(|e| e.to_string())
+        }))
+        .map_err(|_| self.err(region, "decoding panicked (corrupt chunk?)"))?;
+        decoded.map_err(|e| self.err(region, e))
+    }
+}
+
+impl ChunkSource for ZarrSource {
+    fn label(&self) -> String {
+        format!("zarr({})", self.opened.store)
+    }
+
+    fn dtype(&self) -> DType {
+        self.opened.dtype
+    }
+
+    fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()> {
+        if self.missing == MissingChunks::Error {
+            self.check_present(region)?;
+        }
+        if let ChunkData::Bool(a) = out {
+            let dst = a
+                .as_slice_mut()
+                .ok_or_else(|| self.err(region, "internal: task buffer is not contiguous"))?;
+            return BOOL_BYTES.with(|b| {
+                let mut b = b.borrow_mut();
+                b.clear();
+                b.resize(dst.len(), 0);
+                self.decode(region, &mut b)?;
+                for (d, &v) in dst.iter_mut().zip(b.iter()) {
+                    *d = v != 0;
+                }
+                Ok(())
+            });
+        }
+        with_dtype!(self.opened.dtype, T => {
+            let a = T::chunk_mut(out)
+                .ok_or_else(|| self.err(region, "internal: task buffer has the wrong dtype"))?;
+            let dst = a
+                .as_slice_mut()
+                .ok_or_else(|| self.err(region, "internal: task buffer is not contiguous"))?;
+            let len = std::mem::size_of_val(dst);
+            // SAFETY: `dst` is a live, exclusively borrowed slice of `len` bytes; every
+            // element type reaching here (integers and floats; `bool` is handled above) is
+            // valid for any bit pattern, so writing arbitrary bytes cannot create an invalid
+            // value, and u8 has alignment 1.
+            let bytes = unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<u8>(), len) };
+            self.decode(region, bytes)
+        })
+    }
+}
+
+/// Opens the Zarr array at `path` as a lazy `Array<T>`; errors if the stored dtype is not `T`.
+pub(crate) fn open_typed<T: Element>(path: &Path, opts: &ReadOptions) -> Result<crate::Array<T>> {
+    let opened = open_local(path)?;
+    if opened.dtype != T::DTYPE {
+        return Err(store_error(
+            &opened.store,
+            &opened.path,
+            None,
+            format!(
+                "stored dtype is {} but {} was requested (use open_zarr_any, or astype after opening)",
+                opened.dtype,
+                T::DTYPE
+            ),
+        ));
+    }
+    lazy(opened, opts)?.downcast::<T>()
+}
