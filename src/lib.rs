@@ -39,7 +39,7 @@ pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};
 pub use exec::memory::MemoryTracker;
-pub use exec::{ComputeOptions, ComputeStats};
+pub use exec::{ComputeOptions, ComputeStats, Progress};
 
 /// The names most programs need.
 pub mod prelude {

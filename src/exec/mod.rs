@@ -32,6 +32,39 @@ use std::time::{Duration, Instant};
 pub struct ComputeOptions {
     /// Worker threads; `None` uses rayon's global pool (one thread per core).
     pub threads: Option<usize>,
+    /// Where the computation reports its progress, if anywhere.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// The progress of a running computation: chunk tasks done out of the total, updated as
+/// tasks finish. Share one with [`ComputeOptions::progress`] and read it from another thread
+/// (for example to draw a progress bar).
+///
+/// ```
+/// use std::sync::Arc;
+/// use tessera::{Array, ComputeOptions, Progress};
+/// let p = Arc::new(Progress::default());
+/// let x = Array::<f64>::ones(&[100], 10).unwrap();
+/// x.sum(..).unwrap().compute_with(&ComputeOptions::new().progress(p.clone())).unwrap();
+/// // 10 chunk sums, then a tree of combine tasks (at most 8 inputs each).
+/// assert_eq!((p.done(), p.total()), (13, 13));
+/// ```
+#[derive(Debug, Default)]
+pub struct Progress {
+    total: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    /// Chunk tasks finished so far.
+    pub fn done(&self) -> usize {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Chunk tasks in the computations started so far.
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
 }
 
 impl ComputeOptions {
@@ -43,6 +76,12 @@ impl ComputeOptions {
     /// Runs on a pool of `n` threads.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n.max(1));
+        self
+    }
+
+    /// Reports progress to `p`.
+    pub fn progress(mut self, p: Arc<Progress>) -> Self {
+        self.progress = Some(p);
         self
     }
 }
@@ -67,17 +106,27 @@ pub(crate) struct Counters {
     reduce_chunk: AtomicUsize,
     reduce_combine: AtomicUsize,
     stored: AtomicUsize,
+    /// Where finished tasks are also reported.
+    progress: Option<Arc<Progress>>,
 }
 
 impl Counters {
+    fn tick(&self) {
+        if let Some(p) = &self.progress {
+            p.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     pub(crate) fn add_map(&self) {
         self.map.fetch_add(1, Ordering::Relaxed);
+        self.tick();
     }
     pub(crate) fn add_reduce_chunk(&self) {
         self.reduce_chunk.fetch_add(1, Ordering::Relaxed);
+        self.tick();
     }
     pub(crate) fn add_combine(&self) {
         self.reduce_combine.fetch_add(1, Ordering::Relaxed);
+        self.tick();
     }
     fn counts(&self) -> TaskCounts {
         TaskCounts {
@@ -308,7 +357,10 @@ pub(crate) fn execute(
             .map(|_| Mutex::new(HashMap::new()))
             .collect(),
         mem: MemoryTracker::default(),
-        counters: Counters::default(),
+        counters: Counters {
+            progress: opts.progress.clone(),
+            ..Counters::default()
+        },
         cancel: AtomicBool::new(false),
         first_error: Mutex::new(None),
     };
@@ -318,10 +370,19 @@ pub(crate) fn execute(
         .zip(sinks)
         .map(|(&s, &k)| (s, k))
         .collect();
+    if let Some(p) = &opts.progress {
+        p.total
+            .fetch_add(plan.task_counts().total(), Ordering::Relaxed);
+    }
     let run = || ex.run(&pairs);
     match opts.threads {
         Some(n) => pool(n)?.install(run)?,
         None => run()?,
+    }
+    if let Some(p) = &opts.progress {
+        // Culled tasks never run; the computation is complete all the same.
+        let total = p.total();
+        p.done.fetch_max(total, Ordering::Relaxed);
     }
     Ok(ComputeStats {
         tasks: ex.counters.counts(),

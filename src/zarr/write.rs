@@ -324,8 +324,10 @@ impl ZarrSink {
             self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
         }
         if self.region.is_none() {
+            let meta =
+                zarrs::array::ArrayMetadataOptions::default().with_include_zarrs_metadata(false);
             self.array
-                .store_metadata()
+                .store_metadata_opt(&meta)
                 .map_err(|e| err(format!("writing metadata: {e}")))?;
             self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
         }
