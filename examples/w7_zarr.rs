@@ -84,7 +84,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut chunks = Vec::new();
         for i in (0..n).step_by(c) {
             for j in (0..n).step_by(c) {
-                let b = input.slice(s![i..(i + c).min(n), j..(j + c).min(n)]).to_owned();
+                let b = input
+                    .slice(s![i..(i + c).min(n), j..(j + c).min(n)])
+                    .to_owned();
                 let v: Vec<u8> = b.iter().flat_map(|x| x.to_le_bytes()).collect();
                 chunks.push(v);
             }
@@ -124,11 +126,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         let path = dir.join("tessera.zarr");
         let x = Array::from_ndarray(input.clone(), [c, c])?;
-        let opts = WriteOptions::default().overwrite(true).compression(Compression::Blosc {
-            compressor: BloscCompressor::Lz4,
-            level: 5,
-            shuffle: Shuffle::Byte,
-        });
+        let durability = match arg("--durability", "at-end").as_str() {
+            "os" => zarr::Durability::OsDecides,
+            "per-chunk" => zarr::Durability::PerChunk,
+            _ => zarr::Durability::AtEnd,
+        };
+        let opts = WriteOptions::default()
+            .overwrite(true)
+            .durability(durability)
+            .compression(Compression::Blosc {
+                compressor: BloscCompressor::Lz4,
+                level: 5,
+                shuffle: Shuffle::Byte,
+            });
         let write = || zarr::to_zarr(&x, &path, opts.clone())?.compute();
         let read = || zarr::open_zarr::<f64>(&path)?.compute();
         let _ = std::fs::remove_dir_all(&path);
@@ -154,7 +164,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (wm, rm) = (median(&w), median(&r));
     println!(
         "{{\"side\": \"tessera{}\", \"workload\": \"W7\", \"shape\": [{n}, {n}], \"chunk\": [{c}, {c}], \"threads\": {threads}, \"write_s\": {w:?}, \"read_s\": {r:?}, \"write_median_s\": {wm}, \"read_median_s\": {rm}, \"write_mb_s\": {}, \"read_mb_s\": {}, \"stored_bytes\": {stored}, \"peak_rss_bytes\": {}, \"checksum\": {checksum}}}",
-        if side == "codec" { "-codec" } else { "" },
+        match (side.as_str(), arg("--durability", "at-end").as_str()) {
+            ("codec", _) => "-codec",
+            (_, "os") => "-nosync",
+            (_, "per-chunk") => "-fsync-each",
+            _ => "",
+        },
         nbytes / 1e6 / wm,
         nbytes / 1e6 / rm,
         peak_rss()

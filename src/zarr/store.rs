@@ -30,6 +30,10 @@ pub enum Durability {
     AtEnd,
     /// Every chunk file is fsynced before it is renamed into place (slower).
     PerChunk,
+    /// No sync at all: the operating system writes the files back when it chooses, as
+    /// zarr-python and TensorStore do. Files are still replaced atomically, and the metadata
+    /// is still written last, but a power failure may lose recent chunks.
+    OsDecides,
 }
 
 const TMP_MARK: &str = ".tessera-tmp-";

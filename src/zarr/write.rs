@@ -329,7 +329,9 @@ impl ZarrSink {
             self.array
                 .store_metadata_opt(&meta)
                 .map_err(|e| err(format!("writing metadata: {e}")))?;
-            self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
+            if w.opts.durability != Durability::OsDecides {
+                self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
+            }
         }
         Ok(())
     }
