@@ -26,6 +26,8 @@
 mod info;
 mod options;
 mod read;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod store;
 mod write;
 
@@ -77,7 +79,11 @@ pub fn to_zarr(
     path: impl AsRef<Path>,
     opts: WriteOptions,
 ) -> Result<ZarrWrite> {
-    ZarrWrite::new(&array.clone().into(), path.as_ref(), opts)
+    ZarrWrite::new(
+        &array.clone().into(),
+        write::Target::Local(path.as_ref().to_path_buf()),
+        opts,
+    )
 }
 
 /// Records a write of `array` into the region starting at `offset` of the existing Zarr
@@ -102,7 +108,11 @@ pub fn to_zarr_region(
     path: impl AsRef<Path>,
     offset: &[usize],
 ) -> Result<ZarrWrite> {
-    ZarrWrite::new_region(&array.clone().into(), path.as_ref(), offset)
+    ZarrWrite::new_region(
+        &array.clone().into(),
+        write::Target::Local(path.as_ref().to_path_buf()),
+        offset,
+    )
 }
 
 /// Creates (or replaces the metadata of) a Zarr v3 group in directory `path`, so that arrays

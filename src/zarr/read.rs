@@ -326,7 +326,11 @@ impl ChunkSource for ZarrSource {
 
 /// Opens the Zarr array at `path` as a lazy `Array<T>`; errors if the stored dtype is not `T`.
 pub(crate) fn open_typed<T: Element>(path: &Path, opts: &ReadOptions) -> Result<crate::Array<T>> {
-    let opened = open_local(path)?;
+    typed(open_local(path)?, opts)
+}
+
+/// The lazy `Array<T>` over an opened array; errors if the stored dtype is not `T`.
+pub(crate) fn typed<T: Element>(opened: Opened, opts: &ReadOptions) -> Result<crate::Array<T>> {
     if opened.dtype != T::DTYPE {
         return Err(store_error(
             &opened.store,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zarrs::array::codec::{BloscCodec, GzipCodec, ZstdCodec};
 use zarrs::array::{Array as ZArray, ArrayBuilder, ArraySubset, CodecOptions};
-use zarrs::storage::ReadableWritableStorageTraits;
+use zarrs::storage::{ReadableWritableListableStorageTraits, ReadableWritableStorageTraits};
 
 /// A pending write of one array to a Zarr store, returned by [`to_zarr`](crate::zarr::to_zarr).
 /// Nothing is written until [`compute`](ZarrWrite::compute) (or [`write_all`]).
@@ -31,12 +31,61 @@ pub struct ZarrWrite {
     /// The values, chunked so that every task covers exactly one storage chunk (or shard),
     /// or the part of one that a region write touches.
     node: Arc<Node>,
-    target: PathBuf,
+    target: Target,
     opts: WriteOptions,
     /// The storage chunk (or shard) shape.
     storage_chunks: Vec<usize>,
     /// `Some(offset)` for a write into a region of an existing array.
     region: Option<Vec<usize>>,
+}
+
+/// Where a write goes.
+#[derive(Clone)]
+pub(crate) enum Target {
+    /// A directory on the local filesystem (the array at its root).
+    Local(PathBuf),
+    /// An array path inside another store (object storage).
+    Remote {
+        storage: Arc<dyn ReadableWritableListableStorageTraits>,
+        label: String,
+        path: String,
+    },
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.label())
+    }
+}
+
+impl Target {
+    /// The store, for messages.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Target::Local(p) => p.display().to_string(),
+            Target::Remote { label, .. } => label.clone(),
+        }
+    }
+
+    /// The array path inside the store.
+    fn array_path(&self) -> &str {
+        match self {
+            Target::Local(_) => "/",
+            Target::Remote { path, .. } => path,
+        }
+    }
+
+    /// Opens the existing array (for region writes).
+    fn open_existing(&self) -> Result<super::read::Opened> {
+        match self {
+            Target::Local(p) => super::read::open_local(p),
+            Target::Remote {
+                storage,
+                label,
+                path,
+            } => super::read::open_in(storage.clone(), label.clone(), path),
+        }
+    }
 }
 
 /// What a finished write did.
@@ -55,9 +104,9 @@ pub struct WriteReport {
 }
 
 impl ZarrWrite {
-    pub(crate) fn new(array: &AnyArray, path: &Path, opts: WriteOptions) -> Result<ZarrWrite> {
+    pub(crate) fn new(array: &AnyArray, target: Target, opts: WriteOptions) -> Result<ZarrWrite> {
         let node = array.node().clone();
-        let store = path.display().to_string();
+        let store = target.label();
         let shape = node.shape.clone();
         let storage_chunks = match (&opts.shards, &opts.chunks) {
             (Some(s), _) => s.clone(),
@@ -100,16 +149,20 @@ impl ZarrWrite {
         let node = rechunked(&node, grid);
         Ok(ZarrWrite {
             node,
-            target: path.to_path_buf(),
+            target,
             opts,
             storage_chunks,
             region: None,
         })
     }
 
-    pub(crate) fn new_region(array: &AnyArray, path: &Path, offset: &[usize]) -> Result<ZarrWrite> {
-        let store = path.display().to_string();
-        let existing = super::read::open_local(path)?;
+    pub(crate) fn new_region(
+        array: &AnyArray,
+        target: Target,
+        offset: &[usize],
+    ) -> Result<ZarrWrite> {
+        let store = target.label();
+        let existing = target.open_existing()?;
         let node = array.node().clone();
         if existing.dtype != node.dtype {
             return Err(store_error(
@@ -159,7 +212,7 @@ impl ZarrWrite {
             .collect();
         Ok(ZarrWrite {
             node: rechunked(&node, ChunkGrid::from_axes(axes)),
-            target: path.to_path_buf(),
+            target,
             opts: WriteOptions::default(),
             storage_chunks,
             region: Some(offset.to_vec()),
@@ -176,9 +229,12 @@ impl ZarrWrite {
         Ok(write_all(&[self], opts)?.remove(0))
     }
 
-    /// Where the array is written.
-    pub fn path(&self) -> &Path {
-        &self.target
+    /// Where the array is written (a directory, or a URL-like name for object storage).
+    pub fn location(&self) -> String {
+        match &self.target {
+            Target::Local(p) => p.display().to_string(),
+            Target::Remote { label, path, .. } => format!("{label}{path}"),
+        }
     }
 }
 
@@ -262,7 +318,7 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
     for (s, w) in sinks.iter().zip(writes) {
         s.finish(w)?;
         reports.push(WriteReport {
-            path: w.target.clone(),
+            path: PathBuf::from(w.location()),
             chunks_written: s.written.load(Ordering::Relaxed),
             chunks_total: s.total,
             bytes: w.node.len() * w.node.dtype.size(),
@@ -275,7 +331,8 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
 /// Receives the computed chunks of one write and stores them.
 struct ZarrSink {
     array: ZArray<dyn ReadableWritableStorageTraits>,
-    local: Arc<LocalStore>,
+    /// The local store, which is synced at the end (`None` for object storage).
+    local: Option<Arc<LocalStore>>,
     store: String,
     dtype: DType,
     storage_chunks: Vec<usize>,
@@ -288,15 +345,26 @@ struct ZarrSink {
 
 impl ZarrSink {
     fn prepare(w: &ZarrWrite) -> Result<ZarrSink> {
-        let store = w.target.display().to_string();
-        let err = |m: String| store_error(&store, "/", None, m);
-        let local = LocalStore::new(&w.target, w.opts.durability);
-        let storage: Arc<dyn ReadableWritableStorageTraits> = local.clone();
+        let store = w.target.label();
+        let apath = w.target.array_path().to_string();
+        let err = |m: String| store_error(&store, &apath, None, m);
+        let (storage, local): (Arc<dyn ReadableWritableStorageTraits>, _) = match &w.target {
+            Target::Local(p) => {
+                let l = LocalStore::new(p, w.opts.durability);
+                (l.clone(), Some(l))
+            }
+            Target::Remote { storage, .. } => (storage.clone(), None),
+        };
         let array = if w.region.is_some() {
-            ZArray::open(storage, "/").map_err(|e| err(e.to_string()))?
+            ZArray::open(storage, &apath).map_err(|e| err(e.to_string()))?
         } else {
-            prepare_directory(&w.target, w.opts.overwrite, &store)?;
-            build_array(w, storage).map_err(|e| err(e.to_string()))?
+            match &w.target {
+                Target::Local(p) => prepare_directory(p, w.opts.overwrite, &store)?,
+                Target::Remote { storage, .. } => {
+                    prepare_prefix(storage.as_ref(), &apath, w.opts.overwrite, &store)?
+                }
+            }
+            build_array(w, storage, &apath).map_err(|e| err(e.to_string()))?
         };
         let dtype = w.node.dtype;
         let fill = with_dtype!(dtype, T => {
@@ -319,9 +387,13 @@ impl ZarrSink {
 
     /// Syncs the store and writes the metadata (new arrays only).
     fn finish(&self, w: &ZarrWrite) -> Result<()> {
-        let err = |m: String| store_error(&self.store, "/", None, m);
+        let err = |m: String| store_error(&self.store, w.target.array_path(), None, m);
+        let sync = || match &self.local {
+            Some(l) => l.sync().map_err(|e| err(format!("sync: {e}"))),
+            None => Ok(()), // object stores make each object durable when it is written
+        };
         if w.opts.durability == Durability::AtEnd {
-            self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
+            sync()?;
         }
         if self.region.is_none() {
             let meta =
@@ -330,7 +402,7 @@ impl ZarrSink {
                 .store_metadata_opt(&meta)
                 .map_err(|e| err(format!("writing metadata: {e}")))?;
             if w.opts.durability != Durability::OsDecides {
-                self.local.sync().map_err(|e| err(format!("sync: {e}")))?;
+                sync()?;
             }
         }
         Ok(())
@@ -470,10 +542,42 @@ fn prepare_directory(path: &Path, overwrite: bool, store: &str) -> Result<()> {
     std::fs::create_dir_all(path).map_err(|e| err(format!("creating the directory: {e}")))
 }
 
+/// Applies the overwrite policy to an array path in an object store.
+fn prepare_prefix(
+    storage: &dyn ReadableWritableListableStorageTraits,
+    path: &str,
+    overwrite: bool,
+    store: &str,
+) -> Result<()> {
+    let err = |m: String| store_error(store, path, None, m);
+    let rel = path.trim_matches('/');
+    let prefix = if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{rel}/")
+    };
+    let prefix = zarrs::storage::StorePrefix::new(prefix).map_err(|e| err(e.to_string()))?;
+    let existing = storage
+        .list_prefix(&prefix)
+        .map_err(|e| err(format!("listing the target: {e}")))?;
+    if !existing.is_empty() {
+        if !overwrite {
+            return Err(err(
+                "target exists (pass WriteOptions::overwrite(true) to replace it)".into(),
+            ));
+        }
+        storage
+            .erase_prefix(&prefix)
+            .map_err(|e| err(format!("removing the old target: {e}")))?;
+    }
+    Ok(())
+}
+
 /// Builds the zarrs array (metadata in memory only; it is stored last).
 fn build_array(
     w: &ZarrWrite,
     storage: Arc<dyn ReadableWritableStorageTraits>,
+    path: &str,
 ) -> std::result::Result<ZArray<dyn ReadableWritableStorageTraits>, String> {
     let node = &w.node;
     let shape: Vec<u64> = node.shape.iter().map(|&d| d as u64).collect();
@@ -523,7 +627,7 @@ fn build_array(
         b.dimension_names(Some(names.clone()));
     }
     b.attributes(w.opts.attributes.clone());
-    b.build(storage, "/").map_err(|e| e.to_string())
+    b.build(storage, path).map_err(|e| e.to_string())
 }
 
 fn fill_value_metadata(dtype: DType, v: Option<f64>) -> zarrs::array::FillValue {
