@@ -207,7 +207,10 @@ pub fn compute_many_with<T: Element>(
     let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
     let plan = Plan::build(&nodes);
     with_dtype!(T::DTYPE, U => {
-        let sinks: Vec<Assembler<U>> = arrays.iter().map(|a| Assembler::<U>::new(a.shape())).collect();
+        let sinks: Vec<Assembler<U>> = arrays
+            .iter()
+            .map(|a| Assembler::<U>::new(a.shape()))
+            .collect::<Result<_>>()?;
         let refs: Vec<&dyn crate::exec::sink::OutputSink> =
             sinks.iter().map(|s| s as &dyn crate::exec::sink::OutputSink).collect();
         let stats = execute(&plan, &refs, opts)?;

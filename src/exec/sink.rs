@@ -41,16 +41,35 @@ unsafe impl<T: Send> Sync for Assembler<T> {}
 
 impl<T: RegElem> Assembler<T> {
     /// An output of `shape`, uninitialized until every chunk has been written.
-    pub(crate) fn new(shape: &[usize]) -> Self {
-        let mut data = ArrayD::<T>::uninit(IxDyn(shape));
+    pub(crate) fn new(shape: &[usize]) -> Result<Self> {
+        // The output may be sized by untrusted metadata (a stored array's shape): fail with an
+        // error rather than abort when it cannot be allocated.
+        let n = shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|n| {
+                n.checked_mul(std::mem::size_of::<T>())
+                    .is_some_and(|b| b <= isize::MAX as usize)
+            });
+        let too_big = || Error::Shape {
+            op: "compute".into(),
+            msg: format!("an output of shape {shape:?} cannot be allocated"),
+        };
+        let n = n.ok_or_else(too_big)?;
+        let mut v: Vec<MaybeUninit<T>> = Vec::new();
+        v.try_reserve_exact(n).map_err(|_| too_big())?;
+        // SAFETY: the capacity is at least `n`, and `MaybeUninit` elements need no
+        // initialization.
+        unsafe { v.set_len(n) };
+        let mut data = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|_| too_big())?;
         let base = data.as_mut_ptr() as *mut T;
         advise_huge_pages(base as *mut u8, data.len() * std::mem::size_of::<T>());
         let strides = data.strides().to_vec();
-        Assembler {
+        Ok(Assembler {
             data: UnsafeCell::new(data),
             base,
             strides,
-        }
+        })
     }
 
     fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {

@@ -58,22 +58,27 @@ pub struct ArrayInfo {
     pub attributes: serde_json::Map<String, Value>,
     /// Chunk (or shard) files present.
     pub stored_chunks: u64,
-    /// Chunks in the grid.
+    /// Chunks in the grid (saturating at `u64::MAX`).
     pub grid_chunks: u64,
     /// Bytes of the stored chunk files.
     pub bytes_on_disk: u64,
 }
 
 impl ArrayInfo {
-    /// Bytes of the array's values uncompressed (`None` for unsupported types).
+    /// Bytes of the array's values uncompressed (`None` for unsupported types, or more than
+    /// a `u64` counts).
     pub fn nbytes(&self) -> Option<u64> {
-        let n: u64 = self.shape.iter().product();
-        self.dtype.map(|d| n * d.size() as u64)
+        let n = self
+            .shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))?;
+        n.checked_mul(self.dtype?.size() as u64)
     }
 
     /// Uncompressed bytes of the stored chunks divided by their bytes on disk.
     pub fn compression_ratio(&self) -> Option<f64> {
-        let per_chunk = self.dtype?.size() as f64 * self.chunks.iter().product::<u64>() as f64;
+        let per_chunk =
+            self.dtype?.size() as f64 * self.chunks.iter().map(|&c| c as f64).product::<f64>();
         (self.bytes_on_disk > 0)
             .then(|| per_chunk * self.stored_chunks as f64 / self.bytes_on_disk as f64)
     }
@@ -173,7 +178,13 @@ fn array_info(
     Ok(ArrayInfo {
         zarr_format,
         shape: array.shape().to_vec(),
-        data_type: array.data_type().to_string(),
+        data_type: array
+            .data_type()
+            .to_string()
+            .split(" / ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
         dtype: dtype_of(array.data_type()),
         chunks,
         codecs,
@@ -181,7 +192,10 @@ fn array_info(
         dimension_names: array.dimension_names().clone(),
         attributes: array.attributes().clone(),
         stored_chunks,
-        grid_chunks: array.chunk_grid_shape().iter().product(),
+        grid_chunks: array
+            .chunk_grid_shape()
+            .iter()
+            .fold(1u64, |acc, &c| acc.saturating_mul(c)),
         bytes_on_disk,
     })
 }
@@ -193,6 +207,10 @@ fn v3_codecs(codecs: Option<&Value>) -> Vec<String> {
     };
     list.iter()
         .map(|c| {
+            // A codec without configuration may be stored as a bare name.
+            if let Value::String(name) = c {
+                return name.clone();
+            }
             let name = c.get("name").and_then(Value::as_str).unwrap_or("?");
             let conf = c.get("configuration");
             match name {

@@ -35,7 +35,7 @@ pub use info::{info, ArrayInfo, NodeInfo, NodeKind};
 pub use options::{
     BloscCompressor, Compression, MissingChunks, ReadOptions, Shuffle, WriteOptions,
 };
-pub use read::MAX_CHUNK_BYTES;
+pub use read::{MAX_ARRAY_BYTES, MAX_CHUNK_BYTES};
 pub use store::Durability;
 pub use write::{write_all, WriteReport, ZarrWrite};
 

@@ -12,8 +12,15 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 use unsafe_cell_slice::UnsafeCellSlice;
-use zarrs::array::{Array as ZArray, ArrayBytesFixedDisjointView, ArraySubset, CodecOptions};
+use zarrs::array::{
+    Array as ZArray, ArrayBytesFixedDisjointView, ArrayShardedExt, ArraySubset, CodecOptions,
+};
+use zarrs::storage::byte_range::ByteRange;
 use zarrs::storage::ReadableStorageTraits;
+
+/// The largest array tessera agrees to open: 64 PiB (larger shapes in metadata are taken
+/// as corrupt rather than as data).
+pub const MAX_ARRAY_BYTES: u64 = 1 << 56;
 
 /// The largest stored chunk tessera agrees to decode (a bound on what metadata can make it
 /// allocate): 16 GiB.
@@ -65,7 +72,7 @@ pub(crate) fn open_in(
         )
     })?;
     let shape = checked_shape(&array, &store, array_path, dtype)?;
-    let grid = grid_of(&array, &shape);
+    let grid = grid_of(&array, &shape, &store, array_path)?;
     Ok(Opened {
         array,
         store,
@@ -94,9 +101,10 @@ fn checked_shape(
         })?;
     }
     let bytes = n.checked_mul(dtype.size() as u64);
-    if bytes.is_none_or(|b| b > isize::MAX as u64) {
+    if bytes.is_none_or(|b| b > MAX_ARRAY_BYTES.min(isize::MAX as u64)) {
         return Err(err(format!(
-            "shape {shape:?} is larger than this machine can address"
+            "shape {shape:?} holds more than the {} PiB tessera opens",
+            MAX_ARRAY_BYTES >> 50
         )));
     }
     let zeros = vec![0u64; shape.len()];
@@ -120,38 +128,81 @@ fn checked_shape(
         .collect()
 }
 
-/// The storage chunking as a tessera grid (edge chunks clipped to the array).
-fn grid_of(array: &ZArray<dyn ReadableStorageTraits>, shape: &[usize]) -> ChunkGrid {
+/// The storage chunking as a tessera grid (edge chunks clipped to the array). Regular grids
+/// cost O(1) per axis whatever the chunk count; other grids are listed chunk by chunk, up to
+/// a bound.
+fn grid_of(
+    array: &ZArray<dyn ReadableStorageTraits>,
+    shape: &[usize],
+    store: &str,
+    path: &str,
+) -> Result<ChunkGrid> {
+    const MAX_LISTED_CHUNKS: u64 = 1 << 24;
     let nd = shape.len();
     let counts = array.chunk_grid_shape().to_vec();
-    let axes = (0..nd)
-        .map(|ax| {
-            if shape[ax] == 0 {
-                return AxisChunks::regular(1, 0);
-            }
-            let mut idx = vec![0u64; nd];
-            let mut sizes = Vec::with_capacity(counts[ax] as usize);
-            for k in 0..counts[ax] {
-                idx[ax] = k;
-                let s = array
-                    .chunk_subset_bounded(&idx)
-                    .map(|s| s.shape()[ax] as usize)
-                    .unwrap_or(0);
-                sizes.push(s);
-            }
-            AxisChunks::from_sizes(sizes)
-        })
-        .collect();
-    ChunkGrid::from_axes(axes)
+    let zeros = vec![0u64; nd];
+    let first = array
+        .chunk_shape(&zeros)
+        .map_err(|e| store_error(store, path, None, format!("chunk shape: {e}")))?;
+    let regular = match serde_json::to_value(array.metadata()) {
+        Ok(m) => match m.get("chunk_grid") {
+            Some(g) => g.get("name").and_then(|n| n.as_str()) == Some("regular"),
+            None => true, // Zarr v2 grids are always regular
+        },
+        Err(_) => false,
+    };
+    let mut axes = Vec::with_capacity(nd);
+    for ax in 0..nd {
+        if shape[ax] == 0 {
+            axes.push(AxisChunks::regular(1, 0));
+            continue;
+        }
+        if regular {
+            axes.push(AxisChunks::regular(first[ax].get() as usize, shape[ax]));
+            continue;
+        }
+        if counts[ax] > MAX_LISTED_CHUNKS {
+            return Err(store_error(
+                store,
+                path,
+                None,
+                format!(
+                    "irregular chunk grid with {} chunks along axis {ax}",
+                    counts[ax]
+                ),
+            ));
+        }
+        let mut idx = vec![0u64; nd];
+        let mut sizes = Vec::new();
+        for k in 0..counts[ax] {
+            idx[ax] = k;
+            let s = array
+                .chunk_subset_bounded(&idx)
+                .map(|s| s.shape()[ax] as usize)
+                .unwrap_or(0);
+            sizes.push(s);
+        }
+        axes.push(AxisChunks::from_sizes(sizes));
+    }
+    Ok(ChunkGrid::from_axes(axes))
 }
 
 /// The lazy array over an opened Zarr array.
 pub(crate) fn lazy(opened: Opened, opts: &ReadOptions) -> Result<AnyArray> {
     let (shape, grid, dtype) = (opened.shape.clone(), opened.grid.clone(), opened.dtype);
+    let sharded = opened.array.is_sharded();
+    let raw = !sharded && opened.array.codecs().bytes_to_bytes_codecs().is_empty();
+    let shard_index = if sharded && opts.missing_chunks == MissingChunks::Error {
+        ShardIndex::of(&opened.array)
+    } else {
+        None
+    };
     let source = ZarrSource {
         opened,
         missing: opts.missing_chunks,
         codec: CodecOptions::default().with_concurrent_target(1),
+        raw,
+        shard_index,
     };
     let node = Node::new(dtype, shape, grid, Op::Source(Arc::new(source)));
     let any = AnyArray::from_node(node);
@@ -166,6 +217,73 @@ pub(crate) struct ZarrSource {
     opened: Opened,
     missing: MissingChunks,
     codec: CodecOptions,
+    /// Chunks are stored uncompressed: partial reads take byte ranges without decoding the
+    /// whole chunk, so their stored size is checked first.
+    raw: bool,
+    /// Where shard indexes are, for checking inner chunks under [`MissingChunks::Error`].
+    shard_index: Option<ShardIndex>,
+}
+
+/// The layout of a sharded array's shard index (standard layouts only: little-endian
+/// `bytes`, optionally followed by `crc32c`).
+struct ShardIndex {
+    shard: Vec<u64>,
+    inner: Vec<u64>,
+    at_end: bool,
+    crc: bool,
+}
+
+impl ShardIndex {
+    fn of(array: &ZArray<dyn ReadableStorageTraits>) -> Option<ShardIndex> {
+        let meta = serde_json::to_value(array.metadata()).ok()?;
+        let codecs = meta.get("codecs")?.as_array()?;
+        let [sharding] = codecs.as_slice() else {
+            return None;
+        };
+        let conf = sharding.get("configuration")?;
+        let inner: Vec<u64> = conf
+            .get("chunk_shape")?
+            .as_array()?
+            .iter()
+            .map(|v| v.as_u64())
+            .collect::<Option<_>>()?;
+        let names: Vec<String> = conf
+            .get("index_codecs")
+            .and_then(|c| c.as_array())
+            .map(|c| {
+                c.iter()
+                    .filter_map(|x| match x {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        other => other.get("name")?.as_str().map(str::to_string),
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["bytes".into(), "crc32c".into()]);
+        let crc = match names
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["bytes"] => false,
+            ["bytes", "crc32c"] => true,
+            _ => return None,
+        };
+        let at_end = conf.get("index_location").and_then(|v| v.as_str()) != Some("start");
+        let zeros = vec![0u64; array.dimensionality()];
+        let shard = array
+            .chunk_shape(&zeros)
+            .ok()?
+            .iter()
+            .map(|c| c.get())
+            .collect();
+        (inner.iter().all(|&c| c > 0)).then_some(ShardIndex {
+            shard,
+            inner,
+            at_end,
+            crc,
+        })
+    }
 }
 
 impl std::fmt::Debug for ZarrSource {
@@ -209,8 +327,12 @@ impl ZarrSource {
         }
     }
 
-    /// With [`MissingChunks::Error`], fails if a stored chunk of the region is absent.
-    fn check_present(&self, region: &[(usize, usize)]) -> Result<()> {
+    /// Calls `f` with the index of every stored chunk (or shard) the region touches.
+    fn for_each_chunk(
+        &self,
+        region: &[(usize, usize)],
+        mut f: impl FnMut(&[u64]) -> Result<()>,
+    ) -> Result<()> {
         let grid = &self.opened.grid;
         let nd = region.len();
         let first: Vec<usize> = (0..nd).map(|ax| grid.chunk_of(ax, region[ax].0)).collect();
@@ -220,21 +342,7 @@ impl ZarrSource {
         let mut idx = first.clone();
         loop {
             let ci: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
-            let key = self.opened.array.chunk_key(&ci);
-            let present = self
-                .opened
-                .array
-                .storage()
-                .size_key(&key)
-                .map_err(|e| self.err(region, e))?;
-            if present.is_none() {
-                return Err(store_error(
-                    &self.opened.store,
-                    &self.opened.path,
-                    Some(key.to_string()),
-                    "chunk is missing (reading missing chunks as the fill value is turned off)",
-                ));
-            }
+            f(&ci)?;
             let mut ax = nd;
             loop {
                 if ax == 0 {
@@ -248,6 +356,141 @@ impl ZarrSource {
                 idx[ax] = first[ax];
             }
         }
+    }
+
+    /// With [`MissingChunks::Error`], fails if a stored chunk of the region (or an inner
+    /// chunk of a shard) is absent.
+    fn check_present(&self, region: &[(usize, usize)]) -> Result<()> {
+        let array = &self.opened.array;
+        self.for_each_chunk(region, |ci| {
+            let key = array.chunk_key(ci);
+            let present = array
+                .storage()
+                .size_key(&key)
+                .map_err(|e| self.err(region, e))?;
+            if present.is_none() {
+                return Err(self.missing(key.to_string()));
+            }
+            Ok(())
+        })?;
+        if let Some(index) = &self.shard_index {
+            self.check_inner_chunks(region, index)?;
+        }
+        Ok(())
+    }
+
+    /// Fails if an inner chunk of a shard that the region touches is absent from the shard
+    /// index (offset and size both `u64::MAX`, as the sharding codec specifies).
+    fn check_inner_chunks(&self, region: &[(usize, usize)], index: &ShardIndex) -> Result<()> {
+        let array = &self.opened.array;
+        let nd = region.len();
+        let per_shard: Vec<u64> = (0..nd)
+            .map(|ax| index.shard[ax].div_ceil(index.inner[ax]))
+            .collect();
+        let n_inner: u64 = per_shard.iter().product();
+        let index_len = n_inner * 16 + if index.crc { 4 } else { 0 };
+        self.for_each_chunk(region, |shard| {
+            let key = array.chunk_key(shard);
+            let range = if index.at_end {
+                ByteRange::Suffix(index_len)
+            } else {
+                ByteRange::FromStart(0, Some(index_len))
+            };
+            let size = array
+                .storage()
+                .size_key(&key)
+                .map_err(|e| self.err(region, e))?;
+            if size.is_none_or(|s| s < index_len) {
+                return Ok(()); // absent shard (checked above) or corrupt: the decoder reports it
+            }
+            let bytes = array
+                .storage()
+                .get_partial(&key, range)
+                .map_err(|e| self.err(region, e))?
+                .unwrap_or_default();
+            // The inner chunks of this shard that the region overlaps.
+            let origin: Vec<u64> = (0..nd).map(|ax| shard[ax] * index.shard[ax]).collect();
+            let lo: Vec<u64> = (0..nd)
+                .map(|ax| (region[ax].0 as u64).max(origin[ax]) - origin[ax])
+                .collect();
+            let hi: Vec<u64> = (0..nd)
+                .map(|ax| {
+                    ((region[ax].0 + region[ax].1) as u64).min(origin[ax] + index.shard[ax])
+                        - origin[ax]
+                })
+                .collect();
+            let first: Vec<u64> = (0..nd).map(|ax| lo[ax] / index.inner[ax]).collect();
+            let last: Vec<u64> = (0..nd)
+                .map(|ax| (hi[ax].max(lo[ax] + 1) - 1) / index.inner[ax])
+                .collect();
+            let mut idx = first.clone();
+            loop {
+                let lin = idx
+                    .iter()
+                    .zip(&per_shard)
+                    .fold(0u64, |acc, (&i, &n)| acc * n + i) as usize;
+                let entry = |k: usize| -> Option<u64> {
+                    bytes
+                        .get(k * 8..k * 8 + 8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u64::from_le_bytes)
+                };
+                if entry(2 * lin) == Some(u64::MAX) && entry(2 * lin + 1) == Some(u64::MAX) {
+                    return Err(self.missing(format!("{key} (inner chunk {idx:?})")));
+                }
+                let mut ax = nd;
+                loop {
+                    if ax == 0 {
+                        return Ok(());
+                    }
+                    ax -= 1;
+                    if idx[ax] < last[ax] {
+                        idx[ax] += 1;
+                        break;
+                    }
+                    idx[ax] = first[ax];
+                }
+            }
+        })
+    }
+
+    fn missing(&self, key: String) -> Error {
+        store_error(
+            &self.opened.store,
+            &self.opened.path,
+            Some(key),
+            "chunk is missing (reading missing chunks as the fill value is turned off)",
+        )
+    }
+
+    /// For uncompressed arrays read in part, fails if a stored chunk has the wrong size
+    /// (partial reads take byte ranges and would not notice).
+    fn check_raw_sizes(&self, region: &[(usize, usize)]) -> Result<()> {
+        let array = &self.opened.array;
+        let size = self.opened.dtype.size() as u64;
+        self.for_each_chunk(region, |ci| {
+            let key = array.chunk_key(ci);
+            let want: u64 = array
+                .chunk_shape(ci)
+                .map_err(|e| self.err(region, e))?
+                .iter()
+                .map(|c| c.get())
+                .product::<u64>()
+                * size;
+            match array
+                .storage()
+                .size_key(&key)
+                .map_err(|e| self.err(region, e))?
+            {
+                Some(got) if got != want => Err(store_error(
+                    &self.opened.store,
+                    &self.opened.path,
+                    Some(key.to_string()),
+                    format!("uncompressed chunk holds {got} bytes, {want} expected"),
+                )),
+                _ => Ok(()),
+            }
+        })
     }
 
     /// Decodes `region` into `bytes` (C order, `region`'s shape).
@@ -289,8 +532,14 @@ impl ChunkSource for ZarrSource {
     }
 
     fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()> {
+        if region.iter().any(|r| r.1 == 0) {
+            return Ok(()); // nothing to read
+        }
         if self.missing == MissingChunks::Error {
             self.check_present(region)?;
+        }
+        if self.raw {
+            self.check_raw_sizes(region)?;
         }
         if let ChunkData::Bool(a) = out {
             let dst = a

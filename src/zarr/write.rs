@@ -41,6 +41,7 @@ pub struct ZarrWrite {
 
 /// Where a write goes.
 #[derive(Clone)]
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
 pub(crate) enum Target {
     /// A directory on the local filesystem (the array at its root).
     Local(PathBuf),
@@ -93,7 +94,9 @@ impl Target {
 pub struct WriteReport {
     /// The store written.
     pub path: PathBuf,
-    /// Storage chunks (or shards) written; chunks equal to the fill value are not stored.
+    /// Storage chunks (or shards) computed and handed to the store. Chunks whose values all
+    /// equal the fill value are counted but, as zarr-python does, not stored (and an older
+    /// file of that chunk is removed).
     pub chunks_written: usize,
     /// Storage chunks (or shards) in the written region.
     pub chunks_total: usize,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod elementwise_ref;
+pub mod python;
 pub mod reduce_ref;
 
 use ndarray::{ArrayD, IxDyn};
