@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the reference workloads W1–W4 and W8 at size S (see
+//! Criterion benchmarks of the reference workloads W1–W4, W7 and W8 at size S (see
 //! `../shared/DESIGN.md`), plus plan-building cost at 10⁶ chunks. Inputs are built before
 //! the clock; the peer comparison lives in `benches/peers/run.py`.
 //!
@@ -7,6 +7,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use tessera::prelude::*;
+use tessera::zarr;
 
 fn input(shape: &[usize], chunks: &[usize], seed: u64) -> Array<f64> {
     let data = random::uniform::<f64>(shape, chunks.to_vec(), seed)
@@ -68,6 +69,42 @@ fn workloads(c: &mut Criterion) {
         });
     }
     p.finish();
+
+    // W7 at size S: 4096² f64 (134 MB), chunks 1024², blosc lz4 level 5 with shuffle. The
+    // full-size comparison with zarr-python, TensorStore and Dask is benches/peers/w7_run.sh.
+    let mut z = c.benchmark_group("W7");
+    z.sample_size(10);
+    let dir = std::env::temp_dir().join(format!("tessera-bench-w7-{}", std::process::id()));
+    let x = input(&[4096, 4096], &[1024, 1024], 7);
+    let opts =
+        zarr::WriteOptions::default()
+            .overwrite(true)
+            .compression(zarr::Compression::Blosc {
+                compressor: zarr::BloscCompressor::Lz4,
+                level: 5,
+                shuffle: zarr::Shuffle::Byte,
+            });
+    for (name, durability) in [
+        ("write 4096^2 (sync at end)", zarr::Durability::AtEnd),
+        ("write 4096^2 (no sync)", zarr::Durability::OsDecides),
+    ] {
+        let o = opts.clone().durability(durability);
+        z.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    zarr::to_zarr(&x, &dir, o.clone())
+                        .unwrap()
+                        .compute()
+                        .unwrap(),
+                )
+            })
+        });
+    }
+    z.bench_function("read 4096^2", |b| {
+        b.iter(|| black_box(zarr::open_zarr::<f64>(&dir).unwrap().compute().unwrap()))
+    });
+    z.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, workloads);
