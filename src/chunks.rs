@@ -435,6 +435,19 @@ pub(crate) fn refine_axis(n: usize, inputs: &[&AxisChunks]) -> AxisChunks {
     AxisChunks::from_sizes(all.windows(2).map(|w| w[1] - w[0]).collect())
 }
 
+/// Steps `idx` to the next index in C order inside the box `[first, last]` (inclusive);
+/// returns `false`, with `idx` back at `first`, once the box is exhausted.
+pub(crate) fn next_in_box<T: num_traits::PrimInt>(idx: &mut [T], first: &[T], last: &[T]) -> bool {
+    for ax in (0..idx.len()).rev() {
+        if idx[ax] < last[ax] {
+            idx[ax] = idx[ax] + T::one();
+            return true;
+        }
+        idx[ax] = first[ax];
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use super::generate::generate;
 use super::pool;
-use crate::chunks::ChunkGrid;
+use crate::chunks::{next_in_box, ChunkGrid};
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::expr::Op;
@@ -153,23 +153,13 @@ fn from_chunks(
             in_out.push((lo - s)..(hi - s));
         }
         copy_block(&chunk, &in_chunk, &mut out, &in_out)?;
-        // Next chunk index in C order within [first, last].
-        let mut ax = idx.len();
-        loop {
-            if ax == 0 {
-                return Ok(LeafData {
-                    data: Arc::new(out),
-                    sub: shape.iter().map(|&l| (0, l)).collect(),
-                    constant: false,
-                    pooled: true,
-                });
-            }
-            ax -= 1;
-            if idx[ax] < last[ax] {
-                idx[ax] += 1;
-                break;
-            }
-            idx[ax] = first[ax];
+        if !next_in_box(&mut idx, &first, &last) {
+            return Ok(LeafData {
+                data: Arc::new(out),
+                sub: shape.iter().map(|&l| (0, l)).collect(),
+                constant: false,
+                pooled: true,
+            });
         }
     }
 }

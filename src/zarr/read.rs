@@ -4,7 +4,7 @@
 use super::store::LocalStore;
 use super::{dtype_of, store_error, MissingChunks, ReadOptions};
 use crate::array::AnyArray;
-use crate::chunks::{AxisChunks, ChunkGrid};
+use crate::chunks::{next_in_box, AxisChunks, ChunkGrid};
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::{Error, Result};
 use crate::expr::{ChunkSource, Node, Op};
@@ -343,17 +343,8 @@ impl ZarrSource {
         loop {
             let ci: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
             f(&ci)?;
-            let mut ax = nd;
-            loop {
-                if ax == 0 {
-                    return Ok(());
-                }
-                ax -= 1;
-                if idx[ax] < last[ax] {
-                    idx[ax] += 1;
-                    break;
-                }
-                idx[ax] = first[ax];
+            if !next_in_box(&mut idx, &first, &last) {
+                return Ok(());
             }
         }
     }
@@ -438,17 +429,8 @@ impl ZarrSource {
                 if entry(2 * lin) == Some(u64::MAX) && entry(2 * lin + 1) == Some(u64::MAX) {
                     return Err(self.missing(format!("{key} (inner chunk {idx:?})")));
                 }
-                let mut ax = nd;
-                loop {
-                    if ax == 0 {
-                        return Ok(());
-                    }
-                    ax -= 1;
-                    if idx[ax] < last[ax] {
-                        idx[ax] += 1;
-                        break;
-                    }
-                    idx[ax] = first[ax];
+                if !next_in_box(&mut idx, &first, &last) {
+                    return Ok(());
                 }
             }
         })
