@@ -78,7 +78,9 @@ pub fn run(path: &Path, axis: Option<usize>, threads: Option<usize>) -> tessera:
         let done = done.clone();
         Bar::start("stats", move || (done.load(Ordering::Relaxed), n as u64))
     };
-    let one = ComputeOptions::new().threads(1);
+    // Chunk tasks run in the current pool: each one-chunk computation runs inline on the
+    // worker that asked for it.
+    let one = ComputeOptions::new();
     let work = || {
         (0..n)
             .into_par_iter()
