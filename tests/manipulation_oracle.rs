@@ -140,3 +140,33 @@ proptest! {
         }
     }
 }
+
+/// Slicing after a broadcast: the length-1 operand's only element is read for every row of
+/// the slice, whatever the slice's offset; also for generated and computed operands.
+#[test]
+fn slice_after_broadcast() {
+    let a = grid(6, 5);
+    let x = Array::from_ndarray(a.clone(), [4, 2]).unwrap();
+    let row = Array::from_ndarray(a.slice(ndarray::s![1..2, ..]).to_owned(), [1, 2]).unwrap();
+    let want = (&a + &a.slice(ndarray::s![1..2, ..])).slice(s![2..5, 1..4]).to_owned();
+    let got = (&row + &x).slice(&[2..5, 1..4]).unwrap().compute().unwrap();
+    assert_eq!(got, want.into_dyn());
+    // A generated length-1 operand.
+    let g = tessera::random::uniform::<f64>(&[1, 5], 2, 3).unwrap();
+    let gv = g.compute().unwrap();
+    let got = (&g + &x).slice(&[3..6, 0..5]).unwrap().compute().unwrap();
+    let want = &a.slice(s![3..6, ..]) + &gv.view().into_dimensionality::<ndarray::Ix2>().unwrap();
+    assert_eq!(got, want.into_dyn());
+}
+
+/// Empty slices of computed stages read nothing and compute to empty arrays.
+#[test]
+fn empty_slices_of_stages() {
+    let x = Array::<f64>::ones(&[6, 4], 2).unwrap();
+    let s = x.sum(0).unwrap();
+    assert_eq!(s.slice_axis(0, 2..2).unwrap().compute().unwrap().len(), 0);
+    assert_eq!(
+        s.slice_axis(0, 4..4).unwrap().sum(..).unwrap().compute_scalar().unwrap(),
+        0.0
+    );
+}

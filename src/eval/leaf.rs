@@ -114,6 +114,16 @@ fn from_chunks(
     lreg: &[(usize, usize)],
     get: impl Fn(usize) -> Result<Arc<ChunkData>>,
 ) -> Result<LeafData> {
+    if lreg.iter().any(|r| r.1 == 0) {
+        // An empty region reads nothing (and the scheduler planned no read for it).
+        let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
+        return Ok(LeafData {
+            data: Arc::new(pool::take(dtype, &shape)),
+            sub: shape.iter().map(|&l| (0, l)).collect(),
+            constant: false,
+            pooled: false,
+        });
+    }
     let first: Vec<usize> = lreg
         .iter()
         .enumerate()

@@ -233,13 +233,19 @@ impl AxisView {
     /// trailing axes, and an operand axis of length 1 is stretched along a longer one.
     fn operand(&self, node: &Node, input: &Node) -> AxisView {
         let skip = self.to_root.len() - input.shape.len();
-        let stretched = (0..input.shape.len())
-            .map(|k| self.stretched[skip + k] || (input.shape[k] == 1 && node.shape[skip + k] != 1))
-            .collect();
-        AxisView {
+        let mut view = AxisView {
             to_root: self.to_root[skip..].to_vec(),
             offset: self.offset[skip..].to_vec(),
-            stretched,
+            stretched: self.stretched[skip..].to_vec(),
+        };
+        for k in 0..input.shape.len() {
+            if input.shape[k] == 1 && node.shape[skip + k] != 1 && !view.stretched[k] {
+                // Broadcast here: the operand's only element is read whatever part of the
+                // axis (including a slice of it) the root region covers.
+                view.stretched[k] = true;
+                view.offset[k] = 0;
+            }
         }
+        view
     }
 }
