@@ -148,7 +148,9 @@ fn slice_after_broadcast() {
     let a = grid(6, 5);
     let x = Array::from_ndarray(a.clone(), [4, 2]).unwrap();
     let row = Array::from_ndarray(a.slice(ndarray::s![1..2, ..]).to_owned(), [1, 2]).unwrap();
-    let want = (&a + &a.slice(ndarray::s![1..2, ..])).slice(s![2..5, 1..4]).to_owned();
+    let want = (&a + &a.slice(ndarray::s![1..2, ..]))
+        .slice(s![2..5, 1..4])
+        .to_owned();
     let got = (&row + &x).slice(&[2..5, 1..4]).unwrap().compute().unwrap();
     assert_eq!(got, want.into_dyn());
     // A generated length-1 operand.
@@ -166,7 +168,12 @@ fn empty_slices_of_stages() {
     let s = x.sum(0).unwrap();
     assert_eq!(s.slice_axis(0, 2..2).unwrap().compute().unwrap().len(), 0);
     assert_eq!(
-        s.slice_axis(0, 4..4).unwrap().sum(..).unwrap().compute_scalar().unwrap(),
+        s.slice_axis(0, 4..4)
+            .unwrap()
+            .sum(..)
+            .unwrap()
+            .compute_scalar()
+            .unwrap(),
         0.0
     );
 }

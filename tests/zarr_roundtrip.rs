@@ -1032,3 +1032,41 @@ fn group_of_arrays_roundtrips() {
         zarr::open_zarr_any(root.join("t")).unwrap().dtype()
     );
 }
+
+/// Replacing the store that the values are read from would empty it before the read: such a
+/// write is refused up front and the store keeps its data.
+#[test]
+fn overwriting_the_store_being_read_is_refused() {
+    let dir = TempDir::new("rt-own-target");
+    let p = dir.join("x.zarr");
+    let x = tessera::Array::<f64>::arange(0.0, 100.0, 1.0, 30).unwrap();
+    tessera::zarr::to_zarr(&x, &p, WriteOptions::default())
+        .unwrap()
+        .compute()
+        .unwrap();
+    let y = tessera::zarr::open_zarr::<f64>(&p).unwrap();
+    let sq = &y * &y;
+    let w = tessera::zarr::to_zarr(&sq, &p, WriteOptions::default().overwrite(true)).unwrap();
+    match w.compute() {
+        Err(tessera::Error::Store { msg, .. }) => {
+            assert!(msg.contains("read from this store"), "{msg}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let back = tessera::zarr::open_zarr::<f64>(&p).unwrap();
+    assert_eq!(back.sum(..).unwrap().compute_scalar().unwrap(), 4950.0);
+    // Writing the same values elsewhere works.
+    let q = dir.join("sq.zarr");
+    tessera::zarr::to_zarr(&sq, &q, WriteOptions::default())
+        .unwrap()
+        .compute()
+        .unwrap();
+    let want: f64 = (0..100).map(|i| (i * i) as f64).sum();
+    let got = tessera::zarr::open_zarr::<f64>(&q)
+        .unwrap()
+        .sum(..)
+        .unwrap()
+        .compute_scalar()
+        .unwrap();
+    assert_eq!(got, want);
+}

@@ -20,9 +20,11 @@ macro_rules! any_array {
         /// assert!(a.downcast::<i32>().is_ok());
         /// ```
         #[derive(Debug, Clone)]
-        #[allow(missing_docs)]
         pub enum AnyArray {
-            $($var(Array<$t>),)*
+            $(
+                #[doc = concat!("An array of `", stringify!($t), "`.")]
+                $var(Array<$t>),
+            )*
         }
 
         impl AnyArray {

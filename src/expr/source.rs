@@ -16,6 +16,12 @@ pub trait ChunkSource: Send + Sync + fmt::Debug {
     /// The element type of the values.
     fn dtype(&self) -> DType;
 
+    /// The local directory the values are read from, if any (lets a writer refuse to
+    /// replace the data it is reading).
+    fn local_root(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+
     /// Fills `out` (of the source's dtype, C order, shape = the region's lengths) with the
     /// values of `region`, given as `(start, len)` per axis.
     fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()>;

@@ -106,8 +106,11 @@ fn describe(storage: &Arc<LocalStore>, store: &str, node: &Node) -> Result<NodeI
         },
         NodeMetadata::Array(meta) => {
             let readable: Arc<dyn ReadableStorageTraits> = storage.clone();
-            let array =
-                ZArray::open(readable, &path).map_err(|e| store_error(store, &path, None, e))?;
+            let array = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ZArray::open(readable, &path)
+            }))
+            .map_err(|_| store_error(store, &path, None, "metadata could not be parsed"))?
+            .map_err(|e| store_error(store, &path, None, e))?;
             NodeKind::Array(Box::new(array_info(storage, store, &path, &array, meta)?))
         }
     };

@@ -88,7 +88,9 @@ pub fn to_zarr(
 
 /// Records a write of `array` into the region starting at `offset` of the existing Zarr
 /// array in `path` (same element type). Stored chunks the region covers only in part are
-/// read, updated and rewritten by one task each, so concurrent tasks never lose updates.
+/// read, updated and rewritten by one task each, so the tasks of one write never lose each
+/// other's updates. Values computed from the same array must not be written into it
+/// (a task may read a chunk another task has already replaced).
 ///
 /// ```
 /// use tessera::zarr::{self, WriteOptions};

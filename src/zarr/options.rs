@@ -9,7 +9,10 @@ pub enum MissingChunks {
     /// Read it as the array's fill value, as the Zarr format specifies (default).
     #[default]
     FillValue,
-    /// Fail with an error naming the chunk key (for data that must be complete).
+    /// Fail with an error naming the chunk key (for data that must be complete). Inner
+    /// chunks of shards are checked against the shard index when the array's codecs are
+    /// only `sharding_indexed` with the standard index layout (`bytes`, optionally
+    /// `crc32c`); otherwise only whole shards are checked.
     Error,
 }
 

@@ -34,6 +34,8 @@ pub(crate) struct Opened {
     pub(crate) dtype: DType,
     pub(crate) shape: Vec<usize>,
     pub(crate) grid: ChunkGrid,
+    /// The store's directory, for local stores.
+    pub(crate) local_root: Option<std::path::PathBuf>,
 }
 
 /// Opens the array at `path` (a directory holding `zarr.json` or `.zarray`), checking that
@@ -45,7 +47,9 @@ pub(crate) fn open_local(path: &Path) -> Result<Opened> {
     }
     let storage: Arc<dyn ReadableStorageTraits> =
         LocalStore::new(path, super::store::Durability::AtEnd);
-    open_in(storage, store, "/")
+    let mut opened = open_in(storage, store, "/")?;
+    opened.local_root = Some(path.to_path_buf());
+    Ok(opened)
 }
 
 /// Opens the array at `array_path` inside `storage`.
@@ -73,6 +77,21 @@ pub(crate) fn open_in(
     })?;
     let shape = checked_shape(&array, &store, array_path, dtype)?;
     let grid = grid_of(&array, &shape, &store, array_path)?;
+    // Irregular grids can hold one huge chunk anywhere: bound the largest one.
+    let largest = (0..shape.len())
+        .map(|ax| grid.axis(ax).max_size() as u64)
+        .try_fold(dtype.size() as u64, |acc, c| acc.checked_mul(c.max(1)));
+    if largest.is_none_or(|b| b > MAX_CHUNK_BYTES) {
+        return Err(store_error(
+            &store,
+            array_path,
+            None,
+            format!(
+                "a chunk is larger than the {} GiB tessera decodes per chunk",
+                MAX_CHUNK_BYTES >> 30
+            ),
+        ));
+    }
     Ok(Opened {
         array,
         store,
@@ -80,6 +99,7 @@ pub(crate) fn open_in(
         dtype,
         shape,
         grid,
+        local_root: None,
     })
 }
 
@@ -511,6 +531,10 @@ impl ChunkSource for ZarrSource {
 
     fn dtype(&self) -> DType {
         self.opened.dtype
+    }
+
+    fn local_root(&self) -> Option<std::path::PathBuf> {
+        self.opened.local_root.clone()
     }
 
     fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()> {

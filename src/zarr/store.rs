@@ -225,7 +225,12 @@ impl WritableStorageTraits for LocalStore {
                 Durability::OsDecides => {}
             }
             drop(f);
-            fs::rename(&tmp, &path)
+            fs::rename(&tmp, &path)?;
+            if self.durability == Durability::PerChunk {
+                // Make the rename itself durable.
+                fs::File::open(&dir)?.sync_all()?;
+            }
+            Ok(())
         };
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);

@@ -196,6 +196,16 @@ impl ZarrWrite {
                 ),
             ));
         }
+        let irregular = (0..existing.shape.len())
+            .any(|ax| !matches!(existing.grid.axis(ax), AxisChunks::Regular { .. }));
+        if irregular {
+            return Err(store_error(
+                &store,
+                target.array_path(),
+                None,
+                "region writes into arrays with an irregular chunk grid are not supported",
+            ));
+        }
         // Cut the values at the stored chunk boundaries, so each task touches one chunk.
         let axes = (0..offset.len())
             .map(|ax| {
@@ -285,6 +295,9 @@ fn check_chunks(store: &str, shape: &[usize], chunks: &[usize], what: &str) -> R
 /// the error says how many chunks had been written.
 pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<WriteReport>> {
     let t0 = Instant::now();
+    for w in writes {
+        refuse_reading_own_target(w)?;
+    }
     let sinks = writes
         .iter()
         .map(|w| ZarrSink::prepare(w))
@@ -395,7 +408,7 @@ impl ZarrSink {
             Some(l) => l.sync().map_err(|e| err(format!("sync: {e}"))),
             None => Ok(()), // object stores make each object durable when it is written
         };
-        if w.opts.durability == Durability::AtEnd {
+        if w.opts.durability != Durability::OsDecides {
             sync()?;
         }
         if self.region.is_none() {
@@ -518,6 +531,41 @@ impl OutputSink for ZarrSink {
             })
         })
     }
+}
+
+/// A new array replaces its target before any chunk is computed, so a write whose values
+/// are read from the target itself would read an emptied store: refuse it.
+fn refuse_reading_own_target(w: &ZarrWrite) -> Result<()> {
+    let Target::Local(target) = &w.target else {
+        return Ok(());
+    };
+    if w.region.is_some() {
+        return Ok(());
+    }
+    let Ok(target) = target.canonicalize() else {
+        return Ok(()); // the target does not exist yet
+    };
+    let mut stack = vec![w.node.clone()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n.id) {
+            continue;
+        }
+        if let Op::Source(src) = &n.op {
+            let root = src.local_root().and_then(|r| r.canonicalize().ok());
+            if root.is_some_and(|r| r.starts_with(&target) || target.starts_with(&r)) {
+                return Err(store_error(
+                    &target.display().to_string(),
+                    "/",
+                    None,
+                    "the values to write are read from this store, which the write would \
+                     replace first; write to another path, then rename",
+                ));
+            }
+        }
+        stack.extend(n.inputs().into_iter().cloned());
+    }
+    Ok(())
 }
 
 /// Applies the overwrite policy to the target directory and creates it.

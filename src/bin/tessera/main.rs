@@ -44,10 +44,10 @@ enum Command {
     /// Generate a synthetic time x lat x lon temperature dataset into a local Zarr store,
     /// compute anomalies against the time mean and a few reductions, and write the results.
     Demo {
-        /// Where to put the store (replaced if it exists).
+        /// Directory for the store `DIR/demo.zarr` (its arrays are replaced if they exist).
         #[arg(default_value = "tessera-demo")]
         dir: PathBuf,
-        /// Dataset size: small (about 0.1 GB), medium (about 1.5 GB) or large (about 6 GB).
+        /// Dataset size: small (about 0.02 GB), medium (about 1.5 GB) or large (about 6 GB).
         #[arg(long, default_value = "medium")]
         size: demo::Size,
     },

@@ -69,6 +69,19 @@ pub fn run(path: &Path, axis: Option<usize>, threads: Option<usize>) -> tessera:
             });
         }
     }
+    if let Some(a) = axis {
+        // One partial summary per index along the axis: bound what metadata can make us hold.
+        const MAX_LANES: usize = 1 << 24;
+        if shape[a] > MAX_LANES {
+            return Err(Error::Argument {
+                op: "stats --axis".into(),
+                msg: format!(
+                    "axis {a} has {} entries (at most {MAX_LANES} supported)",
+                    shape[a]
+                ),
+            });
+        }
+    }
     let grid = x.chunks().clone();
     let n = grid.num_chunks();
     let lanes = axis.map_or(1, |a| shape[a]);
