@@ -361,6 +361,22 @@ impl ChunkGrid {
         self.axes[axis].chunk_of(pos)
     }
 
+    /// The first and last chunk index (inclusive, per axis) that `region` ((start, len) per
+    /// axis) touches; an empty axis counts the chunk at its start.
+    pub fn chunk_box(&self, region: &[(usize, usize)]) -> (Vec<usize>, Vec<usize>) {
+        let first: Vec<usize> = region
+            .iter()
+            .enumerate()
+            .map(|(ax, &(s, _))| self.chunk_of(ax, s))
+            .collect();
+        let last = region
+            .iter()
+            .enumerate()
+            .map(|(ax, &(s, l))| self.chunk_of(ax, (s + l).max(s + 1) - 1).max(first[ax]))
+            .collect();
+        (first, last)
+    }
+
     /// Whether every chunk but the last has the same size along every axis.
     pub fn is_regular(&self) -> bool {
         self.axes

@@ -124,16 +124,7 @@ fn from_chunks(
             pooled: false,
         });
     }
-    let first: Vec<usize> = lreg
-        .iter()
-        .enumerate()
-        .map(|(ax, &(s, _))| grid.chunk_of(ax, s))
-        .collect();
-    let last: Vec<usize> = lreg
-        .iter()
-        .enumerate()
-        .map(|(ax, &(s, l))| grid.chunk_of(ax, (s + l).max(s + 1) - 1).max(first[ax]))
-        .collect();
+    let (first, last) = grid.chunk_box(lreg);
     if first == last {
         let sub = lreg
             .iter()

@@ -264,6 +264,14 @@ impl<T: Copy> StridedDst<T> {
             },
         );
     }
+
+    /// Writes the whole array `a` (of this destination's shape, any layout) in C order.
+    pub(crate) fn scatter_array(&mut self, a: &ndarray::ArrayD<T>) {
+        match a.as_slice() {
+            Some(s) => self.scatter(0, s),
+            None => self.scatter(0, &a.iter().copied().collect::<Vec<_>>()),
+        }
+    }
 }
 
 /// Visits the elements at C-order positions `start..start + n` of an array with `shape` and

@@ -123,13 +123,7 @@ impl<T: RegElem> OutputSink for Assembler<T> {
                 msg: "internal: chunk does not match its region".into(),
             });
         }
-        match a.as_slice() {
-            Some(s) => dst.scatter(0, s),
-            None => {
-                let v: Vec<T> = a.iter().copied().collect();
-                dst.scatter(0, &v);
-            }
-        }
+        dst.scatter_array(a);
         Ok(())
     }
 }

@@ -330,16 +330,9 @@ impl ZarrSource {
     /// The keys of the stored chunks a region touches, for error messages.
     fn chunk_keys(&self, region: &[(usize, usize)]) -> String {
         let a = &self.opened.array;
-        let first: Vec<u64> = region
-            .iter()
-            .enumerate()
-            .map(|(ax, &(s, _))| self.opened.grid.chunk_of(ax, s) as u64)
-            .collect();
-        let last: Vec<u64> = region
-            .iter()
-            .enumerate()
-            .map(|(ax, &(s, l))| self.opened.grid.chunk_of(ax, (s + l).max(s + 1) - 1) as u64)
-            .collect();
+        let (first, last) = self.opened.grid.chunk_box(region);
+        let first: Vec<u64> = first.iter().map(|&i| i as u64).collect();
+        let last: Vec<u64> = last.iter().map(|&i| i as u64).collect();
         if first == last {
             a.chunk_key(&first).to_string()
         } else {
@@ -353,12 +346,7 @@ impl ZarrSource {
         region: &[(usize, usize)],
         mut f: impl FnMut(&[u64]) -> Result<()>,
     ) -> Result<()> {
-        let grid = &self.opened.grid;
-        let nd = region.len();
-        let first: Vec<usize> = (0..nd).map(|ax| grid.chunk_of(ax, region[ax].0)).collect();
-        let last: Vec<usize> = (0..nd)
-            .map(|ax| grid.chunk_of(ax, (region[ax].0 + region[ax].1).max(region[ax].0 + 1) - 1))
-            .collect();
+        let (first, last) = self.opened.grid.chunk_box(region);
         let mut idx = first.clone();
         loop {
             let ci: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
@@ -465,6 +453,23 @@ impl ZarrSource {
         )
     }
 
+    /// Whether `region` is exactly one stored chunk, whole (zarrs then decodes the full value,
+    /// which checks its size; edge chunks extend past the array and are always read in part).
+    fn is_whole_chunk(&self, region: &[(usize, usize)]) -> bool {
+        let (first, last) = self.opened.grid.chunk_box(region);
+        if first != last {
+            return false;
+        }
+        let idx: Vec<u64> = first.iter().map(|&i| i as u64).collect();
+        self.opened.array.chunk_subset(&idx).is_ok_and(|c| {
+            c.start()
+                .iter()
+                .zip(c.shape())
+                .zip(region)
+                .all(|((&cs, &cl), &(s, l))| cs == s as u64 && cl == l as u64)
+        })
+    }
+
     /// For uncompressed arrays read in part, fails if a stored chunk has the wrong size
     /// (partial reads take byte ranges and would not notice).
     fn check_raw_sizes(&self, region: &[(usize, usize)]) -> Result<()> {
@@ -544,7 +549,7 @@ impl ChunkSource for ZarrSource {
         if self.missing == MissingChunks::Error {
             self.check_present(region)?;
         }
-        if self.raw {
+        if self.raw && !self.is_whole_chunk(region) {
             self.check_raw_sizes(region)?;
         }
         if let ChunkData::Bool(a) = out {

@@ -523,10 +523,7 @@ impl OutputSink for ZarrSink {
         with_dtype!(self.dtype, T => {
             let a = T::chunk_ref(chunk).ok_or(Error::Cancelled)?;
             self.write_region::<T>(region, |dst| {
-                match a.as_slice() {
-                    Some(s) => dst.scatter(0, s),
-                    None => dst.scatter(0, &a.iter().copied().collect::<Vec<_>>()),
-                }
+                dst.scatter_array(a);
                 Ok(())
             })
         })
