@@ -19,6 +19,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod dispatch;
 pub mod math;
 pub mod moments;
 pub mod scalar;

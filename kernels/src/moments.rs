@@ -77,13 +77,13 @@ impl Moments {
     fn of_f64(x: &[f64]) -> Self {
         let n = x.len() as f64;
         let mean = crate::sum::sum_f64(x) / n;
-        let m2 = match crate::math::level() {
+        let m2 = match crate::dispatch::level() {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f.
-            crate::math::Level::Avx512 => unsafe { m2_avx512(x, mean) },
+            // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f, vl, dq and bw.
+            crate::dispatch::Level::Avx512 => unsafe { m2_avx512(x, mean) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
-            crate::math::Level::Avx2 => unsafe { m2_avx2(x, mean) },
+            crate::dispatch::Level::Avx2 => unsafe { m2_avx2(x, mean) },
             _ => m2_body(x, mean),
         };
         Moments { count: n, mean, m2 }
@@ -169,7 +169,7 @@ fn m2_body(x: &[f64], mean: f64) -> f64 {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
 fn m2_avx512(x: &[f64], mean: f64) -> f64 {
     m2_body(x, mean)
 }

@@ -28,7 +28,7 @@ pub fn pairwise_sum<T: Float>(x: &[T]) -> T {
 }
 
 /// [`pairwise_sum`] of `f64` values, run at the widest SIMD level the CPU has (see
-/// [`crate::math::level`]); the association order is the same at every level, so the result
+/// [`crate::dispatch::level`]); the association order is the same at every level, so the result
 /// is bit-identical to `pairwise_sum`.
 ///
 /// ```
@@ -36,19 +36,19 @@ pub fn pairwise_sum<T: Float>(x: &[T]) -> T {
 /// assert_eq!(tessera_kernels::sum::sum_f64(&x), tessera_kernels::sum::pairwise_sum(&x));
 /// ```
 pub fn sum_f64(x: &[f64]) -> f64 {
-    match crate::math::level() {
+    match crate::dispatch::level() {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f.
-        crate::math::Level::Avx512 => unsafe { pairwise_avx512(x) },
+        // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f, vl, dq and bw.
+        crate::dispatch::Level::Avx512 => unsafe { pairwise_avx512(x) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
-        crate::math::Level::Avx2 => unsafe { pairwise_avx2(x) },
+        crate::dispatch::Level::Avx2 => unsafe { pairwise_avx2(x) },
         _ => pairwise_sum(x),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
 fn pairwise_avx512(x: &[f64]) -> f64 {
     if x.len() <= BLOCK {
         return block_sum(x);
@@ -236,23 +236,23 @@ mod tests {
 
     #[test]
     fn every_level_gives_the_same_sum() {
-        use crate::math::{force_level, Level};
+        use crate::dispatch::{with_level, Level};
         let x: Vec<f64> = (0..100_003)
             .map(|i| ((i * 7919) % 1013) as f64 * 1.37e-3)
             .collect();
         let reference = pairwise_sum(&x);
-        for l in [Level::Scalar, Level::Avx2, Level::Avx512] {
-            force_level(Some(l));
-            for n in [0, 1, 7, 8, 129, 1000, 100_003] {
-                assert_eq!(
-                    sum_f64(&x[..n]).to_bits(),
-                    pairwise_sum(&x[..n]).to_bits(),
-                    "{l:?} n={n}"
-                );
-            }
-            assert_eq!(sum_f64(&x), reference);
+        for l in Level::ALL {
+            with_level(l, || {
+                for n in [0, 1, 7, 8, 129, 1000, 100_003] {
+                    assert_eq!(
+                        sum_f64(&x[..n]).to_bits(),
+                        pairwise_sum(&x[..n]).to_bits(),
+                        "{l:?} n={n}"
+                    );
+                }
+                assert_eq!(sum_f64(&x), reference);
+            });
         }
-        force_level(None);
     }
 
     #[test]

@@ -1,96 +1,11 @@
-//! Vectorizable transcendental functions over slices, with run-time CPU dispatch.
+//! `sin` and `cos`.
 //!
-//! [`sin`] and [`cos`] reduce the argument by multiples of π/2 with a three-part Cody–Waite
-//! constant and evaluate fdlibm's minimax polynomials on `[-π/4, π/4]`. The loop has no
-//! branches, so the compiler vectorizes it; it is compiled three times (baseline x86-64,
-//! AVX2+FMA, AVX-512F) and the widest level the CPU supports is picked at run time (see
-//! [`Level`]). Arguments with `|x| > 2^17` (and non-finite ones) are recomputed with the
-//! standard library, which reduces exactly. No fused multiply-add is used, so every level
-//! gives bit-identical results. Measured worst error against a correctly rounded reference:
-//! see the tests in this module and `BENCHMARKS.md`.
+//! The argument is reduced by multiples of π/2 with a three-part Cody–Waite constant and
+//! fdlibm's minimax polynomials are evaluated on `[-π/4, π/4]`. Arguments with `|x| > 2^17`
+//! (and non-finite ones) are recomputed with the standard library, which reduces exactly. No
+//! fused multiply-add is used, so every level gives bit-identical results.
 
-// The polynomial and reduction constants are quoted with the digits they are published with;
-// each rounds to the intended double.
-#![allow(clippy::excessive_precision)]
-
-use std::sync::atomic::{AtomicU8, Ordering};
-
-/// A SIMD dispatch level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Plain code for the baseline target (SSE2 on x86-64).
-    Scalar,
-    /// AVX2 and FMA.
-    Avx2,
-    /// AVX-512F.
-    Avx512,
-}
-
-static FORCED: AtomicU8 = AtomicU8::new(0);
-
-/// Forces a dispatch level (for tests and benchmarks); `None` returns to detection. A level
-/// the CPU lacks falls back to the best one it has. The environment variable
-/// `TESSERA_SIMD` (`scalar`, `avx2`, `avx512`) sets the initial choice.
-pub fn force_level(level: Option<Level>) {
-    FORCED.store(
-        match level {
-            None => 0,
-            Some(Level::Scalar) => 1,
-            Some(Level::Avx2) => 2,
-            Some(Level::Avx512) => 3,
-        },
-        Ordering::Relaxed,
-    );
-}
-
-/// The level kernels run at now.
-pub fn level() -> Level {
-    let forced = match FORCED.load(Ordering::Relaxed) {
-        1 => Some(Level::Scalar),
-        2 => Some(Level::Avx2),
-        3 => Some(Level::Avx512),
-        _ => env_level(),
-    };
-    let best = detected();
-    match forced {
-        Some(l) if rank(l) <= rank(best) => l,
-        _ => best,
-    }
-}
-
-fn rank(l: Level) -> u8 {
-    match l {
-        Level::Scalar => 0,
-        Level::Avx2 => 1,
-        Level::Avx512 => 2,
-    }
-}
-
-fn env_level() -> Option<Level> {
-    static ENV: std::sync::OnceLock<Option<Level>> = std::sync::OnceLock::new();
-    *ENV.get_or_init(|| match std::env::var("TESSERA_SIMD").ok()?.as_str() {
-        "scalar" => Some(Level::Scalar),
-        "avx2" => Some(Level::Avx2),
-        "avx512" => Some(Level::Avx512),
-        _ => None,
-    })
-}
-
-/// The best level this CPU supports.
-pub fn detected() -> Level {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return Level::Avx512;
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Level::Avx2;
-        }
-    }
-    Level::Scalar
-}
-
+use crate::dispatch;
 use std::f64::consts::FRAC_2_PI;
 const PIO2_1: f64 = 1.57079632673412561417e+00;
 const PIO2_2: f64 = 6.07710050630396597660e-11;
@@ -152,30 +67,10 @@ fn sincos_body(x: &[f64], out: &mut [f64], shift: u64) -> bool {
     slow
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn sincos_avx2(x: &[f64], out: &mut [f64], shift: u64) -> bool {
-    sincos_body(x, out, shift)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn sincos_avx512(x: &[f64], out: &mut [f64], shift: u64) -> bool {
-    sincos_body(x, out, shift)
-}
-
 fn sincos(x: &[f64], out: &mut [f64], shift: u64) {
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
-    let slow = match level() {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f.
-        Level::Avx512 => unsafe { sincos_avx512(x, out, shift) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
-        Level::Avx2 => unsafe { sincos_avx2(x, out, shift) },
-        _ => sincos_body(x, out, shift),
-    };
+    let slow = dispatch::run(|| sincos_body(x, out, shift));
     // Large or non-finite arguments: exact reduction in the standard library (zeros too, to
     // keep the sign of -0).
     if slow {
@@ -209,6 +104,7 @@ pub fn cos(x: &[f64], out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dispatch::Level;
 
     /// Distance in units in the last place between two finite doubles.
     fn ulps(a: f64, b: f64) -> u64 {
@@ -224,7 +120,6 @@ mod tests {
     }
 
     fn check(level: Level) {
-        force_level(Some(level));
         let mut state = 0x1234_5678_9abc_def0u64;
         let mut x = Vec::new();
         for i in 0..200_000 {
@@ -247,7 +142,7 @@ mod tests {
         ]);
         for (f, name) in [(sin as fn(&[f64], &mut [f64]), "sin"), (cos, "cos")] {
             let mut y = vec![0.0; x.len()];
-            f(&x, &mut y);
+            dispatch::with_level(level, || f(&x, &mut y));
             let mut worst = 0;
             for (&a, &b) in x.iter().zip(&y) {
                 let e = if name == "sin" { a.sin() } else { a.cos() };
@@ -260,14 +155,13 @@ mod tests {
             // The std library is itself within 1 ulp, so 2 ulps bound our error by 3.
             assert!(worst <= 2, "{name} at {level:?}: {worst} ulps");
         }
-        force_level(None);
     }
 
     #[test]
     fn accurate_at_every_level() {
-        check(Level::Scalar);
-        check(Level::Avx2);
-        check(Level::Avx512);
+        for level in Level::ALL {
+            check(level);
+        }
     }
 
     #[test]
