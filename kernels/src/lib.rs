@@ -20,7 +20,9 @@
 #![warn(missing_docs)]
 
 pub mod dispatch;
+pub mod elementwise;
 pub mod math;
 pub mod moments;
+pub mod reduce;
 pub mod scalar;
 pub mod sum;

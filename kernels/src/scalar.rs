@@ -47,20 +47,38 @@ pub trait Arith: Copy + PartialOrd + Send + Sync + 'static {
 }
 
 macro_rules! int_arith {
-    ($($t:ty, $signed:expr);*) => {$(
+    ($($t:ty, $signed:expr, $small:expr);*) => {$(
         impl Arith for $t {
             #[inline] fn zero() -> Self { 0 }
             #[inline] fn one() -> Self { 1 }
             #[inline] fn add(self, b: Self) -> Self { self.wrapping_add(b) }
             #[inline] fn sub(self, b: Self) -> Self { self.wrapping_sub(b) }
             #[inline] fn mul(self, b: Self) -> Self { self.wrapping_mul(b) }
-            #[inline] fn div(self, b: Self) -> Self { if b == 0 { 0 } else { self.wrapping_div(b) } }
+            #[inline]
+            fn div(self, b: Self) -> Self {
+                if $small {
+                    // Exact: a quotient of integers below 2^53 in magnitude is never
+                    // rounded across an integer, and this form vectorizes.
+                    let q = (self as f64 / b as f64) as i64 as Self;
+                    if b == 0 { 0 } else { q }
+                } else if b == 0 {
+                    0
+                } else {
+                    self.wrapping_div(b)
+                }
+            }
             #[inline]
             #[allow(unused_comparisons)]
             fn rem(self, b: Self) -> Self {
-                if b == 0 { return 0; }
-                let r = self.wrapping_rem(b);
-                if r != 0 && ((r < 0) != (b < 0)) { r.wrapping_add(b) } else { r }
+                let r = if $small {
+                    self.wrapping_sub(Arith::div(self, b).wrapping_mul(b))
+                } else if b == 0 {
+                    0
+                } else {
+                    self.wrapping_rem(b)
+                };
+                let r = if r != 0 && ((r < 0) != (b < 0)) { r.wrapping_add(b) } else { r };
+                if b == 0 { 0 } else { r }
             }
             #[inline]
             #[allow(unused_comparisons)]
@@ -100,7 +118,10 @@ macro_rules! int_arith {
         }
     )*};
 }
-int_arith!(i8, true; i16, true; i32, true; i64, true; u8, false; u16, false; u32, false; u64, false);
+int_arith!(
+    i8, true, true; i16, true, true; i32, true, true; i64, true, false;
+    u8, false, true; u16, false, true; u32, false, true; u64, false, false
+);
 
 macro_rules! float_arith {
     ($($t:ty),*) => {$(
@@ -179,6 +200,74 @@ mod tests {
         assert_eq!(Arith::sign(-5i16), -1);
         assert_eq!(Arith::sign(0u32), 0);
         assert_eq!(Arith::neg(1u8), 255);
+    }
+
+    #[test]
+    fn small_integer_division_through_f64_is_exact() {
+        // Exhaustive for 8 bits, edge values for 16 and 32 bits, against i64 arithmetic.
+        let floor_rem = |a: i64, b: i64| {
+            if b == 0 {
+                0
+            } else {
+                a.rem_euclid(b) + if b < 0 && a.rem_euclid(b) != 0 { b } else { 0 }
+            }
+        };
+        for a in i8::MIN..=i8::MAX {
+            for b in i8::MIN..=i8::MAX {
+                let q = if b == 0 {
+                    0
+                } else {
+                    (a as i64 / b as i64) as i8
+                };
+                assert_eq!(Arith::div(a, b), q, "{a} / {b}");
+                assert_eq!(
+                    Arith::rem(a, b) as i64,
+                    floor_rem(a as i64, b as i64) as i8 as i64,
+                    "{a} % {b}"
+                );
+            }
+        }
+        for a in 0..=u8::MAX {
+            for b in 0..=u8::MAX {
+                let q = if b == 0 { 0 } else { a / b };
+                assert_eq!(Arith::div(a, b), q);
+                assert_eq!(Arith::rem(a, b), if b == 0 { 0 } else { a % b });
+            }
+        }
+        let edge = [
+            i32::MIN,
+            i32::MIN + 1,
+            -65537,
+            -7,
+            -1,
+            0,
+            1,
+            3,
+            7,
+            65536,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        for &a in &edge {
+            for &b in &edge {
+                let q = if b == 0 { 0 } else { a.wrapping_div(b) };
+                assert_eq!(Arith::div(a, b), q, "{a} / {b}");
+                assert_eq!(
+                    Arith::rem(a, b) as i64,
+                    floor_rem(a as i64, b as i64) as i32 as i64,
+                    "{a} % {b}"
+                );
+            }
+        }
+        let uedge = [0u32, 1, 2, 3, 65535, 1 << 31, u32::MAX - 1, u32::MAX];
+        for &a in &uedge {
+            for &b in &uedge {
+                assert_eq!(Arith::div(a, b), a.checked_div(b).unwrap_or(0), "{a} / {b}");
+                assert_eq!(Arith::rem(a, b), a.checked_rem(b).unwrap_or(0), "{a} % {b}");
+            }
+        }
+        assert_eq!(Arith::div(i16::MIN, -1), i16::MIN);
+        assert_eq!(Arith::rem(i16::MIN, -1), 0);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use crate::dtype::Element;
 use crate::error::Result;
 use ndarray::{ArrayViewD, Axis};
 use tessera_kernels::moments::Moments;
-use tessera_kernels::scalar::Arith;
+use tessera_kernels::reduce::{self as kreduce, Extreme};
+use tessera_kernels::elementwise;
 use tessera_kernels::sum::{nan_pairwise_sum, pairwise_sum, Cascade};
 
 /// Sub-views along a reduced axis merged sequentially before splitting in halves.
@@ -30,6 +31,12 @@ pub(crate) trait RElem: Element + super::tile::RegElem {
     fn add_row_mean(acc: &mut [Self::Mean], x: &[Self]);
     /// `acc[j] += x[j]` in the sum type (vectorized).
     fn add_row_sum(acc: &mut [Self::Sum], x: &[Self]);
+    /// `min`/`max` of a contiguous run with NumPy's NaN rules (see
+    /// [`tessera_kernels::reduce::min_max`]).
+    fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self>;
+    /// Position of the first extreme of a run (see
+    /// [`tessera_kernels::reduce::arg_extreme`]).
+    fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize>;
     /// Whether the value is NaN.
     fn nan(self) -> bool;
     /// Whether the value counts as true (non-zero; NaN is true).
@@ -65,11 +72,19 @@ macro_rules! relem_float {
             }
             #[inline]
             fn add_row_mean(acc: &mut [Self], x: &[Self]) {
-                for (a, &v) in acc.iter_mut().zip(x) { *a += v; }
+                elementwise::update(acc, x, |a, v| a + v);
             }
             #[inline]
             fn add_row_sum(acc: &mut [Self], x: &[Self]) {
-                for (a, &v) in acc.iter_mut().zip(x) { *a += v; }
+                elementwise::update(acc, x, |a, v| a + v);
+            }
+            #[inline]
+            fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self> {
+                kreduce::min_max(x, which, skip_nan)
+            }
+            #[inline]
+            fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize> {
+                kreduce::arg_extreme(x, which, skip_nan)
             }
             #[inline] fn nan(self) -> bool { self.is_nan() }
             #[inline] fn truthy(self) -> bool { self != 0.0 }
@@ -83,7 +98,7 @@ macro_rules! relem_int {
         impl RElem for $t {
             #[inline]
             fn sum_run(x: &[Self]) -> Self::Sum {
-                x.iter().fold(<Self::Sum as Arith>::zero(), |a, &v| a.wrapping_add(v as Self::Sum))
+                kreduce::sum_widening(x, |v| v as Self::Sum)
             }
             #[inline] fn nansum_run(x: &[Self]) -> (Self::Sum, u64) { (Self::sum_run(x), x.len() as u64) }
             fn mean_run(x: &[Self]) -> f64 {
@@ -100,11 +115,19 @@ macro_rules! relem_int {
             }
             #[inline]
             fn add_row_mean(acc: &mut [f64], x: &[Self]) {
-                for (a, &v) in acc.iter_mut().zip(x) { *a += v as f64; }
+                elementwise::update(acc, x, |a, v| a + v as f64);
             }
             #[inline]
             fn add_row_sum(acc: &mut [Self::Sum], x: &[Self]) {
-                for (a, &v) in acc.iter_mut().zip(x) { *a = a.wrapping_add(v as Self::Sum); }
+                elementwise::update(acc, x, |a, v| a.wrapping_add(v as Self::Sum));
+            }
+            #[inline]
+            fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self> {
+                kreduce::min_max(x, which, skip_nan)
+            }
+            #[inline]
+            fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize> {
+                kreduce::arg_extreme(x, which, skip_nan)
             }
             #[inline] fn nan(self) -> bool { false }
             #[inline] fn truthy(self) -> bool { self != 0 }
@@ -115,7 +138,17 @@ relem_int!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 impl RElem for bool {
     fn sum_run(x: &[Self]) -> i64 {
-        x.iter().filter(|&&b| b).count() as i64
+        kreduce::count(x, |b| b) as i64
+    }
+    fn extreme_run(x: &[Self], which: Extreme, _skip_nan: bool) -> Option<Self> {
+        let want = which == Extreme::Max;
+        let first = *x.first()?;
+        Some(if kreduce::any(x, |b| b == want) { want } else { first })
+    }
+    fn arg_run(x: &[Self], which: Extreme, _skip_nan: bool) -> Option<usize> {
+        let want = which == Extreme::Max;
+        x.first()?;
+        Some(kreduce::position(x, |b| b == want).unwrap_or(0))
     }
     fn nansum_run(x: &[Self]) -> (i64, u64) {
         (Self::sum_run(x), x.len() as u64)

@@ -7,6 +7,7 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use ndarray::{ArrayViewD, Axis};
 use tessera_kernels::moments::Moments;
+use tessera_kernels::reduce::{self as kreduce, Extreme};
 use tessera_kernels::scalar::Arith;
 
 /// `sum`, `nansum` (skip NaN) and `prod`.
@@ -165,11 +166,24 @@ pub(crate) struct MinMaxR {
     pub skip_nan: bool,
 }
 
+impl MinMaxR {
+    fn which(&self) -> Extreme {
+        if self.max {
+            Extreme::Max
+        } else {
+            Extreme::Min
+        }
+    }
+}
+
 impl<T: RElem> Reducer<T> for MinMaxR {
     type Acc = Option<T>;
     type Out = T;
     fn identity(&self) -> Option<T> {
         None
+    }
+    fn run(&self, x: &[T]) -> Option<T> {
+        T::extreme_run(x, self.which(), self.skip_nan)
     }
     #[inline]
     fn push(&self, acc: &mut Option<T>, x: T) {
@@ -220,9 +234,9 @@ impl<T: RElem> Reducer<T> for AnyAllR {
     }
     fn run(&self, x: &[T]) -> bool {
         if self.all {
-            x.iter().all(|v| v.truthy())
+            kreduce::all(x, |v| v.truthy())
         } else {
-            x.iter().any(|v| v.truthy())
+            kreduce::any(x, |v| v.truthy())
         }
     }
     fn merge(&self, a: &mut bool, b: &bool) {
@@ -249,6 +263,9 @@ impl<T: RElem> Reducer<T> for CountR {
     #[inline]
     fn push(&self, acc: &mut i64, x: T) {
         *acc += i64::from(x.truthy());
+    }
+    fn run(&self, x: &[T]) -> i64 {
+        kreduce::count(x, |v| v.truthy()) as i64
     }
     fn merge(&self, a: &mut i64, b: &i64) {
         *a += *b;
@@ -336,6 +353,24 @@ impl<T: RElem> Reducer<T> for ArgR {
                     acc
                 })
                 .collect()
+        } else if let Some(s) = view.as_slice() {
+            // Contiguous: the kernel finds the local position, mapped to the global C-order
+            // index here.
+            let which = if self.max { Extreme::Max } else { Extreme::Min };
+            let Some(mut local) = T::arg_run(s, which, self.skip_nan) else {
+                return vec![None];
+            };
+            let x = s[local];
+            let mut flat = 0i64;
+            let mut stride = 1i64;
+            for ax in (0..nd).rev() {
+                let n = view.shape()[ax];
+                let idx = local % n;
+                local /= n;
+                flat += stride * (pos.offsets[ax] + idx) as i64;
+                stride *= pos.shape[ax] as i64;
+            }
+            vec![Some((x, flat))]
         } else {
             // Flattened: global C-order index.
             let mut acc = None;

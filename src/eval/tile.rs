@@ -10,7 +10,7 @@ use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
 use crate::plan::{Instr, Program};
-use tessera_kernels::math;
+use tessera_kernels::{elementwise, math};
 use tessera_kernels::scalar::{round_half_even, Arith};
 
 /// Elements per tile (16 KiB of `f64`). Measured at size M, 2 threads: tiles of 512, 1024
@@ -230,9 +230,7 @@ impl<'a> TileRunner<'a> {
             Instr::Where(c, a, b) => {
                 with_dtype!(dts[a], T => {
                     let (c, x, y) = (bool::get(&self.regs[c]), T::get(&self.regs[a]), T::get(&self.regs[b]));
-                    for (k, o) in T::get_mut(&mut out)[..n].iter_mut().enumerate() {
-                        *o = if c[k] { x[k] } else { y[k] };
-                    }
+                    elementwise::select(&c[..n], &x[..n], &y[..n], &mut T::get_mut(&mut out)[..n]);
                 });
                 Ok(())
             }
@@ -249,18 +247,18 @@ impl<'a> TileRunner<'a> {
 
 #[inline]
 fn map<A: RegElem, B: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: impl Fn(A) -> B) {
-    let a = &A::get(a)[..n];
-    for (o, &x) in B::get_mut(out)[..n].iter_mut().zip(a) {
-        *o = f(x);
-    }
+    elementwise::map(&A::get(a)[..n], &mut B::get_mut(out)[..n], f);
 }
 
 #[inline]
 fn zip<A: RegElem, B: RegElem>(a: &Reg, b: &Reg, out: &mut Reg, n: usize, f: impl Fn(A, A) -> B) {
-    let (a, b) = (&A::get(a)[..n], &A::get(b)[..n]);
-    for ((o, &x), &y) in B::get_mut(out)[..n].iter_mut().zip(a).zip(b) {
-        *o = f(x, y);
-    }
+    elementwise::zip(&A::get(a)[..n], &A::get(b)[..n], &mut B::get_mut(out)[..n], f);
+}
+
+/// A slice-to-slice math kernel applied to a register.
+#[inline]
+fn math_f<F: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: fn(&[F], &mut [F])) {
+    f(&F::get(a)[..n], &mut F::get_mut(out)[..n]);
 }
 
 fn bad(op: &str, dt: DType) -> Result<()> {
@@ -297,21 +295,28 @@ fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()>
             }
             Ok(())
         }, _ => bad(op.name(), dt)),
-        Sin | Cos => {
-            let f = if op == Sin { math::sin } else { math::cos };
+        Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh => {
             match dt {
-                DType::F64 => f(&f64::get(a)[..n], &mut f64::get_mut(out)[..n]),
-                DType::F32 => {
-                    let mut x = [0.0f64; TILE];
-                    let mut y = [0.0f64; TILE];
-                    for (d, &v) in x.iter_mut().zip(&f32::get(a)[..n]) {
-                        *d = f64::from(v);
-                    }
-                    f(&x[..n], &mut y[..n]);
-                    for (o, &v) in f32::get_mut(out)[..n].iter_mut().zip(&y) {
-                        *o = v as f32;
-                    }
-                }
+                DType::F64 => math_f::<f64>(a, out, n, match op {
+                    Exp => math::exp,
+                    Ln => math::ln,
+                    Log1p => math::log1p,
+                    Expm1 => math::expm1,
+                    Sin => math::sin,
+                    Cos => math::cos,
+                    Tan => math::tan,
+                    _ => math::tanh,
+                }),
+                DType::F32 => math_f::<f32>(a, out, n, match op {
+                    Exp => math::exp_f32,
+                    Ln => math::ln_f32,
+                    Log1p => math::log1p_f32,
+                    Expm1 => math::expm1_f32,
+                    Sin => math::sin_f32,
+                    Cos => math::cos_f32,
+                    Tan => math::tan_f32,
+                    _ => math::tanh_f32,
+                }),
                 _ => return bad(op.name(), dt),
             }
             Ok(())
@@ -319,12 +324,6 @@ fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()>
         _ => with_float!(dt, F => {
             match op {
                 Sqrt => map::<F, F>(a, out, n, F::sqrt),
-                Exp => map::<F, F>(a, out, n, F::exp),
-                Ln => map::<F, F>(a, out, n, F::ln),
-                Log1p => map::<F, F>(a, out, n, F::ln_1p),
-                Expm1 => map::<F, F>(a, out, n, F::exp_m1),
-                Tan => map::<F, F>(a, out, n, F::tan),
-                Tanh => map::<F, F>(a, out, n, F::tanh),
                 Floor => map::<F, F>(a, out, n, F::floor),
                 Ceil => map::<F, F>(a, out, n, F::ceil),
                 _ => map::<F, F>(a, out, n, round_half_even),
@@ -370,7 +369,11 @@ fn binary(op: BinaryOp, dt: DType, a: &Reg, b: &Reg, out: &mut Reg, n: usize) ->
                 Mul => zip::<T, T>(a, b, out, n, Arith::mul),
                 Div => zip::<T, T>(a, b, out, n, Arith::div),
                 Rem => zip::<T, T>(a, b, out, n, Arith::rem),
-                Pow => zip::<T, T>(a, b, out, n, Arith::pow),
+                Pow => match dt {
+                    DType::F64 => math::pow(&f64::get(a)[..n], &f64::get(b)[..n], &mut f64::get_mut(out)[..n]),
+                    DType::F32 => math::pow_f32(&f32::get(a)[..n], &f32::get(b)[..n], &mut f32::get_mut(out)[..n]),
+                    _ => zip::<T, T>(a, b, out, n, Arith::pow),
+                },
                 Maximum => zip::<T, T>(a, b, out, n, Arith::maximum),
                 _ => zip::<T, T>(a, b, out, n, Arith::minimum),
             }
