@@ -14,7 +14,7 @@ pub use reductions::Axes;
 use crate::chunks::ChunkGrid;
 use crate::dtype::{with_dtype, DType, Element};
 use crate::error::{Error, Result};
-use crate::exec::sink::{Assembler, Collector};
+use crate::exec::sink::{Assembler, Collector, ViewSink};
 use crate::exec::{execute, ComputeOptions, ComputeStats};
 use crate::expr::{Node, Op};
 use crate::plan::Plan;
@@ -157,6 +157,47 @@ impl<T: Element> Array<T> {
         let (mut v, stats) = compute_many_with(&[self], opts)?;
         let a = v.pop().ok_or(Error::Cancelled)?;
         Ok((a, stats))
+    }
+
+    /// Computes the array into `out`, an array view of the same shape that the caller owns
+    /// (NumPy's `out=`): no output is allocated, so a loop that recomputes into one buffer
+    /// pays no page faults. `out` may have any strides. On error `out` holds partial results.
+    ///
+    /// ```
+    /// use tessera::{Array, ComputeOptions};
+    /// let a = Array::<f64>::arange(0.0, 6.0, 1.0, 4).unwrap();
+    /// let mut out = ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&[6]));
+    /// (&a * 2.0).compute_into(&mut out.view_mut(), &ComputeOptions::default()).unwrap();
+    /// assert_eq!(out.as_slice().unwrap(), &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    /// ```
+    pub fn compute_into(
+        &self,
+        out: &mut ndarray::ArrayViewMutD<'_, T>,
+        opts: &ComputeOptions,
+    ) -> Result<ComputeStats> {
+        if out.shape() != self.shape() {
+            return Err(Error::Shape {
+                op: "compute_into".into(),
+                msg: format!(
+                    "an output view of shape {:?} for an array of shape {:?}",
+                    out.shape(),
+                    self.shape()
+                ),
+            });
+        }
+        let plan = Plan::build(std::slice::from_ref(&self.node));
+        with_dtype!(T::DTYPE, U => {
+            if std::any::TypeId::of::<T>() != std::any::TypeId::of::<U>() {
+                return Err(Error::Cancelled);
+            }
+            // SAFETY: `T` and `U` are the same type (checked just above), so the view types
+            // are identical and the cast only names the type statically.
+            let view = unsafe {
+                &mut *(out as *mut ndarray::ArrayViewMutD<'_, T> as *mut ndarray::ArrayViewMutD<'_, U>)
+            };
+            let sink = ViewSink::<U>::new(view);
+            execute(&plan, &[&sink], opts)
+        })
     }
 
     /// Computes the array and keeps its chunks in memory; the returned array reads them.

@@ -128,6 +128,75 @@ impl<T: RegElem> OutputSink for Assembler<T> {
     }
 }
 
+/// Writes output chunks into an array view the caller owns ([`crate::Array::compute_into`]).
+pub(crate) struct ViewSink<'a, T> {
+    base: *mut T,
+    strides: Vec<isize>,
+    _view: std::marker::PhantomData<&'a mut T>,
+}
+
+// SAFETY: as for `Assembler`: tasks write disjoint chunk regions of a view that is mutably
+// borrowed for `'a`, so nothing else reads or writes it while the computation runs.
+unsafe impl<T: Send> Sync for ViewSink<'_, T> {}
+
+impl<'a, T: RegElem> ViewSink<'a, T> {
+    /// A sink over `view`, which must have the output's shape.
+    pub(crate) fn new(view: &'a mut ndarray::ArrayViewMutD<'_, T>) -> Self {
+        ViewSink {
+            base: view.as_mut_ptr(),
+            strides: view.strides().to_vec(),
+            _view: std::marker::PhantomData,
+        }
+    }
+
+    fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {
+        let off: isize = region
+            .iter()
+            .zip(&self.strides)
+            .map(|(&(s, _), &st)| s as isize * st)
+            .sum();
+        let shape = region.iter().map(|r| r.1).collect();
+        // SAFETY: `region` is a chunk of the output grid, inside the view's shape (checked
+        // equal to the output's by the caller), so the offset pointer and every in-bounds
+        // index with the view's strides address elements of the view; a mutable view never
+        // aliases itself, and chunk regions are disjoint, so this task is the only writer.
+        unsafe { StridedDst::from_raw(self.base.offset(off), shape, self.strides.clone()) }
+    }
+}
+
+impl<T: RegElem> OutputSink for ViewSink<'_, T> {
+    fn eval_into(
+        &self,
+        stage: &Stage,
+        _lin: usize,
+        region: &[(usize, usize)],
+        env: &TaskEnv<'_>,
+    ) -> Result<()> {
+        let mut dst = self.dst(region);
+        eval_into::<T>(stage, region, env, &mut dst)
+    }
+
+    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+        let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
+            task: "output".into(),
+            msg: format!(
+                "chunk of dtype {} for an output of {}",
+                chunk.dtype(),
+                T::DTYPE
+            ),
+        })?;
+        let mut dst = self.dst(region);
+        if dst.len() != a.len() {
+            return Err(Error::Task {
+                task: "output".into(),
+                msg: "internal: chunk does not match its region".into(),
+            });
+        }
+        dst.scatter_array(a);
+        Ok(())
+    }
+}
+
 /// Collects the chunks of one output in grid order.
 pub(crate) struct Collector {
     pub(crate) chunks: Vec<OnceLock<Arc<ChunkData>>>,

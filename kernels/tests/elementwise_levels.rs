@@ -1,0 +1,230 @@
+//! Every elementwise operation on every numeric type, at every dispatch level, against a
+//! plain loop over the scalar semantics (`Arith`), on random and edge inputs: empty and
+//! short slices, lengths around the vector widths, unaligned starts, NaN, ±inf, ±0,
+//! subnormals and the integer extremes.
+
+use tessera_kernels::dispatch::{with_level, Level};
+use tessera_kernels::elementwise::{map, select, update, zip};
+use tessera_kernels::scalar::Arith;
+
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 11
+}
+
+/// Bitwise equality, with any NaN equal to any NaN.
+trait SameAs: Copy {
+    fn same(self, other: Self) -> bool;
+}
+macro_rules! same_int {
+    ($($t:ty),*) => {$(impl SameAs for $t { fn same(self, o: Self) -> bool { self == o } })*};
+}
+same_int!(bool, i8, i16, i32, i64, u8, u16, u32, u64);
+impl SameAs for f32 {
+    fn same(self, o: Self) -> bool {
+        (self.is_nan() && o.is_nan()) || self.to_bits() == o.to_bits()
+    }
+}
+impl SameAs for f64 {
+    fn same(self, o: Self) -> bool {
+        (self.is_nan() && o.is_nan()) || self.to_bits() == o.to_bits()
+    }
+}
+
+/// Values to draw from: edge values first, then random bit patterns.
+trait Sample: Arith + SameAs + std::fmt::Debug {
+    fn edges() -> Vec<Self>;
+    fn random(state: &mut u64) -> Self;
+}
+macro_rules! sample_int {
+    ($($t:ty),*) => {$(impl Sample for $t {
+        fn edges() -> Vec<Self> {
+            vec![0, 1, 2, 3, 7, <$t>::MAX, <$t>::MIN, <$t>::MAX - 1, (0 as $t).wrapping_sub(1)]
+        }
+        fn random(state: &mut u64) -> Self {
+            let r = lcg(state);
+            // Mostly small values (so products and powers stay meaningful), some full-width.
+            if r % 4 == 0 { r as $t } else { ((r >> 8) % 200) as $t }
+        }
+    })*};
+}
+sample_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+macro_rules! sample_float {
+    ($($t:ty),*) => {$(impl Sample for $t {
+        fn edges() -> Vec<Self> {
+            vec![0.0, -0.0, 1.0, -1.0, 0.5, 2.5, -2.5, <$t>::NAN, <$t>::INFINITY,
+                 <$t>::NEG_INFINITY, <$t>::MIN_POSITIVE, <$t>::MIN_POSITIVE / 4.0,
+                 -<$t>::MIN_POSITIVE / 8.0, <$t>::MAX, <$t>::MIN, <$t>::EPSILON, 1e30 as $t]
+        }
+        fn random(state: &mut u64) -> Self {
+            let r = lcg(state);
+            ((r % 20_000) as $t - 10_000.0) / 64.0
+        }
+    })*};
+}
+sample_float!(f32, f64);
+
+fn inputs<T: Sample>(seed: u64) -> (Vec<T>, Vec<T>) {
+    let mut s = seed;
+    let e = T::edges();
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    // Every pair of edge values, then random values.
+    for &x in &e {
+        for &y in &e {
+            a.push(x);
+            b.push(y);
+        }
+    }
+    for _ in 0..700 {
+        a.push(T::random(&mut s));
+        b.push(T::random(&mut s));
+    }
+    (a, b)
+}
+
+/// Lengths and starts covering empty, short, around vector widths and unaligned slices.
+fn windows(n: usize) -> Vec<(usize, usize)> {
+    let mut w: Vec<(usize, usize)> = (0..=70).map(|len| (0, len)).collect();
+    w.extend((0..=70).map(|len| (1, len)));
+    w.extend([(3, 129), (0, n), (5, n - 5)]);
+    w
+}
+
+fn check_binary<T: Sample, U: SameAs + Default + std::fmt::Debug>(
+    name: &str,
+    f: impl Fn(T, T) -> U + Copy,
+) {
+    let (a, b) = inputs::<T>(11);
+    for level in Level::ALL {
+        for &(s, len) in &windows(a.len()) {
+            let (x, y) = (&a[s..s + len], &b[s..s + len]);
+            let mut got = vec![U::default(); len + 1];
+            with_level(level, || zip(x, y, &mut got, f));
+            for i in 0..len {
+                let want = f(x[i], y[i]);
+                assert!(
+                    got[i].same(want),
+                    "{name} {} at {level:?}: f({:?}, {:?}) = {:?}, want {want:?}",
+                    std::any::type_name::<T>(),
+                    x[i],
+                    y[i],
+                    got[i]
+                );
+            }
+            // The element past the inputs is untouched.
+            assert!(got[len].same(U::default()));
+        }
+    }
+}
+
+fn check_unary<T: Sample, U: SameAs + Default + std::fmt::Debug>(
+    name: &str,
+    f: impl Fn(T) -> U + Copy,
+) {
+    let (a, _) = inputs::<T>(13);
+    for level in Level::ALL {
+        for &(s, len) in &windows(a.len()) {
+            let x = &a[s..s + len];
+            let mut got = vec![U::default(); len];
+            with_level(level, || map(x, &mut got, f));
+            for i in 0..len {
+                assert!(
+                    got[i].same(f(x[i])),
+                    "{name} {} at {level:?}: f({:?}) = {:?}",
+                    std::any::type_name::<T>(),
+                    x[i],
+                    got[i]
+                );
+            }
+        }
+    }
+}
+
+fn check_all_ops<T: Sample + Default>() {
+    check_binary::<T, T>("add", Arith::add);
+    check_binary::<T, T>("sub", Arith::sub);
+    check_binary::<T, T>("mul", Arith::mul);
+    check_binary::<T, T>("div", Arith::div);
+    check_binary::<T, T>("rem", Arith::rem);
+    check_binary::<T, T>("maximum", Arith::maximum);
+    check_binary::<T, T>("minimum", Arith::minimum);
+    check_binary::<T, bool>("eq", |x, y| x == y);
+    check_binary::<T, bool>("ne", |x, y| x != y);
+    check_binary::<T, bool>("lt", |x, y| x < y);
+    check_binary::<T, bool>("le", |x, y| x <= y);
+    check_binary::<T, bool>("gt", |x, y| x > y);
+    check_binary::<T, bool>("ge", |x, y| x >= y);
+    check_unary::<T, T>("neg", Arith::neg);
+    check_unary::<T, T>("abs", Arith::abs);
+    check_unary::<T, T>("sign", Arith::sign);
+    check_unary::<T, bool>("isnan", Arith::is_nan);
+    check_unary::<T, bool>("isfinite", Arith::is_finite);
+    check_unary::<T, bool>("nonzero", Arith::is_nonzero);
+}
+
+#[test]
+fn integer_ops_at_every_level() {
+    check_all_ops::<i8>();
+    check_all_ops::<i16>();
+    check_all_ops::<i32>();
+    check_all_ops::<i64>();
+    check_all_ops::<u8>();
+    check_all_ops::<u16>();
+    check_all_ops::<u32>();
+    check_all_ops::<u64>();
+    // pow with small exponents (large ones only repeat the wrapping products).
+    check_binary::<i32, i32>("pow", |x, y| Arith::pow(x, y % 9));
+    check_binary::<u8, u8>("pow", |x, y| Arith::pow(x, y % 9));
+}
+
+#[test]
+fn float_ops_at_every_level() {
+    check_all_ops::<f32>();
+    check_all_ops::<f64>();
+    check_unary::<f64, f64>("sqrt", f64::sqrt);
+    check_unary::<f64, f64>("floor", f64::floor);
+    check_unary::<f32, f32>("ceil", f32::ceil);
+    check_unary::<f64, f64>("round", tessera_kernels::scalar::round_half_even);
+    check_binary::<f64, f64>("clip", |x, lo| Arith::minimum(Arith::maximum(x, lo), 100.0));
+}
+
+#[test]
+fn casts_at_every_level() {
+    // Rust's `as`: floats to integers saturate, NaN gives 0; integers wrap.
+    check_unary::<f64, i32>("f64 as i32", |v| v as i32);
+    check_unary::<f64, i64>("f64 as i64", |v| v as i64);
+    check_unary::<f64, u8>("f64 as u8", |v| v as u8);
+    check_unary::<f32, f64>("f32 as f64", f64::from);
+    check_unary::<f64, f32>("f64 as f32", |v| v as f32);
+    check_unary::<i64, f64>("i64 as f64", |v| v as f64);
+    check_unary::<u64, f32>("u64 as f32", |v| v as f32);
+    check_unary::<i32, i8>("i32 as i8", |v| v as i8);
+    check_unary::<u16, i64>("u16 as i64", i64::from);
+    check_unary::<i16, bool>("i16 as bool", |v| v != 0);
+}
+
+#[test]
+fn select_and_update_at_every_level() {
+    let (a, b) = inputs::<f64>(17);
+    let c: Vec<bool> = a.iter().zip(&b).map(|(x, y)| x < y).collect();
+    for level in Level::ALL {
+        for &(s, len) in &windows(a.len()) {
+            let mut got = vec![0.0; len];
+            with_level(level, || {
+                select(&c[s..s + len], &a[s..s + len], &b[s..s + len], &mut got)
+            });
+            for i in 0..len {
+                let want = if c[s + i] { a[s + i] } else { b[s + i] };
+                assert!(got[i].same(want));
+            }
+            let mut acc: Vec<f64> = a[s..s + len].to_vec();
+            with_level(level, || update(&mut acc, &b[s..s + len], |p, q| p + q));
+            for i in 0..len {
+                assert!(acc[i].same(a[s + i] + b[s + i]));
+            }
+        }
+    }
+}
