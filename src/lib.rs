@@ -34,6 +34,10 @@ pub mod plan;
 pub mod random;
 pub mod zarr;
 
+/// The per-chunk kernels (SIMD dispatch, vectorized math, reductions); see
+/// [`kernels::dispatch`] to force an instruction-set level.
+pub use tessera_kernels as kernels;
+
 pub use array::{compute_many, compute_many_with, where_, AnyArray, Array, Axes, Operand};
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
