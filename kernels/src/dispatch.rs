@@ -16,7 +16,7 @@
 //! let x = [1.0f64, 2.0, 3.0];
 //! let mut y = [0.0; 3];
 //! // Compiled for every level; runs at the forced (or detected) one.
-//! dispatch::run(|| for (o, &v) in y.iter_mut().zip(&x) { *o = 2.0 * v });
+//! dispatch::run(#[inline(always)] || for (o, &v) in y.iter_mut().zip(&x) { *o = 2.0 * v });
 //! assert_eq!(y, [2.0, 4.0, 6.0]);
 //! dispatch::force_level(Some(Level::Scalar));
 //! assert_eq!(dispatch::level(), Level::Scalar);
@@ -171,8 +171,14 @@ fn env_level() -> Option<Level> {
 /// Runs `f` compiled for the current [`level`].
 ///
 /// `f` is inlined into one function per level, each compiled with that level's target
-/// features, so loops in `f` (and everything `#[inline]` they call) are vectorized for it.
-/// Keep `f` to loops over slices; it is called once.
+/// features, so loops in `f` (and everything inlined into them) are vectorized for it.
+///
+/// **Mark the closure `#[inline(always)]`** (`run(#[inline(always)] || ...)`): a closure
+/// is its own function, called here from one function per level, and the compiler's
+/// inliner would otherwise keep a large body out of line, compiled for the baseline only
+/// (measured: a math kernel ran at the baseline's speed at every level). Per-element
+/// functions called inside the loop should be `#[inline(always)]` for the same reason.
+/// The crate's tests check every call site.
 #[inline(always)]
 pub fn run<R>(f: impl FnOnce() -> R) -> R {
     run_at(level(), f)
@@ -208,6 +214,46 @@ fn avx2<R>(f: impl FnOnce() -> R) -> R {
 mod tests {
     use super::*;
 
+    /// Every `run(` call in the crate's sources passes an `#[inline(always)]` closure (see
+    /// [`run`]); a plain closure would silently run baseline code at every level.
+    #[test]
+    fn every_call_site_inlines_its_closure() {
+        fn scan(dir: &std::path::Path, bad: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).expect("read src").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    scan(&p, bad);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).expect("read source");
+                for (i, _) in text.match_indices("run(") {
+                    let before =
+                        text[..i].trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
+                    let name_start = before.len();
+                    let name = &text[name_start..i + 3];
+                    let after = text[i + 4..].trim_start();
+                    let dispatched = name == "run" && !before.ends_with("fn ");
+                    if dispatched && after.starts_with("||") {
+                        bad.push(format!(
+                            "{}: {}",
+                            p.display(),
+                            &text[i..(i + 40).min(text.len())]
+                        ));
+                    }
+                }
+            }
+        }
+        let mut bad = Vec::new();
+        scan(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut bad,
+        );
+        assert!(
+            bad.is_empty(),
+            "closures without #[inline(always)]: {bad:#?}"
+        );
+    }
+
     #[test]
     fn names_round_trip_and_forcing_falls_back() {
         for l in Level::ALL {
@@ -221,11 +267,14 @@ mod tests {
             assert_eq!(now, if l.supported() { l } else { detected() });
             // The kernel body runs whatever the level.
             let mut y = [0u32; 37];
-            run(|| {
-                y.iter_mut()
-                    .enumerate()
-                    .for_each(|(i, o)| *o = i as u32 * 3)
-            });
+            run(
+                #[inline(always)]
+                || {
+                    y.iter_mut()
+                        .enumerate()
+                        .for_each(|(i, o)| *o = i as u32 * 3)
+                },
+            );
             assert_eq!(y[36], 108);
         }
         force_level(None);

@@ -36,11 +36,14 @@ use crate::dispatch;
 pub fn map<A: Copy, B>(x: &[A], out: &mut [B], f: impl Fn(A) -> B) {
     let n = x.len().min(out.len());
     let (x, out) = (&x[..n], &mut out[..n]);
-    dispatch::run(|| {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = f(v);
-        }
-    })
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for (o, &v) in out.iter_mut().zip(x) {
+                *o = f(v);
+            }
+        },
+    )
 }
 
 /// `out[i] = f(x[i], y[i])` for `i` below the shortest length.
@@ -48,11 +51,14 @@ pub fn map<A: Copy, B>(x: &[A], out: &mut [B], f: impl Fn(A) -> B) {
 pub fn zip<A: Copy, B: Copy, C>(x: &[A], y: &[B], out: &mut [C], f: impl Fn(A, B) -> C) {
     let n = x.len().min(y.len()).min(out.len());
     let (x, y, out) = (&x[..n], &y[..n], &mut out[..n]);
-    dispatch::run(|| {
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            *o = f(a, b);
-        }
-    })
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+                *o = f(a, b);
+            }
+        },
+    )
 }
 
 /// `out[i] = if cond[i] { x[i] } else { y[i] }` (NumPy's `where`), for `i` below the
@@ -61,11 +67,14 @@ pub fn zip<A: Copy, B: Copy, C>(x: &[A], y: &[B], out: &mut [C], f: impl Fn(A, B
 pub fn select<T: Copy>(cond: &[bool], x: &[T], y: &[T], out: &mut [T]) {
     let n = cond.len().min(x.len()).min(y.len()).min(out.len());
     let (c, x, y, out) = (&cond[..n], &x[..n], &y[..n], &mut out[..n]);
-    dispatch::run(|| {
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = if c[k] { x[k] } else { y[k] };
-        }
-    })
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = if c[k] { x[k] } else { y[k] };
+            }
+        },
+    )
 }
 
 /// `out[i] = f(acc, x[i])` accumulated in place: `acc[i] = f(acc[i], x[i])`.
@@ -73,9 +82,12 @@ pub fn select<T: Copy>(cond: &[bool], x: &[T], y: &[T], out: &mut [T]) {
 pub fn update<A: Copy, B: Copy>(acc: &mut [A], x: &[B], f: impl Fn(A, B) -> A) {
     let n = acc.len().min(x.len());
     let (acc, x) = (&mut acc[..n], &x[..n]);
-    dispatch::run(|| {
-        for (a, &v) in acc.iter_mut().zip(x) {
-            *a = f(*a, v);
-        }
-    })
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for (a, &v) in acc.iter_mut().zip(x) {
+                *a = f(*a, v);
+            }
+        },
+    )
 }

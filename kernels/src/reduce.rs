@@ -66,26 +66,29 @@ pub fn min_max<T: Arith>(x: &[T], which: Extreme, skip_nan: bool) -> Option<T> {
     let init = x[start];
     let mut best = init;
     for block in x[start..].chunks(EXIT_BLOCK * 8) {
-        let (b, nan) = dispatch::run(|| {
-            let mut lanes = [init; LANES];
-            let mut nan = false;
-            let mut it = block.chunks_exact(LANES);
-            for c in &mut it {
-                for k in 0..LANES {
-                    nan |= c[k].is_nan();
-                    lanes[k] = pick(which, lanes[k], c[k]);
+        let (b, nan) = dispatch::run(
+            #[inline(always)]
+            || {
+                let mut lanes = [init; LANES];
+                let mut nan = false;
+                let mut it = block.chunks_exact(LANES);
+                for c in &mut it {
+                    for k in 0..LANES {
+                        nan |= c[k].is_nan();
+                        lanes[k] = pick(which, lanes[k], c[k]);
+                    }
                 }
-            }
-            let mut b = lanes[0];
-            for &l in &lanes[1..] {
-                b = pick(which, b, l);
-            }
-            for &v in it.remainder() {
-                nan |= v.is_nan();
-                b = pick(which, b, v);
-            }
-            (b, nan)
-        });
+                let mut b = lanes[0];
+                for &l in &lanes[1..] {
+                    b = pick(which, b, l);
+                }
+                for &v in it.remainder() {
+                    nan |= v.is_nan();
+                    b = pick(which, b, v);
+                }
+                (b, nan)
+            },
+        );
         if nan && !skip_nan {
             return block.iter().copied().find(|v| v.is_nan());
         }
@@ -122,15 +125,18 @@ pub fn position<T: Copy>(x: &[T], pred: impl Fn(T) -> bool + Copy) -> Option<usi
 /// Whether `pred` holds for some element, stopping at the first block of 1024 elements that
 /// has one.
 pub fn any<T: Copy>(x: &[T], pred: impl Fn(T) -> bool) -> bool {
-    dispatch::run(|| {
-        for block in x.chunks(EXIT_BLOCK) {
-            // No early exit inside a block, so the block's loop vectorizes.
-            if block.iter().fold(false, |a, &v| a | pred(v)) {
-                return true;
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for block in x.chunks(EXIT_BLOCK) {
+                // No early exit inside a block, so the block's loop vectorizes.
+                if block.iter().fold(false, |a, &v| a | pred(v)) {
+                    return true;
+                }
             }
-        }
-        false
-    })
+            false
+        },
+    )
 }
 
 /// Whether `pred` holds for every element (`true` for an empty slice), stopping at the first
@@ -141,14 +147,17 @@ pub fn all<T: Copy>(x: &[T], pred: impl Fn(T) -> bool) -> bool {
 
 /// How many elements satisfy `pred`.
 pub fn count<T: Copy>(x: &[T], pred: impl Fn(T) -> bool) -> u64 {
-    dispatch::run(|| {
-        let mut total = 0u64;
-        for block in x.chunks(EXIT_BLOCK) {
-            // A 32-bit count per block vectorizes better than a 64-bit one.
-            total += u64::from(block.iter().map(|&v| u32::from(pred(v))).sum::<u32>());
-        }
-        total
-    })
+    dispatch::run(
+        #[inline(always)]
+        || {
+            let mut total = 0u64;
+            for block in x.chunks(EXIT_BLOCK) {
+                // A 32-bit count per block vectorizes better than a 64-bit one.
+                total += u64::from(block.iter().map(|&v| u32::from(pred(v))).sum::<u32>());
+            }
+            total
+        },
+    )
 }
 
 /// The sum of `x` in the wider type `S` (NumPy promotes signed integers to `int64` and
@@ -160,23 +169,26 @@ pub fn count<T: Copy>(x: &[T], pred: impl Fn(T) -> bool) -> u64 {
 /// assert_eq!(sum_widening(&[i32::MAX, i32::MAX], |v| v as i64), 2 * i32::MAX as i64);
 /// ```
 pub fn sum_widening<T: Copy, S: Arith>(x: &[T], widen: impl Fn(T) -> S) -> S {
-    dispatch::run(|| {
-        let mut lanes = [S::zero(); 8];
-        let mut it = x.chunks_exact(8);
-        for c in &mut it {
-            for k in 0..8 {
-                lanes[k] = lanes[k].add(widen(c[k]));
+    dispatch::run(
+        #[inline(always)]
+        || {
+            let mut lanes = [S::zero(); 8];
+            let mut it = x.chunks_exact(8);
+            for c in &mut it {
+                for k in 0..8 {
+                    lanes[k] = lanes[k].add(widen(c[k]));
+                }
             }
-        }
-        let mut s = S::zero();
-        for l in lanes {
-            s = s.add(l);
-        }
-        for &v in it.remainder() {
-            s = s.add(widen(v));
-        }
-        s
-    })
+            let mut s = S::zero();
+            for l in lanes {
+                s = s.add(l);
+            }
+            for &v in it.remainder() {
+                s = s.add(widen(v));
+            }
+            s
+        },
+    )
 }
 
 #[cfg(test)]
