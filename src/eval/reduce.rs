@@ -9,9 +9,9 @@
 use crate::dtype::Element;
 use crate::error::Result;
 use ndarray::{ArrayViewD, Axis};
+use tessera_kernels::elementwise;
 use tessera_kernels::moments::Moments;
 use tessera_kernels::reduce::{self as kreduce, Extreme};
-use tessera_kernels::elementwise;
 use tessera_kernels::sum::{nan_pairwise_sum, pairwise_sum, Cascade};
 
 /// Sub-views along a reduced axis merged sequentially before splitting in halves.
@@ -143,7 +143,11 @@ impl RElem for bool {
     fn extreme_run(x: &[Self], which: Extreme, _skip_nan: bool) -> Option<Self> {
         let want = which == Extreme::Max;
         let first = *x.first()?;
-        Some(if kreduce::any(x, |b| b == want) { want } else { first })
+        Some(if kreduce::any(x, |b| b == want) {
+            want
+        } else {
+            first
+        })
     }
     fn arg_run(x: &[Self], which: Extreme, _skip_nan: bool) -> Option<usize> {
         let want = which == Extreme::Max;

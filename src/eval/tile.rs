@@ -10,8 +10,8 @@ use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
 use crate::plan::{Instr, Program};
-use tessera_kernels::{elementwise, math};
 use tessera_kernels::scalar::{round_half_even, Arith};
+use tessera_kernels::{elementwise, math};
 
 /// Elements per tile (16 KiB of `f64`). Measured at size M, 2 threads: tiles of 512, 1024
 /// and 2048 elements gave W1 0.37/0.34/0.30 s and W3 0.55/0.54/0.51 s (fixed per-tile costs
@@ -252,7 +252,12 @@ fn map<A: RegElem, B: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: impl Fn(A) -
 
 #[inline]
 fn zip<A: RegElem, B: RegElem>(a: &Reg, b: &Reg, out: &mut Reg, n: usize, f: impl Fn(A, A) -> B) {
-    elementwise::zip(&A::get(a)[..n], &A::get(b)[..n], &mut B::get_mut(out)[..n], f);
+    elementwise::zip(
+        &A::get(a)[..n],
+        &A::get(b)[..n],
+        &mut B::get_mut(out)[..n],
+        f,
+    );
 }
 
 /// A slice-to-slice math kernel applied to a register.
@@ -297,26 +302,36 @@ fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()>
         }, _ => bad(op.name(), dt)),
         Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh => {
             match dt {
-                DType::F64 => math_f::<f64>(a, out, n, match op {
-                    Exp => math::exp,
-                    Ln => math::ln,
-                    Log1p => math::log1p,
-                    Expm1 => math::expm1,
-                    Sin => math::sin,
-                    Cos => math::cos,
-                    Tan => math::tan,
-                    _ => math::tanh,
-                }),
-                DType::F32 => math_f::<f32>(a, out, n, match op {
-                    Exp => math::exp_f32,
-                    Ln => math::ln_f32,
-                    Log1p => math::log1p_f32,
-                    Expm1 => math::expm1_f32,
-                    Sin => math::sin_f32,
-                    Cos => math::cos_f32,
-                    Tan => math::tan_f32,
-                    _ => math::tanh_f32,
-                }),
+                DType::F64 => math_f::<f64>(
+                    a,
+                    out,
+                    n,
+                    match op {
+                        Exp => math::exp,
+                        Ln => math::ln,
+                        Log1p => math::log1p,
+                        Expm1 => math::expm1,
+                        Sin => math::sin,
+                        Cos => math::cos,
+                        Tan => math::tan,
+                        _ => math::tanh,
+                    },
+                ),
+                DType::F32 => math_f::<f32>(
+                    a,
+                    out,
+                    n,
+                    match op {
+                        Exp => math::exp_f32,
+                        Ln => math::ln_f32,
+                        Log1p => math::log1p_f32,
+                        Expm1 => math::expm1_f32,
+                        Sin => math::sin_f32,
+                        Cos => math::cos_f32,
+                        Tan => math::tan_f32,
+                        _ => math::tanh_f32,
+                    },
+                ),
                 _ => return bad(op.name(), dt),
             }
             Ok(())
