@@ -229,9 +229,8 @@ mod tests {
         }
         for a in 0..=u8::MAX {
             for b in 0..=u8::MAX {
-                let q = if b == 0 { 0 } else { a / b };
-                assert_eq!(Arith::div(a, b), q);
-                assert_eq!(Arith::rem(a, b), if b == 0 { 0 } else { a % b });
+                assert_eq!(Arith::div(a, b), a.checked_div(b).unwrap_or(0));
+                assert_eq!(Arith::rem(a, b), a.checked_rem(b).unwrap_or(0));
             }
         }
         let edge = [
