@@ -39,9 +39,17 @@ pub(crate) fn eval_into<T: RegElem>(
         .sum();
     let _hold = env.mem.hold(owned);
     let mut runner = TileRunner::new(&stage.program, &leaves, &shape)?;
+    let into = runner.writes_into();
     for t in runner.tiles() {
-        runner.run(&t)?;
-        dst.store(&t, &runner.result::<T>()[..t.len()]);
+        // The last instruction writes straight into the output where the tile is adjacent
+        // there, saving a copy of every tile.
+        match dst.adjacent_mut(&t).filter(|_| into) {
+            Some(out) => runner.run_into(&t, out)?,
+            None => {
+                runner.run(&t)?;
+                dst.store(&t, &runner.result::<T>()[..t.len()]);
+            }
+        }
     }
     Ok(())
 }

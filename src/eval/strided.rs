@@ -118,6 +118,40 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
         }
     }
 
+    /// The elements of `tile` as a slice of the viewed memory, when they are adjacent there
+    /// (a flat run of a C-contiguous view, or one row of a block with unit column stride):
+    /// the tile evaluator then reads them in place instead of copying.
+    pub(crate) fn borrow(&self, tile: &TileSpec) -> Option<&'a [T]> {
+        match *tile {
+            TileSpec::Flat { start, n } => self.contiguous.and_then(|s| s.get(start..start + n)),
+            TileSpec::Block {
+                outer,
+                r0,
+                nr: 1,
+                c0,
+                nc,
+            } => {
+                let nd = self.view.ndim();
+                if nd < 2 || self.view.strides()[nd - 1] != 1 {
+                    return None;
+                }
+                let outer_len: usize = self.view.shape()[..nd - 2].iter().product();
+                if outer >= outer_len
+                    || r0 >= self.view.shape()[nd - 2]
+                    || c0 + nc > self.view.shape()[nd - 1]
+                {
+                    return None;
+                }
+                let (o, _, _) = block_origin(self.view.shape(), self.view.strides(), outer, r0, c0);
+                // SAFETY: `outer` and row r0 are in bounds and columns c0..c0 + nc lie inside it
+                // (checked above); with column stride 1 they are adjacent elements of the
+                // memory the view borrows for 'a.
+                Some(unsafe { std::slice::from_raw_parts(self.view.as_ptr().offset(o), nc) })
+            }
+            TileSpec::Block { .. } => None,
+        }
+    }
+
     /// Whether the view is laid out down its columns (the last axis is not the fastest
     /// moving one), so that blocks read it better than flat runs.
     pub(crate) fn prefers_blocks(&self) -> bool {
@@ -197,6 +231,53 @@ impl<T: Copy> StridedDst<T> {
     /// Number of elements.
     pub(crate) fn len(&self) -> usize {
         self.shape.iter().product()
+    }
+
+    /// The elements of `tile` as one slice of the destination, when they are adjacent there
+    /// (a flat run of a C-contiguous destination, or one row of a block with unit column
+    /// stride), so that a tile's result can be written in place.
+    pub(crate) fn adjacent_mut(&mut self, tile: &TileSpec) -> Option<&mut [T]> {
+        let nd = self.shape.len();
+        let (off, n) = match *tile {
+            TileSpec::Flat { start, n } => {
+                let mut expect = 1isize;
+                for ax in (0..nd).rev() {
+                    if self.shape[ax] > 1 && self.strides[ax] != expect {
+                        return None;
+                    }
+                    expect *= self.shape[ax] as isize;
+                }
+                if start + n > self.len() {
+                    return None;
+                }
+                (start as isize, n)
+            }
+            TileSpec::Block {
+                outer,
+                r0,
+                nr: 1,
+                c0,
+                nc,
+            } => {
+                let outer_len: usize = self.shape[..nd.saturating_sub(2)].iter().product();
+                if nd < 2
+                    || self.strides[nd - 1] != 1
+                    || outer >= outer_len
+                    || r0 >= self.shape[nd - 2]
+                    || c0 + nc > self.shape[nd - 1]
+                {
+                    return None;
+                }
+                let (o, _, _) = block_origin(&self.shape, &self.strides, outer, r0, c0);
+                (o, nc)
+            }
+            TileSpec::Block { .. } => return None,
+        };
+        // SAFETY: the checks above put elements off..off + n of the destination in bounds
+        // and adjacent (C-contiguous strides, or unit column stride within one row); the
+        // constructor's contract gives exclusive write access, and the returned borrow of
+        // `self` keeps it exclusive.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.base.offset(off), n) })
     }
 
     /// Copies `src` to the elements of `tile`.
@@ -324,6 +405,95 @@ fn walk(
 mod tests {
     use super::*;
     use ndarray::{ArrayD, IxDyn};
+
+    #[test]
+    fn borrow_only_adjacent_elements_and_match_load() {
+        let a = ArrayD::from_shape_vec(IxDyn(&[2, 3, 4]), (0..24).collect::<Vec<i32>>()).unwrap();
+        let check = |src: &StridedSrc<'_, i32>, t: TileSpec, adjacent: bool| {
+            let mut copy = vec![0; t.len()];
+            src.load(&t, &mut copy);
+            match src.borrow(&t) {
+                Some(s) => {
+                    assert!(adjacent, "{t:?} borrowed");
+                    assert_eq!(s, &copy[..], "{t:?}");
+                }
+                None => assert!(!adjacent, "{t:?} not borrowed"),
+            }
+        };
+        let c = StridedSrc::new(a.view());
+        check(&c, TileSpec::Flat { start: 5, n: 11 }, true);
+        check(
+            &c,
+            TileSpec::Block {
+                outer: 1,
+                r0: 2,
+                nr: 1,
+                c0: 1,
+                nc: 3,
+            },
+            true,
+        );
+        check(
+            &c,
+            TileSpec::Block {
+                outer: 0,
+                r0: 0,
+                nr: 2,
+                c0: 0,
+                nc: 4,
+            },
+            false,
+        );
+        // Out-of-range blocks are refused, not read.
+        assert!(c
+            .borrow(&TileSpec::Block {
+                outer: 2,
+                r0: 0,
+                nr: 1,
+                c0: 0,
+                nc: 1
+            })
+            .is_none());
+        assert!(c
+            .borrow(&TileSpec::Block {
+                outer: 0,
+                r0: 0,
+                nr: 1,
+                c0: 2,
+                nc: 3
+            })
+            .is_none());
+        assert!(c.borrow(&TileSpec::Flat { start: 20, n: 5 }).is_none());
+        let t = a.view().reversed_axes();
+        let tr = StridedSrc::new(t.into_dyn());
+        check(&tr, TileSpec::Flat { start: 0, n: 3 }, false);
+        check(
+            &tr,
+            TileSpec::Block {
+                outer: 1,
+                r0: 0,
+                nr: 1,
+                c0: 0,
+                nc: 2,
+            },
+            false,
+        );
+        // A slice whose rows are contiguous but not adjacent to each other.
+        let sl = a.slice(ndarray::s![.., .., 1..3]).into_dyn();
+        let ss = StridedSrc::new(sl);
+        check(&ss, TileSpec::Flat { start: 0, n: 4 }, false);
+        check(
+            &ss,
+            TileSpec::Block {
+                outer: 1,
+                r0: 1,
+                nr: 1,
+                c0: 0,
+                nc: 2,
+            },
+            true,
+        );
+    }
 
     #[test]
     fn gather_transposed_and_broadcast() {

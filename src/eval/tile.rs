@@ -23,6 +23,10 @@ macro_rules! reg_enum {
         /// One register: a tile of one dtype.
         pub(crate) enum Reg { $($var(Vec<$t>)),* }
 
+        /// A tile read in place from a leaf's memory (see [`StridedSrc::borrow`]).
+        #[derive(Clone, Copy)]
+        pub(crate) enum RegView<'a> { $($var(&'a [$t])),* }
+
         impl Reg {
             fn new(dt: DType, n: usize) -> Reg {
                 match dt { $(DType::$var => Reg::$var(vec![<$t>::default(); n])),* }
@@ -38,6 +42,21 @@ macro_rules! reg_enum {
             fn get_mut(r: &mut Reg) -> &mut [Self] {
                 match r { Reg::$var(v) => v, _ => &mut [] }
             }
+            #[inline]
+            fn in_place<'b>(v: &RegView<'b>) -> &'b [Self] {
+                match *v { RegView::$var(s) => s, _ => &[] }
+            }
+            #[inline]
+            fn wrap(s: &[Self]) -> RegView<'_> {
+                RegView::$var(s)
+            }
+            #[inline]
+            fn out<'b>(o: &'b mut Out<'_>) -> &'b mut [Self] {
+                match o {
+                    Out::Reg(r) => Self::get_mut(r),
+                    Out::Slice(d) => d.slice::<Self>(),
+                }
+            }
         })*
     };
 }
@@ -48,6 +67,65 @@ pub(crate) trait RegElem: Element {
     fn get(r: &Reg) -> &[Self];
     /// The register's tile, mutable.
     fn get_mut(r: &mut Reg) -> &mut [Self];
+    /// The elements of a borrowed tile (empty if it has another dtype).
+    fn in_place<'b>(v: &RegView<'b>) -> &'b [Self];
+    /// A borrowed tile of this dtype.
+    fn wrap(s: &[Self]) -> RegView<'_>;
+    /// Where an instruction writes (empty if the destination has another dtype).
+    fn out<'b>(o: &'b mut Out<'_>) -> &'b mut [Self];
+    /// The elements of an operand.
+    #[inline]
+    fn src<'b>(s: Src<'b>) -> &'b [Self] {
+        match s {
+            Src::Reg(r) => Self::get(r),
+            Src::View(v) => Self::in_place(&v),
+        }
+    }
+}
+
+/// Where an instruction writes: its register, or (for the program's result) the output's
+/// memory directly.
+pub(crate) enum Out<'b> {
+    Reg(&'b mut Reg),
+    Slice(OutSlice<'b>),
+}
+
+/// A typed mutable slice of output memory, erased to its dtype.
+pub(crate) struct OutSlice<'b> {
+    dtype: DType,
+    ptr: *mut u8,
+    len: usize,
+    _slice: std::marker::PhantomData<&'b mut [u8]>,
+}
+
+impl<'b> OutSlice<'b> {
+    /// Wraps a mutable slice of a register dtype.
+    pub(crate) fn new<T: RegElem>(s: &'b mut [T]) -> Self {
+        OutSlice {
+            dtype: T::DTYPE,
+            ptr: s.as_mut_ptr() as *mut u8,
+            len: s.len(),
+            _slice: std::marker::PhantomData,
+        }
+    }
+
+    /// The slice as `T`, or an empty slice if `T` is not its dtype.
+    fn slice<T: RegElem>(&mut self) -> &mut [T] {
+        if T::DTYPE != self.dtype {
+            return &mut [];
+        }
+        // SAFETY: `ptr`/`len` come from a `&'b mut [U]` with `U::DTYPE == T::DTYPE`, and
+        // the sealed `Element` trait gives each dtype exactly one Rust type, so `U == T`;
+        // the borrow of `self` keeps the slice exclusive for the returned lifetime.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr as *mut T, self.len) }
+    }
+}
+
+/// An operand of an instruction: a register, or a tile read in place.
+#[derive(Clone, Copy)]
+pub(crate) enum Src<'b> {
+    Reg(&'b Reg),
+    View(RegView<'b>),
 }
 
 reg_enum!(
@@ -71,12 +149,16 @@ impl Default for Reg {
 }
 
 type Loader<'a> = Box<dyn Fn(&TileSpec, &mut Reg) + 'a>;
+type Borrower<'a> = Box<dyn Fn(&TileSpec) -> Option<RegView<'a>> + 'a>;
 
 /// Runs one program over one region, tile by tile.
 pub(crate) struct TileRunner<'a> {
     prog: &'a Program,
     loaders: Vec<Loader<'a>>,
+    borrowers: Vec<Borrower<'a>>,
     regs: Vec<Reg>,
+    /// Per instruction, the leaf tile read in place for the current tile, if any.
+    views: Vec<Option<RegView<'a>>>,
     constant: Vec<bool>,
     consts_ready: bool,
     /// Number of elements of the region.
@@ -112,14 +194,18 @@ impl<'a> TileRunner<'a> {
     /// Prepares the program for the region of shape `shape`, with leaf data `leaves`.
     pub(crate) fn new(prog: &'a Program, leaves: &'a [LeafData], shape: &[usize]) -> Result<Self> {
         let mut loaders: Vec<Loader<'a>> = Vec::with_capacity(leaves.len());
+        let mut borrowers: Vec<Borrower<'a>> = Vec::with_capacity(leaves.len());
         let mut blocked = false;
         for (ld, leaf) in leaves.iter().zip(&prog.leaves) {
-            let l: Loader<'a> = with_dtype!(leaf.node.dtype, T => {
-                let src = StridedSrc::new(ld.view::<T>(leaf, shape)?);
+            with_dtype!(leaf.node.dtype, T => {
+                let src = std::rc::Rc::new(StridedSrc::new(ld.view::<T>(leaf, shape)?));
                 blocked |= USE_BLOCK_TILES && src.prefers_blocks();
-                Box::new(move |t: &TileSpec, r: &mut Reg| src.load(t, &mut T::get_mut(r)[..t.len()]))
+                let s2 = src.clone();
+                loaders.push(Box::new(move |t: &TileSpec, r: &mut Reg| {
+                    src.load(t, &mut T::get_mut(r)[..t.len()])
+                }));
+                borrowers.push(Box::new(move |t: &TileSpec| s2.borrow(t).map(T::wrap)));
             });
-            loaders.push(l);
         }
         // Registers as long as a tile, or as the whole region when it is smaller (tiny
         // chunks then cost no more than their size).
@@ -138,7 +224,9 @@ impl<'a> TileRunner<'a> {
         Ok(TileRunner {
             prog,
             loaders,
+            borrowers,
             regs: prog.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
+            views: vec![None; prog.instrs.len()],
             cap,
             constant,
             consts_ready: false,
@@ -209,61 +297,109 @@ impl<'a> TileRunner<'a> {
     }
 
     fn exec(&mut self, i: usize, ins: &Instr, tile: &TileSpec, n: usize) -> Result<()> {
-        let mut out = std::mem::take(&mut self.regs[i]);
-        let dts = &self.prog.dtypes;
-        let r = match *ins {
-            Instr::Leaf(l) => {
-                (self.loaders[l])(tile, &mut out);
-                Ok(())
+        if let Instr::Leaf(l) = *ins {
+            // Read the tile in place when its elements are adjacent in the leaf's memory.
+            self.views[i] = (self.borrowers[l])(tile);
+            if self.views[i].is_none() {
+                (self.loaders[l])(tile, &mut self.regs[i]);
             }
+            return Ok(());
+        }
+        let mut reg = std::mem::take(&mut self.regs[i]);
+        let r = self.compute(ins, &mut Out::Reg(&mut reg), n);
+        self.regs[i] = reg;
+        r
+    }
+
+    /// Runs an arithmetic instruction (not a leaf) into `out`.
+    fn compute(&self, ins: &Instr, out: &mut Out<'_>, n: usize) -> Result<()> {
+        let dts = &self.prog.dtypes;
+        match *ins {
+            Instr::Leaf(_) => Ok(()),
             Instr::Const(s) => {
                 with_dtype!(s.dtype(), T => {
                     let v = T::from_scalar(s).unwrap_or_default();
-                    T::get_mut(&mut out)[..n].fill(v);
+                    T::out(out)[..n].fill(v);
                 });
                 Ok(())
             }
-            Instr::Unary(op, a) => unary(op, dts[a], &self.regs[a], &mut out, n),
-            Instr::Binary(op, a, b) => {
-                binary(op, dts[a], &self.regs[a], &self.regs[b], &mut out, n)
-            }
+            Instr::Unary(op, a) => unary(op, dts[a], self.src(a), out, n),
+            Instr::Binary(op, a, b) => binary(op, dts[a], self.src(a), self.src(b), out, n),
             Instr::Where(c, a, b) => {
                 with_dtype!(dts[a], T => {
-                    let (c, x, y) = (bool::get(&self.regs[c]), T::get(&self.regs[a]), T::get(&self.regs[b]));
-                    elementwise::select(&c[..n], &x[..n], &y[..n], &mut T::get_mut(&mut out)[..n]);
+                    let (c, x, y) = (bool::src(self.src(c)), T::src(self.src(a)), T::src(self.src(b)));
+                    elementwise::select(&c[..n], &x[..n], &y[..n], &mut T::out(out)[..n]);
                 });
                 Ok(())
             }
-        };
-        self.regs[i] = out;
-        r
+        }
+    }
+
+    /// Whether [`run_into`](Self::run_into) can write the result straight to the output:
+    /// the result is computed per tile (not a leaf or a constant).
+    pub(crate) fn writes_into(&self) -> bool {
+        let r = self.prog.result();
+        !self.constant[r] && !matches!(self.prog.instrs[r], Instr::Leaf(_))
+    }
+
+    /// [`run`](Self::run), with the result written into `out` (`tile.len()` elements of the
+    /// result's dtype) instead of its register: one pass less over the tile.
+    pub(crate) fn run_into<T: RegElem>(&mut self, tile: &TileSpec, out: &mut [T]) -> Result<()> {
+        let r = self.prog.result();
+        let n = tile.len();
+        for (i, ins) in self.prog.instrs.iter().enumerate().take(r) {
+            if self.constant[i] {
+                if self.consts_ready {
+                    continue;
+                }
+                let full = TileSpec::Flat {
+                    start: 0,
+                    n: self.cap,
+                };
+                self.exec(i, ins, &full, self.cap)?;
+            } else {
+                self.exec(i, ins, tile, n)?;
+            }
+        }
+        self.consts_ready = true;
+        self.compute(&self.prog.instrs[r], &mut Out::Slice(OutSlice::new(out)), n)
     }
 
     /// The result of the last [`run`](Self::run), as a typed tile.
     pub(crate) fn result<T: RegElem>(&self) -> &[T] {
-        T::get(&self.regs[self.prog.result()])
+        T::src(self.src(self.prog.result()))
+    }
+
+    /// Instruction `i`'s value for the current tile.
+    #[inline]
+    fn src(&self, i: usize) -> Src<'_> {
+        match self.views[i] {
+            Some(v) => Src::View(v),
+            None => Src::Reg(&self.regs[i]),
+        }
     }
 }
 
 #[inline]
-fn map<A: RegElem, B: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: impl Fn(A) -> B) {
-    elementwise::map(&A::get(a)[..n], &mut B::get_mut(out)[..n], f);
+fn map<A: RegElem, B: RegElem>(a: Src<'_>, out: &mut Out<'_>, n: usize, f: impl Fn(A) -> B) {
+    elementwise::map(&A::src(a)[..n], &mut B::out(out)[..n], f);
 }
 
 #[inline]
-fn zip<A: RegElem, B: RegElem>(a: &Reg, b: &Reg, out: &mut Reg, n: usize, f: impl Fn(A, A) -> B) {
-    elementwise::zip(
-        &A::get(a)[..n],
-        &A::get(b)[..n],
-        &mut B::get_mut(out)[..n],
-        f,
-    );
+fn zip<A: RegElem, B: RegElem>(
+    a: Src<'_>,
+    b: Src<'_>,
+    out: &mut Out<'_>,
+    n: usize,
+    f: impl Fn(A, A) -> B,
+) {
+    elementwise::zip(&A::src(a)[..n], &A::src(b)[..n], &mut B::out(out)[..n], f);
 }
 
 /// A slice-to-slice math kernel applied to a register.
 #[inline]
-fn math_f<F: RegElem>(a: &Reg, out: &mut Reg, n: usize, f: fn(&[F], &mut [F])) {
-    f(&F::get(a)[..n], &mut F::get_mut(out)[..n]);
+fn math_f<F: RegElem>(a: Src<'_>, out: &mut Out<'_>, n: usize, f: fn(&[F], &mut [F])) {
+    f(&F::src(a)[..n], &mut F::out(out)[..n]);
 }
 
 fn bad(op: &str, dt: DType) -> Result<()> {
@@ -273,7 +409,7 @@ fn bad(op: &str, dt: DType) -> Result<()> {
     })
 }
 
-fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()> {
+fn unary(op: UnaryOp, dt: DType, a: Src<'_>, out: &mut Out<'_>, n: usize) -> Result<()> {
     use UnaryOp::*;
     match op {
         Cast(to) => {
@@ -351,7 +487,14 @@ fn unary(op: UnaryOp, dt: DType, a: &Reg, out: &mut Reg, n: usize) -> Result<()>
 // The comparisons are generic over every element type, `bool` included, where `x < y` is
 // the intended ordering (false < true).
 #[allow(clippy::bool_comparison)]
-fn binary(op: BinaryOp, dt: DType, a: &Reg, b: &Reg, out: &mut Reg, n: usize) -> Result<()> {
+fn binary(
+    op: BinaryOp,
+    dt: DType,
+    a: Src<'_>,
+    b: Src<'_>,
+    out: &mut Out<'_>,
+    n: usize,
+) -> Result<()> {
     use BinaryOp::*;
     match op {
         Eq | Ne | Lt | Le | Gt | Ge => {
@@ -385,8 +528,8 @@ fn binary(op: BinaryOp, dt: DType, a: &Reg, b: &Reg, out: &mut Reg, n: usize) ->
                 Div => zip::<T, T>(a, b, out, n, Arith::div),
                 Rem => zip::<T, T>(a, b, out, n, Arith::rem),
                 Pow => match dt {
-                    DType::F64 => math::pow(&f64::get(a)[..n], &f64::get(b)[..n], &mut f64::get_mut(out)[..n]),
-                    DType::F32 => math::pow_f32(&f32::get(a)[..n], &f32::get(b)[..n], &mut f32::get_mut(out)[..n]),
+                    DType::F64 => math::pow(&f64::src(a)[..n], &f64::src(b)[..n], &mut f64::out(out)[..n]),
+                    DType::F32 => math::pow_f32(&f32::src(a)[..n], &f32::src(b)[..n], &mut f32::out(out)[..n]),
                     _ => zip::<T, T>(a, b, out, n, Arith::pow),
                 },
                 Maximum => zip::<T, T>(a, b, out, n, Arith::maximum),
