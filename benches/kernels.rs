@@ -6,7 +6,7 @@
 //!   buffer, 32 bytes per element) and `sum(x)` (8 bytes per element) on arrays of 2^25
 //!   `f64` (256 MiB each, far larger than cache), with 2 threads. Compare the throughputs
 //!   (criterion's `thrpt`, in GiB/s) with the triad's.
-//! - `levels`: each kernel on 4096 elements (cache-resident, one thread) at every level the
+//! - `levels`: each kernel on 1024 elements (all operands in L1, one thread) at every level the
 //!   CPU supports, plus the standard library's scalar loop where one exists.
 //!
 //! Run with `cargo bench --bench kernels` (or `-- stream`, `-- levels/sin`).
@@ -88,7 +88,7 @@ type Unary = fn(&[f64], &mut [f64]);
 type Case = (&'static str, Unary, fn(f64) -> f64, bool);
 
 fn levels(c: &mut Criterion) {
-    const N: usize = 4096;
+    const N: usize = 1024;
     let x = filled(N, 5);
     let pos: Vec<f64> = x.iter().map(|v| v.abs() * 100.0 + 1e-3).collect();
     let y = filled(N, 6);

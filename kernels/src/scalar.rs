@@ -10,6 +10,11 @@
 //! | `abs` | wrapping (`abs(MIN) == MIN`); identity for unsigned | IEEE |
 //! | `sign` | `-1`, `0`, `1` | `-1`, `±0`, `1`, NaN stays NaN |
 
+/// 1.5·2^52: adding it to an integer-valued `f64` below 2^51 in magnitude puts the integer
+/// in the low mantissa bits.
+const ROUND_MAGIC: f64 = 6755399441055744.0;
+const ROUND_MAGIC_BITS: i64 = 0x4338_0000_0000_0000;
+
 /// Arithmetic with NumPy's semantics (see the module documentation).
 pub trait Arith: Copy + PartialOrd + Send + Sync + 'static {
     /// Additive identity.
@@ -58,9 +63,20 @@ macro_rules! int_arith {
             fn div(self, b: Self) -> Self {
                 if $small {
                     // Exact: a quotient of integers below 2^53 in magnitude is never
-                    // rounded across an integer, and this form vectorizes.
-                    let q = (self as f64 / b as f64) as i64 as Self;
-                    if b == 0 { 0 } else { q }
+                    // rounded across an integer. The quotient (|v| <= 2^32) is rounded to
+                    // the nearest integer by adding 1.5·2^52 and reading the low bits, then
+                    // moved one step toward zero where that rounded away from it; unlike
+                    // `trunc` (a library call without SSE4.1) or a saturating `as`
+                    // conversion, every step vectorizes at every level.
+                    let d = if b == 0 { 1 } else { b };
+                    let v = self as f64 / d as f64;
+                    let near = v + ROUND_MAGIC;
+                    let back = near - ROUND_MAGIC;
+                    let qn = (near.to_bits() as i64).wrapping_sub(ROUND_MAGIC_BITS);
+                    let away = back.abs() > v.abs();
+                    let step = if !away { 0 } else if v > 0.0 { 1 } else { -1 };
+                    let q = qn.wrapping_sub(step);
+                    if b == 0 { 0 } else { q as Self }
                 } else if b == 0 {
                     0
                 } else {
