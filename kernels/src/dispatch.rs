@@ -199,13 +199,13 @@ pub fn run_at<R>(level: Level, f: impl FnOnce() -> R) -> R {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
 fn avx512<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+#[target_feature(enable = "avx2,fma")]
 fn avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
@@ -233,7 +233,10 @@ mod tests {
                     let name = &text[name_start..i + 3];
                     let after = text[i + 4..].trim_start();
                     let dispatched = name == "run" && !before.ends_with("fn ");
-                    if dispatched && after.starts_with("||") {
+                    let plain_closure = after.starts_with("||")
+                        || after.starts_with("move ||")
+                        || after.starts_with('|');
+                    if dispatched && plain_closure {
                         bad.push(format!(
                             "{}: {}",
                             p.display(),

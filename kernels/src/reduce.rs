@@ -54,7 +54,9 @@ fn pick<T: Arith>(which: Extreme, acc: T, v: T) -> T {
 ///
 /// With `skip_nan == false` a NaN anywhere gives NaN (NumPy's `min`/`max`); with
 /// `skip_nan == true` NaN values are ignored (`nanmin`/`nanmax`). `None` for an empty
-/// slice, or one of NaN only when skipping.
+/// slice, or one of NaN only when skipping. When the extreme is a zero and the slice holds
+/// both `0.0` and `-0.0`, which of the two is returned is unspecified (they compare equal;
+/// NumPy leaves it unspecified too).
 pub fn min_max<T: Arith>(x: &[T], which: Extreme, skip_nan: bool) -> Option<T> {
     let Some(start) = position(x, |v| !v.is_nan()) else {
         // Empty, or NaN only.
@@ -256,7 +258,7 @@ mod tests {
     #[test]
     fn min_max_and_arg_match_the_reference_at_every_level() {
         let cases = float_cases();
-        for level in Level::ALL {
+        for level in Level::ALL.into_iter().filter(|l| l.supported()) {
             with_level(level, || {
                 for x in &cases {
                     for which in [Extreme::Min, Extreme::Max] {
@@ -299,7 +301,7 @@ mod tests {
 
     #[test]
     fn any_all_count_and_position() {
-        for level in Level::ALL {
+        for level in Level::ALL.into_iter().filter(|l| l.supported()) {
             with_level(level, || {
                 for n in [0usize, 1, 7, 63, 64, 65, 1023, 1024, 1025, 5000] {
                     for hit in [None, Some(0), Some(n / 3), Some(n.saturating_sub(1))] {
@@ -323,7 +325,7 @@ mod tests {
 
     #[test]
     fn widening_sums_do_not_overflow() {
-        for level in Level::ALL {
+        for level in Level::ALL.into_iter().filter(|l| l.supported()) {
             with_level(level, || {
                 let x = vec![u8::MAX; 10_001];
                 assert_eq!(sum_widening(&x, u64::from), 255 * 10_001);

@@ -281,6 +281,40 @@ mod tests {
                 assert_eq!(Arith::rem(a, b), a.checked_rem(b).unwrap_or(0), "{a} % {b}");
             }
         }
+        // Random full-width pairs against 64-bit arithmetic.
+        let mut st = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            st = st
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let (a, b) = ((st >> 32) as i32, (st as i32) >> (st % 31));
+            let want = if b == 0 {
+                0
+            } else {
+                (a as i64 / b as i64) as i32
+            };
+            assert_eq!(Arith::div(a, b), want, "{a} / {b}");
+            let want_rem = floor_rem(a as i64, b as i64) as i32;
+            assert_eq!(Arith::rem(a, b), want_rem, "{a} % {b}");
+            let (ua, ub) = ((st >> 32) as u32, (st as u32) >> (st % 31));
+            assert_eq!(
+                Arith::div(ua, ub),
+                ua.checked_div(ub).unwrap_or(0),
+                "{ua} / {ub}"
+            );
+            assert_eq!(
+                Arith::rem(ua, ub),
+                ua.checked_rem(ub).unwrap_or(0),
+                "{ua} % {ub}"
+            );
+            let (ha, hb) = ((st >> 48) as i16, (st >> (st % 16)) as i16);
+            let want16 = if hb == 0 {
+                0
+            } else {
+                (ha as i64 / hb as i64) as i16
+            };
+            assert_eq!(Arith::div(ha, hb), want16, "{ha} / {hb}");
+        }
         assert_eq!(Arith::div(i16::MIN, -1), i16::MIN);
         assert_eq!(Arith::rem(i16::MIN, -1), 0);
     }

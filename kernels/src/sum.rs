@@ -241,7 +241,7 @@ mod tests {
             .map(|i| ((i * 7919) % 1013) as f64 * 1.37e-3)
             .collect();
         let reference = pairwise_sum(&x);
-        for l in Level::ALL {
+        for l in Level::ALL.into_iter().filter(|l| l.supported()) {
             with_level(l, || {
                 for n in [0, 1, 7, 8, 129, 1000, 100_003] {
                     assert_eq!(

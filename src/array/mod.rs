@@ -188,7 +188,10 @@ impl<T: Element> Array<T> {
         let plan = Plan::build(std::slice::from_ref(&self.node));
         with_dtype!(T::DTYPE, U => {
             if std::any::TypeId::of::<T>() != std::any::TypeId::of::<U>() {
-                return Err(Error::Cancelled);
+                return Err(Error::Task {
+                    task: "compute_into".into(),
+                    msg: format!("internal: no element type for dtype {}", T::DTYPE),
+                });
             }
             // SAFETY: `T` and `U` are the same type (checked just above), so the view types
             // are identical and the cast only names the type statically.

@@ -496,6 +496,76 @@ mod tests {
     }
 
     #[test]
+    fn adjacent_mut_only_for_adjacent_elements() {
+        let mut a = ArrayD::<i32>::zeros(IxDyn(&[3, 1, 4]));
+        // C-contiguous, with a length-1 axis of any stride.
+        let mut d = StridedDst::new(a.view_mut());
+        assert_eq!(
+            d.adjacent_mut(&TileSpec::Flat { start: 2, n: 9 })
+                .map(|s| s.len()),
+            Some(9)
+        );
+        assert!(d.adjacent_mut(&TileSpec::Flat { start: 5, n: 8 }).is_none());
+        let row = TileSpec::Block {
+            outer: 2,
+            r0: 0,
+            nr: 1,
+            c0: 1,
+            nc: 3,
+        };
+        d.adjacent_mut(&row).unwrap().copy_from_slice(&[7, 8, 9]);
+        assert!(d
+            .adjacent_mut(&TileSpec::Block {
+                outer: 3,
+                r0: 0,
+                nr: 1,
+                c0: 0,
+                nc: 1
+            })
+            .is_none());
+        assert!(d
+            .adjacent_mut(&TileSpec::Block {
+                outer: 0,
+                r0: 0,
+                nr: 2,
+                c0: 0,
+                nc: 1
+            })
+            .is_none());
+        assert_eq!(a.as_slice().unwrap()[8..12], [0, 7, 8, 9]);
+        // Negative strides and a transposed destination: flat runs are not adjacent.
+        let mut r = a.view_mut();
+        r.invert_axis(ndarray::Axis(2));
+        let mut d = StridedDst::new(r);
+        assert!(d.adjacent_mut(&TileSpec::Flat { start: 0, n: 2 }).is_none());
+        let mut t = ArrayD::<i32>::zeros(IxDyn(&[4, 3]));
+        let mut d = StridedDst::new(t.view_mut().reversed_axes());
+        assert!(d.adjacent_mut(&TileSpec::Flat { start: 0, n: 2 }).is_none());
+        assert!(d
+            .adjacent_mut(&TileSpec::Block {
+                outer: 0,
+                r0: 0,
+                nr: 1,
+                c0: 0,
+                nc: 2
+            })
+            .is_none());
+        // A zero-length axis: nothing is adjacent, nothing is out of bounds.
+        let mut e = ArrayD::<i32>::zeros(IxDyn(&[0, 5]));
+        let mut d = StridedDst::new(e.view_mut());
+        assert!(d.adjacent_mut(&TileSpec::Flat { start: 0, n: 1 }).is_none());
+        assert!(d
+            .adjacent_mut(&TileSpec::Block {
+                outer: 0,
+                r0: 0,
+                nr: 1,
+                c0: 0,
+                nc: 1
+            })
+            .is_none());
+    }
+
+    #[test]
     fn gather_transposed_and_broadcast() {
         let a = ArrayD::from_shape_vec(IxDyn(&[3, 4]), (0..12).collect::<Vec<i32>>()).unwrap();
         let t = a.view().reversed_axes();
