@@ -12,6 +12,14 @@ use tessera_kernels::{elementwise, math, scalar::Arith, sum};
 
 const N: usize = 1024;
 
+/// A slice kernel.
+type K = fn(&[f64], &mut [f64]);
+/// A math kernel: name, vectorized form, the standard library's function, whether it
+/// needs positive arguments.
+type MathCase = (&'static str, K, fn(f64) -> f64, bool);
+/// Another kernel, writing into the output.
+type Row<'a> = (&'static str, &'a dyn Fn(&mut [f64]));
+
 /// Median over 31 rounds of the ns per element of `f` (each round repeats it to ~0.2 ms).
 fn time(mut f: impl FnMut()) -> f64 {
     f();
@@ -36,8 +44,7 @@ fn main() {
     let pos: Vec<f64> = x.iter().map(|v| v.abs() * 100.0 + 1e-3).collect();
     let y: Vec<f64> = x.iter().rev().copied().collect();
     let mut out = vec![0.0; N];
-    type K = fn(&[f64], &mut [f64]);
-    let unary: [(&str, K, fn(f64) -> f64, bool); 8] = [
+    let unary: [MathCase; 8] = [
         ("sin", math::sin, f64::sin, false),
         ("cos", math::cos, f64::cos, false),
         ("tan", math::tan, f64::tan, false),
@@ -85,7 +92,7 @@ fn main() {
         );
     }
     println!();
-    let rows: [(&str, &dyn Fn(&mut [f64])); 4] = [
+    let rows: [Row<'_>; 4] = [
         ("a*b+1", &|o| {
             elementwise::zip(black_box(&x), &y, o, |p, q| p * q + 1.0)
         }),
