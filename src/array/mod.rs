@@ -199,7 +199,7 @@ impl<T: Element> Array<T> {
                 &mut *(out as *mut ndarray::ArrayViewMutD<'_, T> as *mut ndarray::ArrayViewMutD<'_, U>)
             };
             let sink = ViewSink::<U>::new(view);
-            execute(&plan, &[&sink], opts)
+            execute(&plan, &[sink.sink()], opts)
         })
     }
 
@@ -256,7 +256,7 @@ pub fn compute_many_with<T: Element>(
             .map(|a| Assembler::<U>::new(a.shape()))
             .collect::<Result<_>>()?;
         let refs: Vec<&dyn crate::exec::sink::OutputSink> =
-            sinks.iter().map(|s| s as &dyn crate::exec::sink::OutputSink).collect();
+            sinks.iter().map(|s| s.sink() as &dyn crate::exec::sink::OutputSink).collect();
         let stats = execute(&plan, &refs, opts)?;
         let out = sinks
             .into_iter()

@@ -60,6 +60,20 @@ impl FloatSum for f64 {
     }
 }
 
+/// `extreme_run` and `arg_run` through the reduction kernels (every numeric type).
+macro_rules! extremes_by_kernel {
+    () => {
+        #[inline]
+        fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self> {
+            kreduce::min_max(x, which, skip_nan)
+        }
+        #[inline]
+        fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize> {
+            kreduce::arg_extreme(x, which, skip_nan)
+        }
+    };
+}
+
 macro_rules! relem_float {
     ($($t:ty),*) => {$(
         impl RElem for $t {
@@ -78,14 +92,7 @@ macro_rules! relem_float {
             fn add_row_sum(acc: &mut [Self], x: &[Self]) {
                 elementwise::update(acc, x, |a, v| a + v);
             }
-            #[inline]
-            fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self> {
-                kreduce::min_max(x, which, skip_nan)
-            }
-            #[inline]
-            fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize> {
-                kreduce::arg_extreme(x, which, skip_nan)
-            }
+            extremes_by_kernel!();
             #[inline] fn nan(self) -> bool { self.is_nan() }
             #[inline] fn truthy(self) -> bool { self != 0.0 }
         }
@@ -121,14 +128,7 @@ macro_rules! relem_int {
             fn add_row_sum(acc: &mut [Self::Sum], x: &[Self]) {
                 elementwise::update(acc, x, |a, v| a.wrapping_add(v as Self::Sum));
             }
-            #[inline]
-            fn extreme_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<Self> {
-                kreduce::min_max(x, which, skip_nan)
-            }
-            #[inline]
-            fn arg_run(x: &[Self], which: Extreme, skip_nan: bool) -> Option<usize> {
-                kreduce::arg_extreme(x, which, skip_nan)
-            }
+            extremes_by_kernel!();
             #[inline] fn nan(self) -> bool { false }
             #[inline] fn truthy(self) -> bool { self != 0 }
         }

@@ -166,13 +166,12 @@ pub(crate) struct MinMaxR {
     pub skip_nan: bool,
 }
 
-impl MinMaxR {
-    fn which(&self) -> Extreme {
-        if self.max {
-            Extreme::Max
-        } else {
-            Extreme::Min
-        }
+/// The extreme a `min`/`max`-like reducer looks for.
+fn extreme(max: bool) -> Extreme {
+    if max {
+        Extreme::Max
+    } else {
+        Extreme::Min
     }
 }
 
@@ -183,7 +182,7 @@ impl<T: RElem> Reducer<T> for MinMaxR {
         None
     }
     fn run(&self, x: &[T]) -> Option<T> {
-        T::extreme_run(x, self.which(), self.skip_nan)
+        T::extreme_run(x, extreme(self.max), self.skip_nan)
     }
     #[inline]
     fn push(&self, acc: &mut Option<T>, x: T) {
@@ -356,8 +355,7 @@ impl<T: RElem> Reducer<T> for ArgR {
         } else if let Some(s) = view.as_slice() {
             // Contiguous: the kernel finds the local position, mapped to the global C-order
             // index here.
-            let which = if self.max { Extreme::Max } else { Extreme::Min };
-            let Some(mut local) = T::arg_run(s, which, self.skip_nan) else {
+            let Some(mut local) = T::arg_run(s, extreme(self.max), self.skip_nan) else {
                 return vec![None];
             };
             let x = s[local];

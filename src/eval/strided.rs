@@ -52,6 +52,43 @@ fn block_origin(
     (off + r0 as isize * rs + c0 as isize * cs, rs, cs)
 }
 
+/// Where the elements of `tile` lie in an array of `shape` and `strides`, as (offset of the
+/// first element, count), when they are adjacent in memory: a flat run of a C-contiguous
+/// array, or one row of a block with unit column stride. `None` otherwise, and for tiles
+/// that do not lie inside the array.
+fn adjacent_run(shape: &[usize], strides: &[isize], tile: &TileSpec) -> Option<(isize, usize)> {
+    let nd = shape.len();
+    match *tile {
+        TileSpec::Flat { start, n } => {
+            let mut expect = 1isize;
+            for ax in (0..nd).rev() {
+                if shape[ax] > 1 && strides[ax] != expect {
+                    return None;
+                }
+                expect *= shape[ax] as isize;
+            }
+            (start + n <= shape.iter().product()).then_some((start as isize, n))
+        }
+        TileSpec::Block {
+            outer,
+            r0,
+            nr: 1,
+            c0,
+            nc,
+        } => {
+            if nd < 2 || strides[nd - 1] != 1 {
+                return None;
+            }
+            let outer_len: usize = shape[..nd - 2].iter().product();
+            if outer >= outer_len || r0 >= shape[nd - 2] || c0 + nc > shape[nd - 1] {
+                return None;
+            }
+            Some((block_origin(shape, strides, outer, r0, c0).0, nc))
+        }
+        TileSpec::Block { .. } => None,
+    }
+}
+
 /// A read-only strided view reduced to pointer, shape and strides.
 pub(crate) struct StridedSrc<'a, T> {
     view: ArrayViewD<'a, T>,
@@ -122,34 +159,10 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
     /// (a flat run of a C-contiguous view, or one row of a block with unit column stride):
     /// the tile evaluator then reads them in place instead of copying.
     pub(crate) fn borrow(&self, tile: &TileSpec) -> Option<&'a [T]> {
-        match *tile {
-            TileSpec::Flat { start, n } => self.contiguous.and_then(|s| s.get(start..start + n)),
-            TileSpec::Block {
-                outer,
-                r0,
-                nr: 1,
-                c0,
-                nc,
-            } => {
-                let nd = self.view.ndim();
-                if nd < 2 || self.view.strides()[nd - 1] != 1 {
-                    return None;
-                }
-                let outer_len: usize = self.view.shape()[..nd - 2].iter().product();
-                if outer >= outer_len
-                    || r0 >= self.view.shape()[nd - 2]
-                    || c0 + nc > self.view.shape()[nd - 1]
-                {
-                    return None;
-                }
-                let (o, _, _) = block_origin(self.view.shape(), self.view.strides(), outer, r0, c0);
-                // SAFETY: `outer` and row r0 are in bounds and columns c0..c0 + nc lie inside it
-                // (checked above); with column stride 1 they are adjacent elements of the
-                // memory the view borrows for 'a.
-                Some(unsafe { std::slice::from_raw_parts(self.view.as_ptr().offset(o), nc) })
-            }
-            TileSpec::Block { .. } => None,
-        }
+        let (off, n) = adjacent_run(self.view.shape(), self.view.strides(), tile)?;
+        // SAFETY: `adjacent_run` checked that elements off..off + n of the view are in
+        // bounds and adjacent in memory, which the view borrows for 'a.
+        Some(unsafe { std::slice::from_raw_parts(self.view.as_ptr().offset(off), n) })
     }
 
     /// Whether the view is laid out down its columns (the last axis is not the fastest
@@ -237,46 +250,10 @@ impl<T: Copy> StridedDst<T> {
     /// (a flat run of a C-contiguous destination, or one row of a block with unit column
     /// stride), so that a tile's result can be written in place.
     pub(crate) fn adjacent_mut(&mut self, tile: &TileSpec) -> Option<&mut [T]> {
-        let nd = self.shape.len();
-        let (off, n) = match *tile {
-            TileSpec::Flat { start, n } => {
-                let mut expect = 1isize;
-                for ax in (0..nd).rev() {
-                    if self.shape[ax] > 1 && self.strides[ax] != expect {
-                        return None;
-                    }
-                    expect *= self.shape[ax] as isize;
-                }
-                if start + n > self.len() {
-                    return None;
-                }
-                (start as isize, n)
-            }
-            TileSpec::Block {
-                outer,
-                r0,
-                nr: 1,
-                c0,
-                nc,
-            } => {
-                let outer_len: usize = self.shape[..nd.saturating_sub(2)].iter().product();
-                if nd < 2
-                    || self.strides[nd - 1] != 1
-                    || outer >= outer_len
-                    || r0 >= self.shape[nd - 2]
-                    || c0 + nc > self.shape[nd - 1]
-                {
-                    return None;
-                }
-                let (o, _, _) = block_origin(&self.shape, &self.strides, outer, r0, c0);
-                (o, nc)
-            }
-            TileSpec::Block { .. } => return None,
-        };
-        // SAFETY: the checks above put elements off..off + n of the destination in bounds
-        // and adjacent (C-contiguous strides, or unit column stride within one row); the
-        // constructor's contract gives exclusive write access, and the returned borrow of
-        // `self` keeps it exclusive.
+        let (off, n) = adjacent_run(&self.shape, &self.strides, tile)?;
+        // SAFETY: `adjacent_run` checked that elements off..off + n of the destination are in
+        // bounds and adjacent; the constructor's contract gives exclusive write access, and
+        // the returned borrow of `self` keeps it exclusive.
         Some(unsafe { std::slice::from_raw_parts_mut(self.base.offset(off), n) })
     }
 

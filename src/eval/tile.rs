@@ -150,14 +150,27 @@ impl Default for Reg {
     }
 }
 
-type Loader<'a> = Box<dyn Fn(&TileSpec, &mut Reg) + 'a>;
-type Borrower<'a> = Box<dyn Fn(&TileSpec) -> Option<RegView<'a>> + 'a>;
+/// A leaf's tiles, whatever its dtype: copied into a register, or borrowed in place.
+trait LeafTiles<'a> {
+    /// Copies the elements of `tile` into `r`.
+    fn load(&self, tile: &TileSpec, r: &mut Reg);
+    /// The elements of `tile` in place, when they are adjacent in the leaf's memory.
+    fn borrow(&self, tile: &TileSpec) -> Option<RegView<'a>>;
+}
+
+impl<'a, T: RegElem> LeafTiles<'a> for StridedSrc<'a, T> {
+    fn load(&self, tile: &TileSpec, r: &mut Reg) {
+        StridedSrc::load(self, tile, &mut T::get_mut(r)[..tile.len()])
+    }
+    fn borrow(&self, tile: &TileSpec) -> Option<RegView<'a>> {
+        StridedSrc::borrow(self, tile).map(T::wrap)
+    }
+}
 
 /// Runs one program over one region, tile by tile.
 pub(crate) struct TileRunner<'a> {
     prog: &'a Program,
-    loaders: Vec<Loader<'a>>,
-    borrowers: Vec<Borrower<'a>>,
+    leaves: Vec<Box<dyn LeafTiles<'a> + 'a>>,
     regs: Vec<Reg>,
     /// Per instruction, the leaf tile read in place for the current tile, if any.
     views: Vec<Option<RegView<'a>>>,
@@ -195,18 +208,13 @@ const SUPER: usize = 512;
 impl<'a> TileRunner<'a> {
     /// Prepares the program for the region of shape `shape`, with leaf data `leaves`.
     pub(crate) fn new(prog: &'a Program, leaves: &'a [LeafData], shape: &[usize]) -> Result<Self> {
-        let mut loaders: Vec<Loader<'a>> = Vec::with_capacity(leaves.len());
-        let mut borrowers: Vec<Borrower<'a>> = Vec::with_capacity(leaves.len());
+        let mut tiles: Vec<Box<dyn LeafTiles<'a> + 'a>> = Vec::with_capacity(leaves.len());
         let mut blocked = false;
         for (ld, leaf) in leaves.iter().zip(&prog.leaves) {
             with_dtype!(leaf.node.dtype, T => {
-                let src = std::rc::Rc::new(StridedSrc::new(ld.view::<T>(leaf, shape)?));
+                let src = StridedSrc::new(ld.view::<T>(leaf, shape)?);
                 blocked |= USE_BLOCK_TILES && src.prefers_blocks();
-                let s2 = src.clone();
-                loaders.push(Box::new(move |t: &TileSpec, r: &mut Reg| {
-                    src.load(t, &mut T::get_mut(r)[..t.len()])
-                }));
-                borrowers.push(Box::new(move |t: &TileSpec| s2.borrow(t).map(T::wrap)));
+                tiles.push(Box::new(src));
             });
         }
         // Registers as long as a tile, or as the whole region when it is smaller (tiny
@@ -225,8 +233,7 @@ impl<'a> TileRunner<'a> {
         }
         Ok(TileRunner {
             prog,
-            loaders,
-            borrowers,
+            leaves: tiles,
             regs: prog.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
             views: vec![None; prog.instrs.len()],
             cap,
@@ -278,8 +285,13 @@ impl<'a> TileRunner<'a> {
 
     /// Evaluates the program for the elements of `tile` (at most `TILE` of them).
     pub(crate) fn run(&mut self, tile: &TileSpec) -> Result<()> {
+        self.run_first(tile, self.prog.instrs.len())
+    }
+
+    /// Runs the first `count` instructions for `tile`; constants only on the first call.
+    fn run_first(&mut self, tile: &TileSpec, count: usize) -> Result<()> {
         let n = tile.len();
-        for (i, ins) in self.prog.instrs.iter().enumerate() {
+        for (i, ins) in self.prog.instrs.iter().enumerate().take(count) {
             if self.constant[i] {
                 if self.consts_ready {
                     continue;
@@ -301,9 +313,9 @@ impl<'a> TileRunner<'a> {
     fn exec(&mut self, i: usize, ins: &Instr, tile: &TileSpec, n: usize) -> Result<()> {
         if let Instr::Leaf(l) = *ins {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
-            self.views[i] = (self.borrowers[l])(tile);
+            self.views[i] = self.leaves[l].borrow(tile);
             if self.views[i].is_none() {
-                (self.loaders[l])(tile, &mut self.regs[i]);
+                self.leaves[l].load(tile, &mut self.regs[i]);
             }
             return Ok(());
         }
@@ -347,24 +359,16 @@ impl<'a> TileRunner<'a> {
     /// [`run`](Self::run), with the result written into `out` (`tile.len()` elements of the
     /// result's dtype) instead of its register: one pass less over the tile.
     pub(crate) fn run_into<T: RegElem>(&mut self, tile: &TileSpec, out: &mut [T]) -> Result<()> {
+        // The result is the last instruction and, by `writes_into`, not a constant, so the
+        // instructions before it include every constant.
+        debug_assert!(self.writes_into());
         let r = self.prog.result();
-        let n = tile.len();
-        for (i, ins) in self.prog.instrs.iter().enumerate().take(r) {
-            if self.constant[i] {
-                if self.consts_ready {
-                    continue;
-                }
-                let full = TileSpec::Flat {
-                    start: 0,
-                    n: self.cap,
-                };
-                self.exec(i, ins, &full, self.cap)?;
-            } else {
-                self.exec(i, ins, tile, n)?;
-            }
-        }
-        self.consts_ready = true;
-        self.compute(&self.prog.instrs[r], &mut Out::Slice(OutSlice::new(out)), n)
+        self.run_first(tile, r)?;
+        self.compute(
+            &self.prog.instrs[r],
+            &mut Out::Slice(OutSlice::new(out)),
+            tile.len(),
+        )
     }
 
     /// The result of the last [`run`](Self::run), as a typed tile.

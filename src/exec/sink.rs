@@ -27,16 +27,85 @@ pub(crate) trait OutputSink: Sync {
     fn put(&self, lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()>;
 }
 
-/// Assembles one C-contiguous array from disjoint chunks written in parallel.
-pub(crate) struct Assembler<T> {
-    data: UnsafeCell<ArrayD<MaybeUninit<T>>>,
+/// Writes the chunks of one output into memory described by a base pointer and strides:
+/// the shared part of [`Assembler`] (an array it owns) and [`ViewSink`] (a caller's view).
+pub(crate) struct RegionWriter<T> {
     base: *mut T,
     strides: Vec<isize>,
 }
 
-// SAFETY: tasks write disjoint regions (the chunks of one grid tile the array without overlap,
-// and each chunk is delivered once), through raw pointers into an allocation that does not
-// move while the computation runs; nothing reads the array until `finish`, which takes self.
+// SAFETY: tasks write disjoint regions (the chunks of one grid tile the output without
+// overlap, and each chunk is delivered once) through raw pointers into memory that does not
+// move and that nothing else reads or writes while the computation runs (`new`'s contract).
+unsafe impl<T: Send> Sync for RegionWriter<T> {}
+
+impl<T: RegElem> RegionWriter<T> {
+    /// A writer for the output of the computation.
+    ///
+    /// # Safety
+    /// `base` with `strides` must address, for every index inside the output's shape, an
+    /// element valid for writes, that stays valid and is neither read nor written by anything
+    /// else while the writer is used.
+    unsafe fn new(base: *mut T, strides: Vec<isize>) -> Self {
+        RegionWriter { base, strides }
+    }
+
+    fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {
+        let off: isize = region
+            .iter()
+            .zip(&self.strides)
+            .map(|(&(s, _), &st)| s as isize * st)
+            .sum();
+        let shape = region.iter().map(|r| r.1).collect();
+        // SAFETY: `region` lies inside the output (it is a chunk of the output's grid), so the
+        // offset pointer and every in-bounds index of `shape` with the strides address
+        // elements `new`'s contract makes writable; regions of distinct chunks are disjoint,
+        // so this task is the only writer of these elements.
+        unsafe { StridedDst::from_raw(self.base.offset(off), shape, self.strides.clone()) }
+    }
+}
+
+impl<T: RegElem> OutputSink for RegionWriter<T> {
+    fn eval_into(
+        &self,
+        stage: &Stage,
+        _lin: usize,
+        region: &[(usize, usize)],
+        env: &TaskEnv<'_>,
+    ) -> Result<()> {
+        let mut dst = self.dst(region);
+        eval_into::<T>(stage, region, env, &mut dst)
+    }
+
+    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+        let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
+            task: "output".into(),
+            msg: format!(
+                "chunk of dtype {} for an output of {}",
+                chunk.dtype(),
+                T::DTYPE
+            ),
+        })?;
+        let mut dst = self.dst(region);
+        if dst.len() != a.len() {
+            return Err(Error::Task {
+                task: "output".into(),
+                msg: "internal: chunk does not match its region".into(),
+            });
+        }
+        dst.scatter_array(a);
+        Ok(())
+    }
+}
+
+/// Assembles one C-contiguous array from disjoint chunks written in parallel.
+pub(crate) struct Assembler<T> {
+    data: UnsafeCell<ArrayD<MaybeUninit<T>>>,
+    writer: RegionWriter<T>,
+}
+
+// SAFETY: the array is only written through `writer` (see `RegionWriter`), and nothing reads
+// it until `finish`, which takes self.
 unsafe impl<T: Send> Sync for Assembler<T> {}
 
 impl<T: RegElem> Assembler<T> {
@@ -64,26 +133,18 @@ impl<T: RegElem> Assembler<T> {
         let mut data = ArrayD::from_shape_vec(IxDyn(shape), v).map_err(|_| too_big())?;
         let base = data.as_mut_ptr() as *mut T;
         advise_huge_pages(base as *mut u8, data.len() * std::mem::size_of::<T>());
-        let strides = data.strides().to_vec();
+        // SAFETY: the allocation does not move while `data` lives (it is only moved out in
+        // `finish`, which consumes the writer too), and nothing else writes to it.
+        let writer = unsafe { RegionWriter::new(base, data.strides().to_vec()) };
         Ok(Assembler {
             data: UnsafeCell::new(data),
-            base,
-            strides,
+            writer,
         })
     }
 
-    fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {
-        let off: isize = region
-            .iter()
-            .zip(&self.strides)
-            .map(|(&(s, _), &st)| s as isize * st)
-            .sum();
-        let shape = region.iter().map(|r| r.1).collect();
-        // SAFETY: `region` lies inside the array (it is a chunk of the output's grid), so the
-        // offset pointer and every in-bounds index of `shape` with the array's strides address
-        // elements of the allocation; regions of distinct chunks are disjoint, so this task is
-        // the only writer of these elements.
-        unsafe { StridedDst::from_raw(self.base.offset(off), shape, self.strides.clone()) }
+    /// Where the computation writes the chunks.
+    pub(crate) fn sink(&self) -> &RegionWriter<T> {
+        &self.writer
     }
 
     /// The finished array. Only call after every chunk was written successfully.
@@ -95,105 +156,28 @@ impl<T: RegElem> Assembler<T> {
     }
 }
 
-impl<T: RegElem> OutputSink for Assembler<T> {
-    fn eval_into(
-        &self,
-        stage: &Stage,
-        _lin: usize,
-        region: &[(usize, usize)],
-        env: &TaskEnv<'_>,
-    ) -> Result<()> {
-        let mut dst = self.dst(region);
-        eval_into::<T>(stage, region, env, &mut dst)
-    }
-
-    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
-        let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
-            task: "output".into(),
-            msg: format!(
-                "chunk of dtype {} for an output of {}",
-                chunk.dtype(),
-                T::DTYPE
-            ),
-        })?;
-        let mut dst = self.dst(region);
-        if dst.len() != a.len() {
-            return Err(Error::Task {
-                task: "output".into(),
-                msg: "internal: chunk does not match its region".into(),
-            });
-        }
-        dst.scatter_array(a);
-        Ok(())
-    }
-}
-
 /// Writes output chunks into an array view the caller owns ([`crate::Array::compute_into`]).
 pub(crate) struct ViewSink<'a, T> {
-    base: *mut T,
-    strides: Vec<isize>,
+    writer: RegionWriter<T>,
     _view: std::marker::PhantomData<&'a mut T>,
 }
-
-// SAFETY: as for `Assembler`: tasks write disjoint chunk regions of a view that is mutably
-// borrowed for `'a`, so nothing else reads or writes it while the computation runs.
-unsafe impl<T: Send> Sync for ViewSink<'_, T> {}
 
 impl<'a, T: RegElem> ViewSink<'a, T> {
     /// A sink over `view`, which must have the output's shape.
     pub(crate) fn new(view: &'a mut ndarray::ArrayViewMutD<'_, T>) -> Self {
+        // SAFETY: the view is mutably borrowed for 'a, as long as this sink lives, so its
+        // elements stay valid and nothing else touches them; a mutable view never aliases
+        // itself, and the caller checked that its shape is the output's.
+        let writer = unsafe { RegionWriter::new(view.as_mut_ptr(), view.strides().to_vec()) };
         ViewSink {
-            base: view.as_mut_ptr(),
-            strides: view.strides().to_vec(),
+            writer,
             _view: std::marker::PhantomData,
         }
     }
 
-    fn dst(&self, region: &[(usize, usize)]) -> StridedDst<T> {
-        let off: isize = region
-            .iter()
-            .zip(&self.strides)
-            .map(|(&(s, _), &st)| s as isize * st)
-            .sum();
-        let shape = region.iter().map(|r| r.1).collect();
-        // SAFETY: `region` is a chunk of the output grid, inside the view's shape (checked
-        // equal to the output's by the caller), so the offset pointer and every in-bounds
-        // index with the view's strides address elements of the view; a mutable view never
-        // aliases itself, and chunk regions are disjoint, so this task is the only writer.
-        unsafe { StridedDst::from_raw(self.base.offset(off), shape, self.strides.clone()) }
-    }
-}
-
-impl<T: RegElem> OutputSink for ViewSink<'_, T> {
-    fn eval_into(
-        &self,
-        stage: &Stage,
-        _lin: usize,
-        region: &[(usize, usize)],
-        env: &TaskEnv<'_>,
-    ) -> Result<()> {
-        let mut dst = self.dst(region);
-        eval_into::<T>(stage, region, env, &mut dst)
-    }
-
-    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
-        let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
-            task: "output".into(),
-            msg: format!(
-                "chunk of dtype {} for an output of {}",
-                chunk.dtype(),
-                T::DTYPE
-            ),
-        })?;
-        let mut dst = self.dst(region);
-        if dst.len() != a.len() {
-            return Err(Error::Task {
-                task: "output".into(),
-                msg: "internal: chunk does not match its region".into(),
-            });
-        }
-        dst.scatter_array(a);
-        Ok(())
+    /// Where the computation writes the chunks.
+    pub(crate) fn sink(&self) -> &RegionWriter<T> {
+        &self.writer
     }
 }
 
