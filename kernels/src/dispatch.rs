@@ -70,6 +70,13 @@ impl Level {
         }
     }
 
+    /// Whether the level has fused multiply-add (AVX2, AVX-512 and NEON). Kernels whose
+    /// results depend on it (`sin`, `cos`) agree bit for bit among such levels, and among the
+    /// others, but not across the two groups.
+    pub fn fma(self) -> bool {
+        matches!(self, Level::Avx2 | Level::Avx512 | Level::Neon)
+    }
+
     fn code(self) -> u8 {
         match self {
             Level::Scalar => 1,
@@ -214,8 +221,8 @@ fn avx2<R>(f: impl FnOnce() -> R) -> R {
 mod tests {
     use super::*;
 
-    /// Every `run(` call in the crate's sources passes an `#[inline(always)]` closure (see
-    /// [`run`]); a plain closure would silently run baseline code at every level.
+    /// Every `run(` and `run_at(` call in the crate's sources passes an `#[inline(always)]`
+    /// closure (see [`run`]); a plain closure would silently run baseline code at every level.
     #[test]
     fn every_call_site_inlines_its_closure() {
         fn scan(dir: &std::path::Path, bad: &mut Vec<String>) {
@@ -241,6 +248,25 @@ mod tests {
                             "{}: {}",
                             p.display(),
                             &text[i..(i + 40).min(text.len())]
+                        ));
+                    }
+                }
+                // `run_at(level, closure)`: the closure is the second argument.
+                for (i, _) in text.match_indices("run_at(") {
+                    if text[..i].ends_with("fn ") {
+                        continue;
+                    }
+                    let args = &text[i + 7..];
+                    let args = &args[..args.len().min(120)];
+                    let args = args.split(';').next().unwrap_or(args);
+                    let Some(bars) = args.find("||") else {
+                        continue; // not called with a closure here
+                    };
+                    if !args[..bars].contains("#[inline(always)]") {
+                        bad.push(format!(
+                            "{}: {}",
+                            p.display(),
+                            &text[i..(i + 60).min(text.len())]
                         ));
                     }
                 }

@@ -21,6 +21,11 @@
 //!
 //! No fused multiply-add is used (not even where the level has one), and Rust never contracts
 //! `a * b + c` on its own, so every level gives bit-identical results; the tests check it.
+//! The exception is [`sin`] and [`cos`]: at the levels with fused multiply-add (AVX2, AVX-512,
+//! NEON; [`Level::fma`](crate::dispatch::Level::fma)) they use a shorter fast path built on it
+//! (`trig_fma.rs`: one reduction by π and one polynomial, about 25 operations per element
+//! instead of about 65; 1.4–2× faster). Their results then agree bit for bit among the
+//! fused-multiply-add levels and among the others, and both stay within the bound below.
 //! Integer work on the bits uses only 64-bit adds, ands, ors and shifts, and integer/float
 //! conversions use the 2^52 magic number, so that the loops vectorize on AVX2 too.
 //!
@@ -30,7 +35,8 @@
 //! | [`expm1`] | the same reduction and polynomial; `2^k·e^r - 1 = (2^k - 1) + 2^k·r + 2^k·(r²·P(r) + …)` with `2^k - 1` and the first sum split exactly; `x < -40` is clamped (the result rounds to -1) | NaN, `x > 709`, `±0` |
 //! | [`ln`] | fdlibm's method (e_log.c, as in musl): the mantissa reduced into `[√2/2, √2)` with integer operations on the bits, `f = m - 1`, `s = f/(2+f)`, the `Lg1..Lg7` polynomial; `k` converted to double with the magic number | NaN, `x ≤ 0`, subnormal `x`, `+∞` |
 //! | [`log1p`] | `u = 1 + x` reduced as in `ln`, plus `c/u` for the exact rounding error `c` of `1 + x` (fdlibm's s_log1p.c correction); `f = x` itself when `1 + x` is in `[√2/2, √2)` | NaN, `x ≤ -1`, `+∞`, `±0` |
-//! | [`sin`], [`cos`] | `x = q·π/2 + r` with a three-part Cody–Waite π/2 (fdlibm's `pio2_1`, `pio2_2`, `pio2_2t`), `r` kept as a double-double; fdlibm's k_sin.c and k_cos.c kernels with the tail, chosen and signed by the quadrant | NaN, `±∞`, `\|x\| > 2^17`, `±0` (sin), `\|r\| < 2^-40` with `q ≠ 0` |
+//! | [`sin`], [`cos`] (with fused multiply-add) | `x = q·π + r` (`cos`: `(q + ½)·π + r`) with π in three doubles and three fused multiply-adds (the first exact); `sin r = r + r³·P(r²)` with a degree-7 minimax `P` fitted for `\|r\| ≤ π/2` (2^-61 relative), signed by the parity of `q` | as below, and `\|r\|` within 2^-40 of π/2 (`x` near a peak, where the result must be exactly ±1) |
+//! | [`sin`], [`cos`] (other levels) | `x = q·π/2 + r` with a three-part Cody–Waite π/2 (fdlibm's `pio2_1`, `pio2_2`, `pio2_2t`), `r` kept as a double-double; fdlibm's k_sin.c and k_cos.c kernels with the tail, chosen and signed by the quadrant | NaN, `±∞`, `\|x\| > 2^17`, `±0` (sin), `\|r\| < 2^-40` with `q ≠ 0` |
 //! | [`tan`] | the same reduction; fdlibm's k_tan.c kernel made branch-free (its `\|r\| ≥ 0.6744` transformation and its accurate `-1/tan` for odd quadrants, with one division for both) | as for `sin` |
 //! | [`tanh`] | with `t = expm1(2\|x\|)` (the `expm1` fast path, as a double-double): `t/(t+2)` for `\|x\| < 1`, `1 - 2/(t+2)` above, each division corrected to first order; `\|x\|` clamped to 22 (the result rounds to 1), sign copied from `x` | NaN |
 //!
@@ -54,7 +60,8 @@
 //! [1e-300, 1e300] and subnormals for `ln`, up to 1e22 for the trigonometric functions, and
 //! `y·ln x` over [-745, 709.7] for `pow`), by the harness in `kernels/accuracy` (a 128-bit
 //! `astro-float` reference, checked against mpmath). Every level gives the same bits, so the
-//! figures hold at every level. The `f32` functions are within 0.5 ulp plus at most 2^-7 by
+//! figures hold at every level, except for `sin` and `cos`, whose two rows are the levels with
+//! fused multiply-add and the others. The `f32` functions are within 0.5 ulp plus at most 2^-7 by
 //! construction (an `f64` value within 2^-31, rounded once); `pow_f32` (shorter tables) was
 //! measured at 0.572.
 //!
@@ -64,8 +71,10 @@
 //! | [`ln`] | 1 | 0.835 | | [`ln_f32`] | 1 | 0.500 |
 //! | [`expm1`] | 2 | 0.950 | | [`expm1_f32`] | 1 | 0.500 |
 //! | [`log1p`] | 2 | 0.825 | | [`log1p_f32`] | 1 | 0.500 |
-//! | [`sin`] | 2 | 0.791 | | [`sin_f32`] | 1 | 0.500 |
-//! | [`cos`] | 2 | 0.806 | | [`cos_f32`] | 1 | 0.500 |
+//! | [`sin`] (fused multiply-add) | 2 | 1.883 (8·10^5 args) | | [`sin_f32`] | 1 | 0.500 |
+//! | [`sin`] (other levels) | 2 | 0.791 | | | | |
+//! | [`cos`] (fused multiply-add) | 2 | 1.841 (8·10^5 args) | | [`cos_f32`] | 1 | 0.500 |
+//! | [`cos`] (other levels) | 2 | 0.806 | | | | |
 //! | [`tan`] | 2 | 0.890 | | [`tan_f32`] | 1 | 0.500 |
 //! | [`tanh`] | 2 | 1.212 | | [`tanh_f32`] | 1 | 0.500 |
 //! | [`pow`] | 2 | 0.510 | | [`pow_f32`] | 1 | 0.572 |
@@ -93,6 +102,7 @@ mod log;
 mod pow;
 mod tanh;
 mod trig;
+mod trig_fma;
 
 /// 1.5 · 2^52: adding it to a double of magnitude below 2^51 rounds it to an integer, which
 /// is then held in the low mantissa bits (two's complement).
@@ -117,6 +127,14 @@ trait Kernel {
     fn fast(x: f64) -> (f64, bool);
     /// The standard library's value.
     fn exact(x: f64) -> f64;
+    /// Whether the kernel has its own fast path for the levels with fused multiply-add
+    /// ([`Level::fma`](crate::dispatch::Level::fma)).
+    const FMA: bool = false;
+    /// The fast path at a level with fused multiply-add (the plain one unless `FMA`).
+    #[inline(always)]
+    fn fast_fma(x: f64) -> (f64, bool) {
+        Self::fast(x)
+    }
 }
 
 /// Declares a unit type implementing [`Kernel`] with the given fast and exact functions.
@@ -133,6 +151,23 @@ macro_rules! kernel {
             }
         }
     };
+    ($name:ident, $fast:path, $exact:path, fma: $fma:path) => {
+        pub(super) struct $name;
+        impl super::Kernel for $name {
+            #[inline(always)]
+            fn fast(x: f64) -> (f64, bool) {
+                $fast(x)
+            }
+            fn exact(x: f64) -> f64 {
+                $exact(x)
+            }
+            const FMA: bool = true;
+            #[inline(always)]
+            fn fast_fma(x: f64) -> (f64, bool) {
+                $fma(x)
+            }
+        }
+    };
 }
 use kernel;
 
@@ -143,6 +178,18 @@ fn fast_loop<K: Kernel>(x: &[f64], out: &mut [f64]) -> bool {
     let mut slow = false;
     for (o, &v) in out.iter_mut().zip(x) {
         let (y, s) = K::fast(v);
+        *o = if s { f64::NAN } else { y };
+        slow |= s;
+    }
+    slow
+}
+
+/// As [`fast_loop`], with the kernel's fused multiply-add fast path.
+#[inline(always)]
+fn fast_loop_fma<K: Kernel>(x: &[f64], out: &mut [f64]) -> bool {
+    let mut slow = false;
+    for (o, &v) in out.iter_mut().zip(x) {
+        let (y, s) = K::fast_fma(v);
         *o = if s { f64::NAN } else { y };
         slow |= s;
     }
@@ -170,10 +217,23 @@ fn map_f64<K: Kernel>(x: &[f64], out: &mut [f64]) {
     // target features); LLVM would not inline a large one there by itself. (An attribute on a
     // closure passed as a call argument is stable Rust: see the Reference, "Expression
     // attributes".)
-    if dispatch::run(
-        #[inline(always)]
-        || fast_loop::<K>(x, out),
-    ) {
+    let level = dispatch::level();
+    // The fused multiply-add path is compiled for every level (as `run_at` requires) but only
+    // run at levels that have the instruction; elsewhere `mul_add` would be a library call.
+    let slow = if K::FMA && level.fma() {
+        dispatch::run_at(
+            level,
+            #[inline(always)]
+            || fast_loop_fma::<K>(x, out),
+        )
+    } else {
+        dispatch::run_at(
+            level,
+            #[inline(always)]
+            || fast_loop::<K>(x, out),
+        )
+    };
+    if slow {
         for (o, &v) in out.iter_mut().zip(x) {
             if o.is_nan() {
                 *o = K::exact(v);
@@ -256,29 +316,42 @@ pub(crate) mod testutil {
         }
     }
 
-    /// Runs an `f64` kernel at every level, checks that the levels agree bit for bit, and
-    /// returns the output (of the last level).
-    pub fn run_levels(f: fn(&[f64], &mut [f64]), x: &[f64]) -> Vec<f64> {
-        let mut first: Option<Vec<f64>> = None;
+    /// Which levels must give the same bits.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Agree {
+        /// Every level.
+        All,
+        /// The levels with fused multiply-add among themselves, and the others among
+        /// themselves (kernels with a fused multiply-add fast path: `sin`, `cos`).
+        WithinFma,
+    }
+
+    /// Runs an `f64` kernel at every supported level, checks that the levels agree bit for bit
+    /// as `agree` says, and returns each level's output.
+    pub fn run_levels_by(f: fn(&[f64], &mut [f64]), x: &[f64], agree: Agree) -> Vec<Vec<f64>> {
+        let mut outs: Vec<(Level, Vec<f64>)> = Vec::new();
         for level in Level::ALL.into_iter().filter(|l| l.supported()) {
             let mut y = vec![0.0; x.len()];
             dispatch::with_level(level, || f(x, &mut y));
-            if let Some(f0) = &first {
+            let first = outs
+                .iter()
+                .find(|(l, _)| agree == Agree::All || l.fma() == level.fma());
+            if let Some((l0, f0)) = first {
                 for (i, (a, b)) in f0.iter().zip(&y).enumerate() {
                     assert!(
                         a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
-                        "level {level:?} differs at x = {:e}: {a:e} vs {b:e}",
+                        "level {level:?} differs from {l0:?} at x = {:e}: {a:e} vs {b:e}",
                         x[i]
                     );
                 }
-            } else {
-                first = Some(y);
             }
+            outs.push((level, y));
         }
-        first.unwrap()
+        outs.into_iter().map(|(_, y)| y).collect()
     }
 
-    /// As [`run_levels`] for an `f32` kernel.
+    /// As [`run_levels_by`] with [`Agree::All`], for an `f32` kernel; returns the output of
+    /// the last level.
     pub fn run_levels_f32(f: fn(&[f32], &mut [f32]), x: &[f32]) -> Vec<f32> {
         let mut first: Option<Vec<f32>> = None;
         for level in Level::ALL.into_iter().filter(|l| l.supported()) {
@@ -308,20 +381,34 @@ pub(crate) mod testutil {
         x: &[f64],
         bound: u64,
     ) -> u64 {
-        let y = run_levels(f, x);
+        check_f64_by(name, f, reference, x, bound, Agree::All)
+    }
+
+    /// As [`check_f64`], with the levels agreeing as `agree` says; every level's output is
+    /// checked against the reference.
+    pub fn check_f64_by(
+        name: &str,
+        f: fn(&[f64], &mut [f64]),
+        reference: fn(f64) -> f64,
+        x: &[f64],
+        bound: u64,
+        agree: Agree,
+    ) -> u64 {
         let mut worst = 0;
-        for (&a, &b) in x.iter().zip(&y) {
-            let e = reference(a);
-            if e.is_nan() {
-                assert!(b.is_nan(), "{name}({a:e}) = {b:e}, expected NaN");
-                continue;
+        for y in run_levels_by(f, x, agree) {
+            for (&a, &b) in x.iter().zip(&y) {
+                let e = reference(a);
+                if e.is_nan() {
+                    assert!(b.is_nan(), "{name}({a:e}) = {b:e}, expected NaN");
+                    continue;
+                }
+                let d = ulps(e, b);
+                assert!(
+                    d <= bound,
+                    "{name}({a:e}) = {b:e}, std {e:e}: {d} ulps (bound {bound})"
+                );
+                worst = worst.max(d);
             }
-            let d = ulps(e, b);
-            assert!(
-                d <= bound,
-                "{name}({a:e}) = {b:e}, std {e:e}: {d} ulps (bound {bound})"
-            );
-            worst = worst.max(d);
         }
         worst
     }
@@ -353,11 +440,23 @@ pub(crate) mod testutil {
     /// `x`, at every level, and through every slicing a kernel must support: lengths
     /// 0..=70, an unaligned start, and an output longer than the input.
     pub fn check_exact_f64(f: fn(&[f64], &mut [f64]), reference: fn(f64) -> f64, x: &[f64]) {
+        check_exact_f64_by(f, reference, x, Agree::All)
+    }
+
+    /// As [`check_exact_f64`], with the levels agreeing as `agree` says (each is compared
+    /// with the reference).
+    pub fn check_exact_f64_by(
+        f: fn(&[f64], &mut [f64]),
+        reference: fn(f64) -> f64,
+        x: &[f64],
+        agree: Agree,
+    ) {
         let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-        let y = run_levels(f, x);
-        for (&a, &b) in x.iter().zip(&y) {
-            let e = reference(a);
-            assert!(same(e, b), "f({a:e}) = {b:e}, expected {e:e}");
+        for y in run_levels_by(f, x, agree) {
+            for (&a, &b) in x.iter().zip(&y) {
+                let e = reference(a);
+                assert!(same(e, b), "f({a:e}) = {b:e}, expected {e:e}");
+            }
         }
         check_slicing(f, x);
     }
