@@ -250,6 +250,17 @@ macro_rules! scalar_sides {
                         let (ws, w) = expect(op, arr, sc, dt);
                         check(&got(&compare(op, &a, s)), &ws, &w, format!("{op:?} scalar {s:?}"));
                     }
+                    // A constant array on the left: the scalar is the left operand of the
+                    // instruction (the evaluator's left-hand immediates).
+                    let full = Array::<$t>::full(shape, s, spec.clone()).unwrap();
+                    for op in CMP {
+                        let (ws, w) = expect(op, (shape, &vec![s.to_v(); va.len()][..]), arr, dt);
+                        check(&got(&compare(op, &full, &a)), &ws, &w, format!("{op:?} full {s:?} left"));
+                    }
+                    let (ws, w) = expect(Bin::Max, sc, arr, dt);
+                    check(&got(&full.maximum(&a).unwrap()), &ws, &w, format!("max full {s:?} left"));
+                    let (ws, w) = expect(Bin::Min, sc, arr, dt);
+                    check(&got(&full.minimum(&a).unwrap()), &ws, &w, format!("min full {s:?} left"));
                 }
             }
         }

@@ -17,6 +17,7 @@ pub(crate) mod reduce_stage;
 pub(crate) mod reducers;
 pub(crate) mod strided;
 pub(crate) mod tile;
+mod tile_ops;
 
 /// What tasks report back while they run: cancellation, memory and task counts.
 pub(crate) struct TaskEnv<'a> {

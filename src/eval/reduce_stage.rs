@@ -215,7 +215,7 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
             // Stream tiles straight into the reduction: no chunk is materialized.
             let mut cascade = TileCascade::new();
             for t in runner.tiles() {
-                runner.run(&t)?;
+                runner.run(&t);
                 cascade.push(r.run(&runner.result::<T>()[..t.len()]), |a, b| {
                     r.merge(a, b)
                 });
@@ -231,7 +231,7 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
         {
             let mut dst = StridedDst::new(tmp.view_mut());
             for t in runner.tiles() {
-                runner.run(&t)?;
+                runner.run(&t);
                 dst.store(&t, &runner.result::<T>()[..t.len()]);
             }
         }

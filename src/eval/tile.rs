@@ -1,17 +1,17 @@
 //! The tile evaluator: runs a fused program over a chunk, a few thousand elements at a time.
 //!
 //! Every register holds one tile ([`TILE`] elements) of one dtype, so a program's
-//! temporaries stay in L1/L2 and each leaf is read from memory once. Constant registers (scalar
-//! operands and everything computed only from them) are filled once per task.
+//! temporaries stay in L1/L2 and each leaf is read from memory once. Each instruction is
+//! resolved to its kernel once per task ([`tile_ops`]); scalar operands of arithmetic and
+//! comparisons are immediates, and other constant registers (everything computed only from
+//! constants) are filled once per task.
 
 use super::leaf::LeafData;
 use super::strided::{StridedSrc, TileSpec};
-use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element};
+use super::tile_ops::{self, Step};
+use crate::dtype::{with_dtype, DType, Element};
 use crate::error::{Error, Result};
-use crate::expr::{BinaryOp, UnaryOp};
 use crate::plan::{Instr, Program};
-use tessera_kernels::scalar::{round_half_even, Arith};
-use tessera_kernels::{elementwise, math};
 
 /// Elements per tile (64 KiB of `f64`: temporaries stay in L2, and the in-place leaf reads
 /// run long enough for the hardware prefetchers). Measured at size M, 2 threads, median of
@@ -170,6 +170,8 @@ impl<'a, T: RegElem> LeafTiles<'a> for StridedSrc<'a, T> {
 /// Runs one program over one region, tile by tile.
 pub(crate) struct TileRunner<'a> {
     prog: &'a Program,
+    /// Per instruction, its kernel (resolved once, in `new`).
+    steps: Vec<Step>,
     leaves: Vec<Box<dyn LeafTiles<'a> + 'a>>,
     regs: Vec<Reg>,
     /// Per instruction, the leaf tile read in place for the current tile, if any.
@@ -200,7 +202,7 @@ const USE_BLOCK_TILES: bool = true;
 
 /// Rows and columns of a block tile, and the super-block side (see `USE_BLOCK_TILES`).
 const BLOCK_ROWS: usize = 1;
-const BLOCK_COLS: usize = TILE / BLOCK_ROWS;
+
 /// Side of the square super-blocks whose tiles run consecutively, so that both a leaf and its
 /// transpose are read in kilobyte runs and each cache line is fetched once per super-block.
 const SUPER: usize = 512;
@@ -231,8 +233,10 @@ impl<'a> TileRunner<'a> {
                 Instr::Where(c, a, b) => constant[c] && constant[a] && constant[b],
             };
         }
+        let steps = resolve_steps(prog, &constant)?;
         Ok(TileRunner {
             prog,
+            steps,
             leaves: tiles,
             regs: prog.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
             views: vec![None; prog.instrs.len()],
@@ -247,105 +251,95 @@ impl<'a> TileRunner<'a> {
 
     /// The tiles covering the region, in a fixed order: flat C-order ranges, or blocks of
     /// the last two axes when a leaf is laid out down its columns (a transpose), so that
-    /// every leaf is read in cache-line-sized runs.
-    pub(crate) fn tiles(&self) -> Vec<TileSpec> {
-        let mut v = Vec::new();
-        if self.blocked {
-            let nd = self.shape.len();
-            let (rows, cols) = (self.shape[nd - 2], self.shape[nd - 1]);
-            let outer: usize = self.shape[..nd - 2].iter().product();
-            for o in 0..outer {
-                for sr in (0..rows).step_by(SUPER) {
-                    for sc in (0..cols).step_by(SUPER) {
-                        let c_end = (sc + SUPER).min(cols);
-                        for r0 in (sr..(sr + SUPER).min(rows)).step_by(BLOCK_ROWS) {
-                            for c0 in (sc..c_end).step_by(BLOCK_COLS) {
-                                v.push(TileSpec::Block {
-                                    outer: o,
-                                    r0,
-                                    nr: BLOCK_ROWS.min(rows - r0),
-                                    c0,
-                                    nc: BLOCK_COLS.min(c_end - c0),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            let mut start = 0;
-            while start < self.len {
-                let n = TILE.min(self.len - start);
-                v.push(TileSpec::Flat { start, n });
-                start += n;
-            }
+    /// every leaf is read in cache-line-sized runs. Generated lazily: a list of every tile
+    /// of a large chunk would be a fresh allocation of hundreds of kilobytes per task, and
+    /// fresh memory costs a page fault per page.
+    pub(crate) fn tiles(&self) -> Box<dyn Iterator<Item = TileSpec>> {
+        let tile = self.cap;
+        if !self.blocked {
+            let len = self.len;
+            return Box::new((0..len).step_by(tile).map(move |start| TileSpec::Flat {
+                start,
+                n: tile.min(len - start),
+            }));
         }
-        v
+        let nd = self.shape.len();
+        let (rows, cols) = (self.shape[nd - 2], self.shape[nd - 1]);
+        let outer: usize = self.shape[..nd - 2].iter().product();
+        let block_cols = (tile / BLOCK_ROWS).max(1);
+        let supers = move |o: usize| {
+            (0..rows)
+                .step_by(SUPER)
+                .flat_map(move |sr| (0..cols).step_by(SUPER).map(move |sc| (o, sr, sc)))
+        };
+        Box::new((0..outer).flat_map(supers).flat_map(move |(o, sr, sc)| {
+            let c_end = (sc + SUPER).min(cols);
+            (sr..(sr + SUPER).min(rows))
+                .step_by(BLOCK_ROWS)
+                .flat_map(move |r0| {
+                    (sc..c_end)
+                        .step_by(block_cols)
+                        .map(move |c0| TileSpec::Block {
+                            outer: o,
+                            r0,
+                            nr: BLOCK_ROWS.min(rows - r0),
+                            c0,
+                            nc: block_cols.min(c_end - c0),
+                        })
+                })
+        }))
     }
 
     /// Evaluates the program for the elements of `tile` (at most `TILE` of them).
-    pub(crate) fn run(&mut self, tile: &TileSpec) -> Result<()> {
-        self.run_first(tile, self.prog.instrs.len())
+    pub(crate) fn run(&mut self, tile: &TileSpec) {
+        self.run_first(tile, self.steps.len())
     }
 
     /// Runs the first `count` instructions for `tile`; constants only on the first call.
-    fn run_first(&mut self, tile: &TileSpec, count: usize) -> Result<()> {
-        let n = tile.len();
-        for (i, ins) in self.prog.instrs.iter().enumerate().take(count) {
-            if self.constant[i] {
-                if self.consts_ready {
-                    continue;
+    fn run_first(&mut self, tile: &TileSpec, count: usize) {
+        if !self.consts_ready {
+            // Constants are computed over the whole register once.
+            let full = TileSpec::Flat {
+                start: 0,
+                n: self.cap,
+            };
+            for i in 0..self.steps.len() {
+                if self.constant[i] {
+                    self.exec(i, &full, self.cap, None);
                 }
-                // Constants are computed over the whole tile once.
-                let full = TileSpec::Flat {
-                    start: 0,
-                    n: self.cap,
-                };
-                self.exec(i, ins, &full, self.cap)?;
-            } else {
-                self.exec(i, ins, tile, n)?;
+            }
+            self.consts_ready = true;
+        }
+        let n = tile.len();
+        for i in 0..count {
+            if !self.constant[i] {
+                self.exec(i, tile, n, None);
             }
         }
-        self.consts_ready = true;
-        Ok(())
     }
 
-    fn exec(&mut self, i: usize, ins: &Instr, tile: &TileSpec, n: usize) -> Result<()> {
-        if let Instr::Leaf(l) = *ins {
+    /// Runs instruction `i` for `tile` (`n` elements), into its register or into `into`.
+    #[inline]
+    fn exec(&mut self, i: usize, tile: &TileSpec, n: usize, into: Option<&mut Out<'_>>) {
+        if let Step::Leaf(l) = self.steps[i] {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
             self.views[i] = self.leaves[l].borrow(tile);
             if self.views[i].is_none() {
                 self.leaves[l].load(tile, &mut self.regs[i]);
             }
-            return Ok(());
+            return;
         }
-        let mut reg = std::mem::take(&mut self.regs[i]);
-        let r = self.compute(ins, &mut Out::Reg(&mut reg), n);
-        self.regs[i] = reg;
-        r
-    }
-
-    /// Runs an arithmetic instruction (not a leaf) into `out`.
-    fn compute(&self, ins: &Instr, out: &mut Out<'_>, n: usize) -> Result<()> {
-        let dts = &self.prog.dtypes;
-        match *ins {
-            Instr::Leaf(_) => Ok(()),
-            Instr::Const(s) => {
-                with_dtype!(s.dtype(), T => {
-                    let v = T::from_scalar(s).unwrap_or_default();
-                    T::out(out)[..n].fill(v);
-                });
-                Ok(())
-            }
-            Instr::Unary(op, a) => unary(op, dts[a], self.src(a), out, n),
-            Instr::Binary(op, a, b) => binary(op, dts[a], self.src(a), self.src(b), out, n),
-            Instr::Where(c, a, b) => {
-                with_dtype!(dts[a], T => {
-                    let (c, x, y) = (bool::src(self.src(c)), T::src(self.src(a)), T::src(self.src(b)));
-                    elementwise::select(&c[..n], &x[..n], &y[..n], &mut T::out(out)[..n]);
-                });
-                Ok(())
-            }
+        // Operands come before the instruction (checked by `resolve_steps`), so its own
+        // register can be borrowed mutably beside theirs.
+        let (before, rest) = self.regs.split_at_mut(i);
+        let views = &self.views;
+        let src = |k: usize| match views[k] {
+            Some(v) => Src::View(v),
+            None => Src::Reg(&before[k]),
+        };
+        match into {
+            Some(out) => apply(self.steps[i], src, out, n),
+            None => apply(self.steps[i], src, &mut Out::Reg(&mut rest[0]), n),
         }
     }
 
@@ -358,17 +352,14 @@ impl<'a> TileRunner<'a> {
 
     /// [`run`](Self::run), with the result written into `out` (`tile.len()` elements of the
     /// result's dtype) instead of its register: one pass less over the tile.
-    pub(crate) fn run_into<T: RegElem>(&mut self, tile: &TileSpec, out: &mut [T]) -> Result<()> {
+    pub(crate) fn run_into<T: RegElem>(&mut self, tile: &TileSpec, out: &mut [T]) {
         // The result is the last instruction and, by `writes_into`, not a constant, so the
         // instructions before it include every constant.
         debug_assert!(self.writes_into());
         let r = self.prog.result();
-        self.run_first(tile, r)?;
-        self.compute(
-            &self.prog.instrs[r],
-            &mut Out::Slice(OutSlice::new(out)),
-            tile.len(),
-        )
+        self.run_first(tile, r);
+        let n = tile.len();
+        self.exec(r, tile, n, Some(&mut Out::Slice(OutSlice::new(out))));
     }
 
     /// The result of the last [`run`](Self::run), as a typed tile.
@@ -386,162 +377,65 @@ impl<'a> TileRunner<'a> {
     }
 }
 
+/// Runs one resolved instruction (not a leaf) over `n` elements, reading operands from `src`.
 #[inline]
-fn map<A: RegElem, B: RegElem>(a: Src<'_>, out: &mut Out<'_>, n: usize, f: impl Fn(A) -> B) {
-    elementwise::map(&A::src(a)[..n], &mut B::out(out)[..n], f);
-}
-
-#[inline]
-fn zip<A: RegElem, B: RegElem>(
-    a: Src<'_>,
-    b: Src<'_>,
-    out: &mut Out<'_>,
-    n: usize,
-    f: impl Fn(A, A) -> B,
-) {
-    elementwise::zip(&A::src(a)[..n], &A::src(b)[..n], &mut B::out(out)[..n], f);
-}
-
-/// A slice-to-slice math kernel applied to a register.
-#[inline]
-fn math_f<F: RegElem>(a: Src<'_>, out: &mut Out<'_>, n: usize, f: fn(&[F], &mut [F])) {
-    f(&F::src(a)[..n], &mut F::out(out)[..n]);
-}
-
-fn bad(op: &str, dt: DType) -> Result<()> {
-    Err(Error::DType {
-        op: op.to_string(),
-        dtype: dt,
-    })
-}
-
-fn unary(op: UnaryOp, dt: DType, a: Src<'_>, out: &mut Out<'_>, n: usize) -> Result<()> {
-    use UnaryOp::*;
-    match op {
-        Cast(to) => {
-            with_dtype!(dt, A => with_dtype!(to, B => map::<A, B>(a, out, n, B::cast_from)));
-            Ok(())
+fn apply<'s>(step: Step, src: impl Fn(usize) -> Src<'s>, out: &mut Out<'_>, n: usize) {
+    match step {
+        Step::Leaf(_) => {}
+        Step::Fill(s) => {
+            with_dtype!(s.dtype(), T => T::out(out)[..n].fill(T::from_scalar(s).unwrap_or_default()))
         }
-        Not => {
-            map::<bool, bool>(a, out, n, |x| !x);
-            Ok(())
-        }
-        Neg | Abs | Sign => with_numeric!(dt, T => {
-            match op {
-                Neg => map::<T, T>(a, out, n, Arith::neg),
-                Abs => map::<T, T>(a, out, n, Arith::abs),
-                _ => map::<T, T>(a, out, n, Arith::sign),
-            }
-            Ok(())
-        }, bool => bad(op.name(), dt)),
-        IsNan | IsFinite => with_float!(dt, F => {
-            if op == IsNan {
-                map::<F, bool>(a, out, n, |x| x.is_nan());
-            } else {
-                map::<F, bool>(a, out, n, |x| x.is_finite());
-            }
-            Ok(())
-        }, _ => bad(op.name(), dt)),
-        Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh => {
-            match dt {
-                DType::F64 => math_f::<f64>(
-                    a,
-                    out,
-                    n,
-                    match op {
-                        Exp => math::exp,
-                        Ln => math::ln,
-                        Log1p => math::log1p,
-                        Expm1 => math::expm1,
-                        Sin => math::sin,
-                        Cos => math::cos,
-                        Tan => math::tan,
-                        _ => math::tanh,
-                    },
-                ),
-                DType::F32 => math_f::<f32>(
-                    a,
-                    out,
-                    n,
-                    match op {
-                        Exp => math::exp_f32,
-                        Ln => math::ln_f32,
-                        Log1p => math::log1p_f32,
-                        Expm1 => math::expm1_f32,
-                        Sin => math::sin_f32,
-                        Cos => math::cos_f32,
-                        Tan => math::tan_f32,
-                        _ => math::tanh_f32,
-                    },
-                ),
-                _ => return bad(op.name(), dt),
-            }
-            Ok(())
-        }
-        _ => with_float!(dt, F => {
-            match op {
-                Sqrt => map::<F, F>(a, out, n, F::sqrt),
-                Floor => map::<F, F>(a, out, n, F::floor),
-                Ceil => map::<F, F>(a, out, n, F::ceil),
-                _ => map::<F, F>(a, out, n, round_half_even),
-            }
-            Ok(())
-        }, _ => bad(op.name(), dt)),
+        Step::Unary(f, a) => f(src(a), out, n),
+        Step::Binary(f, a, b) => f(src(a), src(b), out, n),
+        Step::Scalar(f, a, s) => f(src(a), s, out, n),
+        Step::Where(f, c, a, b) => f(src(c), src(a), src(b), out, n),
     }
 }
 
-// The comparisons are generic over every element type, `bool` included, where `x < y` is
-// the intended ordering (false < true).
-#[allow(clippy::bool_comparison)]
-fn binary(
-    op: BinaryOp,
-    dt: DType,
-    a: Src<'_>,
-    b: Src<'_>,
-    out: &mut Out<'_>,
-    n: usize,
-) -> Result<()> {
-    use BinaryOp::*;
-    match op {
-        Eq | Ne | Lt | Le | Gt | Ge => {
-            with_dtype!(dt, T => match op {
-                Eq => zip::<T, bool>(a, b, out, n, |x, y| x == y),
-                Ne => zip::<T, bool>(a, b, out, n, |x, y| x != y),
-                Lt => zip::<T, bool>(a, b, out, n, |x, y| x < y),
-                Le => zip::<T, bool>(a, b, out, n, |x, y| x <= y),
-                Gt => zip::<T, bool>(a, b, out, n, |x, y| x > y),
-                _ => zip::<T, bool>(a, b, out, n, |x, y| x >= y),
+/// Resolves every instruction of `prog` to its kernel; `constant` marks the instructions
+/// computed once per task. A constant operand of a binary instruction computed per tile
+/// becomes an immediate where [`tile_ops::scalar`] has a kernel for the operation.
+fn resolve_steps(prog: &Program, constant: &[bool]) -> Result<Vec<Step>> {
+    let dts = &prog.dtypes;
+    let scalar_of = |k: usize| match prog.instrs[k] {
+        Instr::Const(s) => Some(s),
+        _ => None,
+    };
+    let mut steps = Vec::with_capacity(prog.instrs.len());
+    for (i, ins) in prog.instrs.iter().enumerate() {
+        let operands: &[usize] = match ins {
+            Instr::Leaf(_) | Instr::Const(_) => &[],
+            Instr::Unary(_, a) => std::slice::from_ref(a),
+            Instr::Binary(_, a, b) => &[*a, *b],
+            Instr::Where(c, a, b) => &[*c, *a, *b],
+        };
+        if operands.iter().any(|&k| k >= i) {
+            return Err(Error::Task {
+                task: String::new(),
+                msg: format!("internal: instruction {i} reads a later instruction"),
             });
-            Ok(())
         }
-        And => {
-            zip::<bool, bool>(a, b, out, n, |x, y| x & y);
-            Ok(())
-        }
-        Or => {
-            zip::<bool, bool>(a, b, out, n, |x, y| x | y);
-            Ok(())
-        }
-        Xor => {
-            zip::<bool, bool>(a, b, out, n, |x, y| x ^ y);
-            Ok(())
-        }
-        _ => with_numeric!(dt, T => {
-            match op {
-                Add => zip::<T, T>(a, b, out, n, Arith::add),
-                Sub => zip::<T, T>(a, b, out, n, Arith::sub),
-                Mul => zip::<T, T>(a, b, out, n, Arith::mul),
-                Div => zip::<T, T>(a, b, out, n, Arith::div),
-                Rem => zip::<T, T>(a, b, out, n, Arith::rem),
-                Pow => match dt {
-                    DType::F64 => math::pow(&f64::src(a)[..n], &f64::src(b)[..n], &mut f64::out(out)[..n]),
-                    DType::F32 => math::pow_f32(&f32::src(a)[..n], &f32::src(b)[..n], &mut f32::out(out)[..n]),
-                    _ => zip::<T, T>(a, b, out, n, Arith::pow),
-                },
-                Maximum => zip::<T, T>(a, b, out, n, Arith::maximum),
-                _ => zip::<T, T>(a, b, out, n, Arith::minimum),
+        steps.push(match *ins {
+            Instr::Leaf(l) => Step::Leaf(l),
+            Instr::Const(s) => Step::Fill(s),
+            Instr::Unary(op, a) => Step::Unary(tile_ops::unary(op, dts[a])?, a),
+            Instr::Binary(op, a, b) => {
+                let imm = if constant[i] {
+                    None
+                } else if let Some(s) = scalar_of(b) {
+                    tile_ops::scalar(op, dts[a], false).map(|f| Step::Scalar(f, a, s))
+                } else if let Some(s) = scalar_of(a) {
+                    tile_ops::scalar(op, dts[b], true).map(|f| Step::Scalar(f, b, s))
+                } else {
+                    None
+                };
+                match imm {
+                    Some(step) => step,
+                    None => Step::Binary(tile_ops::binary(op, dts[a])?, a, b),
+                }
             }
-            Ok(())
-        }, bool => bad(op.name(), dt)),
+            Instr::Where(c, a, b) => Step::Where(tile_ops::select(dts[a]), c, a, b),
+        });
     }
+    Ok(steps)
 }

@@ -1,0 +1,220 @@
+//! The kernel behind each instruction of a fused program, chosen once per task.
+//!
+//! [`TileRunner`](super::tile::TileRunner) resolves every instruction to a [`Step`] holding a
+//! plain function pointer for its operation and dtypes before the first tile, so that the
+//! per-tile loop makes one indirect call per instruction and nothing else: no matching on
+//! operations or dtypes, no `Result` passed back per tile (an unsupported operation is an
+//! error before any tile runs). A binary operation with a scalar operand (`x + 1.0`,
+//! `x < 0.5`) reads the scalar as an immediate instead of a register filled with it, which
+//! saves one tile-sized read per instruction.
+
+use super::tile::{Out, RegElem, Src};
+use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar};
+use crate::error::{Error, Result};
+use crate::expr::{BinaryOp, UnaryOp};
+use tessera_kernels::scalar::{round_half_even, Arith};
+use tessera_kernels::{elementwise, math};
+
+/// An instruction with one operand: `out[..n] = f(a[..n])`.
+pub(crate) type UnaryFn = fn(Src<'_>, &mut Out<'_>, usize);
+/// An instruction with two operands.
+pub(crate) type BinaryFn = fn(Src<'_>, Src<'_>, &mut Out<'_>, usize);
+/// A binary instruction with a scalar operand, applied as an immediate.
+pub(crate) type ScalarFn = fn(Src<'_>, Scalar, &mut Out<'_>, usize);
+/// `out = where(c, a, b)`.
+pub(crate) type WhereFn = fn(Src<'_>, Src<'_>, Src<'_>, &mut Out<'_>, usize);
+
+/// What one instruction does for each tile.
+#[derive(Clone, Copy)]
+pub(crate) enum Step {
+    /// Read leaf `l` (in place where its tile is adjacent in memory, else copied).
+    Leaf(usize),
+    /// Fill the register with a constant.
+    Fill(Scalar),
+    /// `f(a)`.
+    Unary(UnaryFn, usize),
+    /// `f(a, b)`.
+    Binary(BinaryFn, usize, usize),
+    /// `f(a, s)` for a constant operand `s` of the instruction (either side): no constant
+    /// register is read.
+    Scalar(ScalarFn, usize, Scalar),
+    /// `f(c, a, b)`.
+    Where(WhereFn, usize, usize, usize),
+}
+
+#[inline]
+fn map<A: RegElem, B: RegElem>(a: Src<'_>, out: &mut Out<'_>, n: usize, f: impl Fn(A) -> B) {
+    elementwise::map(&A::src(a)[..n], &mut B::out(out)[..n], f);
+}
+
+#[inline]
+fn zip<A: RegElem, B: RegElem>(
+    a: Src<'_>,
+    b: Src<'_>,
+    out: &mut Out<'_>,
+    n: usize,
+    f: impl Fn(A, A) -> B,
+) {
+    elementwise::zip(&A::src(a)[..n], &A::src(b)[..n], &mut B::out(out)[..n], f);
+}
+
+/// The scalar operand as `T` (the planner gives it the instruction's dtype).
+#[inline]
+fn imm<T: RegElem>(s: Scalar) -> T {
+    T::from_scalar(s).unwrap_or_default()
+}
+
+fn bad<T>(op: &str, dt: DType) -> Result<T> {
+    Err(Error::DType {
+        op: op.to_string(),
+        dtype: dt,
+    })
+}
+
+/// The kernel of a unary operation on operands of dtype `dt`.
+pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
+    use UnaryOp::*;
+    Ok(match op {
+        Cast(to) => {
+            with_dtype!(dt, A => with_dtype!(to, B => (|a, o, n| map::<A, B>(a, o, n, B::cast_from)) as UnaryFn))
+        }
+        Not if dt == DType::Bool => |a, o, n| map::<bool, bool>(a, o, n, |x| !x),
+        Not => return bad(op.name(), dt),
+        Neg | Abs | Sign => with_numeric!(dt, T => match op {
+            Neg => |a, o, n| map::<T, T>(a, o, n, Arith::neg),
+            Abs => |a, o, n| map::<T, T>(a, o, n, Arith::abs),
+            _ => |a, o, n| map::<T, T>(a, o, n, Arith::sign),
+        }, bool => return bad(op.name(), dt)),
+        IsNan | IsFinite => with_float!(dt, F => match op {
+            IsNan => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_nan()),
+            _ => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_finite()),
+        }, _ => return bad(op.name(), dt)),
+        Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh => match dt {
+            DType::F64 => math_f64(op),
+            DType::F32 => math_f32(op),
+            _ => return bad(op.name(), dt),
+        },
+        _ => with_float!(dt, F => match op {
+            Sqrt => |a, o, n| map::<F, F>(a, o, n, F::sqrt),
+            Floor => |a, o, n| map::<F, F>(a, o, n, F::floor),
+            Ceil => |a, o, n| map::<F, F>(a, o, n, F::ceil),
+            _ => |a, o, n| map::<F, F>(a, o, n, round_half_even),
+        }, _ => return bad(op.name(), dt)),
+    })
+}
+
+/// Applies a slice kernel of `tessera_kernels::math` to a tile.
+macro_rules! math_step {
+    ($t:ty, $f:path) => {
+        (|a, o, n| $f(&<$t>::src(a)[..n], &mut <$t>::out(o)[..n])) as UnaryFn
+    };
+}
+
+fn math_f64(op: UnaryOp) -> UnaryFn {
+    use UnaryOp::*;
+    match op {
+        Exp => math_step!(f64, math::exp),
+        Ln => math_step!(f64, math::ln),
+        Log1p => math_step!(f64, math::log1p),
+        Expm1 => math_step!(f64, math::expm1),
+        Sin => math_step!(f64, math::sin),
+        Cos => math_step!(f64, math::cos),
+        Tan => math_step!(f64, math::tan),
+        _ => math_step!(f64, math::tanh),
+    }
+}
+
+fn math_f32(op: UnaryOp) -> UnaryFn {
+    use UnaryOp::*;
+    match op {
+        Exp => math_step!(f32, math::exp_f32),
+        Ln => math_step!(f32, math::ln_f32),
+        Log1p => math_step!(f32, math::log1p_f32),
+        Expm1 => math_step!(f32, math::expm1_f32),
+        Sin => math_step!(f32, math::sin_f32),
+        Cos => math_step!(f32, math::cos_f32),
+        Tan => math_step!(f32, math::tan_f32),
+        _ => math_step!(f32, math::tanh_f32),
+    }
+}
+
+/// The kernel of a binary operation on operands of dtype `dt`.
+// The comparisons are generic over every element type, `bool` included, where `x < y` is
+// the intended ordering (false < true).
+#[allow(clippy::bool_comparison)]
+pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
+    use BinaryOp::*;
+    Ok(match op {
+        Eq | Ne | Lt | Le | Gt | Ge => with_dtype!(dt, T => match op {
+            Eq => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x == y),
+            Ne => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x != y),
+            Lt => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x < y),
+            Le => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x <= y),
+            Gt => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x > y),
+            _ => |a, b, o, n| zip::<T, bool>(a, b, o, n, |x, y| x >= y),
+        }),
+        And | Or | Xor if dt == DType::Bool => match op {
+            And => |a, b, o, n| zip::<bool, bool>(a, b, o, n, |x, y| x & y),
+            Or => |a, b, o, n| zip::<bool, bool>(a, b, o, n, |x, y| x | y),
+            _ => |a, b, o, n| zip::<bool, bool>(a, b, o, n, |x, y| x ^ y),
+        },
+        And | Or | Xor => return bad(op.name(), dt),
+        Pow if dt == DType::F64 => {
+            |a, b, o, n| math::pow(&f64::src(a)[..n], &f64::src(b)[..n], &mut f64::out(o)[..n])
+        }
+        Pow if dt == DType::F32 => {
+            |a, b, o, n| math::pow_f32(&f32::src(a)[..n], &f32::src(b)[..n], &mut f32::out(o)[..n])
+        }
+        _ => with_numeric!(dt, T => match op {
+            Add => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::add),
+            Sub => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::sub),
+            Mul => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::mul),
+            Div => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::div),
+            Rem => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::rem),
+            Pow => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::pow),
+            Maximum => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::maximum),
+            _ => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::minimum),
+        }, bool => return bad(op.name(), dt)),
+    })
+}
+
+/// The kernel of `a op s` (`scalar_left`: `s op a`) with the scalar as an immediate, for the
+/// operations where that is as exact as the two-operand kernel (the same operation on the
+/// same values): arithmetic but `%` and `**`, maximum/minimum and comparisons, on numeric
+/// dtypes. `None` for the others, which read the constant's register.
+// See `binary` on the comparisons.
+#[allow(clippy::bool_comparison)]
+pub(crate) fn scalar(op: BinaryOp, dt: DType, scalar_left: bool) -> Option<ScalarFn> {
+    use BinaryOp::*;
+    if dt == DType::Bool {
+        return None;
+    }
+    // Operations whose operands commute need no left-hand version.
+    let f: ScalarFn = with_numeric!(dt, T => match (op, scalar_left) {
+        (Add, _) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::add(x, v)) },
+        (Mul, _) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::mul(x, v)) },
+        (Sub, false) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::sub(x, v)) },
+        (Sub, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::sub(v, x)) },
+        (Div, false) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::div(x, v)) },
+        (Div, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::div(v, x)) },
+        (Maximum, false) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::maximum(x, v)) },
+        (Maximum, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::maximum(v, x)) },
+        (Minimum, false) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::minimum(x, v)) },
+        (Minimum, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, T>(a, o, n, move |x| Arith::minimum(v, x)) },
+        (Eq, _) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x == v) },
+        (Ne, _) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x != v) },
+        (Lt, false) | (Gt, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x < v) },
+        (Le, false) | (Ge, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x <= v) },
+        (Gt, false) | (Lt, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x > v) },
+        (Ge, false) | (Le, true) => |a, s, o, n| { let v = imm::<T>(s); map::<T, bool>(a, o, n, move |x| x >= v) },
+        _ => return None,
+    }, bool => return None);
+    Some(f)
+}
+
+/// The kernel of `where(c, a, b)` for values of dtype `dt`.
+pub(crate) fn select(dt: DType) -> WhereFn {
+    with_dtype!(dt, T => |c, a, b, o, n| {
+        elementwise::select(&bool::src(c)[..n], &T::src(a)[..n], &T::src(b)[..n], &mut T::out(o)[..n])
+    })
+}
