@@ -556,16 +556,25 @@ impl ChunkSource for ZarrSource {
             let dst = a
                 .as_slice_mut()
                 .ok_or_else(|| self.err(region, "internal: task buffer is not contiguous"))?;
-            return BOOL_BYTES.with(|b| {
-                let mut b = b.borrow_mut();
-                b.clear();
-                b.resize(dst.len(), 0);
-                self.decode(region, &mut b)?;
+            // The buffer is taken out of the thread's slot for the decode, not borrowed in
+            // it: while zarrs decodes, rayon may run another task of the pool on this
+            // thread (work stealing), and a second bool read would find the slot borrowed.
+            let mut b = BOOL_BYTES.with(|slot| std::mem::take(&mut *slot.borrow_mut()));
+            b.clear();
+            b.resize(dst.len(), 0);
+            let r = self.decode(region, &mut b);
+            if r.is_ok() {
                 for (d, &v) in dst.iter_mut().zip(b.iter()) {
                     *d = v != 0;
                 }
-                Ok(())
+            }
+            BOOL_BYTES.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                if slot.capacity() < b.capacity() {
+                    *slot = b;
+                }
             });
+            return r;
         }
         with_dtype!(self.opened.dtype, T => {
             let a = T::chunk_mut(out)
