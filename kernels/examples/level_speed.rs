@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use tessera_kernels::dispatch::{with_level, Level};
-use tessera_kernels::{elementwise, math, scalar::Arith, sum};
+use tessera_kernels::{elementwise, math, scalar, scalar::Arith, sum};
 
 const N: usize = 1024;
 
@@ -109,4 +109,22 @@ fn main() {
         }
         println!();
     }
+    // Closures, not function pointers: a pointer would be called per element, unvectorized.
+    let mut outi = vec![0i32; N];
+    print!("| f64 as i32 | - |");
+    for &l in &levels {
+        let t = with_level(l, || {
+            time(|| elementwise::map(black_box(&x), &mut outi, |v| (v * 1e6) as i32))
+        });
+        print!(" {t:.3} |");
+    }
+    println!();
+    print!("| f64 to i32 (clamped) | - |");
+    for &l in &levels {
+        let t = with_level(l, || {
+            time(|| elementwise::map(black_box(&x), &mut outi, |v| scalar::f64_to_i32(v * 1e6)))
+        });
+        print!(" {t:.3} |");
+    }
+    println!();
 }

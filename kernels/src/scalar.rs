@@ -196,6 +196,31 @@ pub fn round_half_even<T: num_traits::Float>(x: T) -> T {
     }
 }
 
+/// `v as i32` for an `f64` (Rust's conversion: truncation toward zero, saturation at the
+/// bounds, NaN to 0), written so that it vectorizes at every level. The value is clamped into
+/// range and NaN replaced by 0 first, so a plain truncating conversion is exact; `as`
+/// itself compiles to a conversion followed by fix-ups that do not vectorize well. Measured
+/// in one run (`level_speed`, ns/element, SSE2 / AVX2 / AVX-512): `as` 1.01 / 1.11 / 1.13,
+/// this 0.59 / 0.21 / 0.16. The engine's float-to-`i32` casts use it.
+///
+/// ```
+/// use tessera_kernels::scalar::f64_to_i32;
+/// for v in [1.9, -1.9, 3e9, -3e9, f64::NAN, f64::INFINITY, -0.0] {
+///     assert_eq!(f64_to_i32(v), v as i32);
+/// }
+/// ```
+#[inline(always)]
+pub fn f64_to_i32(v: f64) -> i32 {
+    const LO: f64 = i32::MIN as f64;
+    const HI: f64 = i32::MAX as f64;
+    // `clamp` keeps NaN, which is replaced next.
+    let c = v.clamp(LO, HI);
+    let c = if c.is_nan() { 0.0 } else { c };
+    // SAFETY: `c` is not NaN and lies in [i32::MIN, i32::MAX] (both exact in f64), so its
+    // truncation toward zero is a representable i32, as `to_int_unchecked` requires.
+    unsafe { c.to_int_unchecked::<i32>() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,6 +207,45 @@ fn casts_at_every_level() {
 }
 
 #[test]
+fn clamped_f64_to_i32_matches_as_at_every_level() {
+    use tessera_kernels::scalar::f64_to_i32;
+    let (a, _) = inputs::<f64>(31);
+    let mut x: Vec<f64> = a.iter().map(|v| v * 3e9).collect();
+    x.extend(a.iter().map(|v| v * 10.0));
+    let bound: [f64; 4] = [2147483647.0, 2147483648.0, -2147483648.0, -2147483649.0];
+    for b in bound {
+        let (up, down) = (
+            f64::from_bits(b.to_bits() + 1),
+            f64::from_bits(b.to_bits() - 1),
+        );
+        x.extend([b, b + 0.5, b - 0.5, up, down]);
+    }
+    x.extend([
+        f64::NAN,
+        -f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        -0.99,
+        0.99,
+        5e-324,
+        f64::MAX,
+        f64::MIN,
+    ]);
+    for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+        for &(s, len) in &windows(x.len()) {
+            let mut got = vec![7i32; len];
+            with_level(level, || map(&x[s..s + len], &mut got, f64_to_i32));
+            for i in 0..len {
+                let v = x[s + i];
+                assert_eq!(got[i], v as i32, "{level:?}: {v:e}");
+            }
+        }
+    }
+}
+
+#[test]
 fn select_and_update_at_every_level() {
     let (a, b) = inputs::<f64>(17);
     let c: Vec<bool> = a.iter().zip(&b).map(|(x, y)| x < y).collect();

@@ -12,7 +12,7 @@ use super::tile::{Out, RegElem, Src};
 use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
-use tessera_kernels::scalar::{round_half_even, Arith};
+use tessera_kernels::scalar::{f64_to_i32, round_half_even, Arith};
 use tessera_kernels::{elementwise, math};
 
 /// An instruction with one operand: `out[..n] = f(a[..n])`.
@@ -75,6 +75,12 @@ fn bad<T>(op: &str, dt: DType) -> Result<T> {
 pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
     use UnaryOp::*;
     Ok(match op {
+        // Float to i32 through the clamped conversion: the same values as `as`, vectorized
+        // (`tessera_kernels::scalar::f64_to_i32`).
+        Cast(DType::I32) if dt == DType::F64 => |a, o, n| map::<f64, i32>(a, o, n, f64_to_i32),
+        Cast(DType::I32) if dt == DType::F32 => {
+            |a, o, n| map::<f32, i32>(a, o, n, |v| f64_to_i32(f64::from(v)))
+        }
         Cast(to) => {
             with_dtype!(dt, A => with_dtype!(to, B => (|a, o, n| map::<A, B>(a, o, n, B::cast_from)) as UnaryFn))
         }
