@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use tessera_kernels::dispatch::{with_level, Level};
-use tessera_kernels::{elementwise, math, scalar, scalar::Arith, sum};
+use tessera_kernels::{elementwise, math, reduce, scalar, scalar::Arith, sum};
 
 const N: usize = 1024;
 
@@ -92,7 +92,7 @@ fn main() {
         );
     }
     println!();
-    let rows: [Row<'_>; 4] = [
+    let rows: [Row<'_>; 5] = [
         ("a*b+1", &|o| {
             elementwise::zip(black_box(&x), &y, o, |p, q| p * q + 1.0)
         }),
@@ -101,6 +101,9 @@ fn main() {
         }),
         ("sum", &|o| o[0] = sum::sum_f64(black_box(&x))),
         ("sqrt", &|o| elementwise::map(black_box(&pos), o, f64::sqrt)),
+        ("max (NaN-propagating)", &|o| {
+            o[0] = reduce::min_max(black_box(&x), reduce::Extreme::Max, false).unwrap_or(0.0)
+        }),
     ];
     for (name, f) in rows {
         print!("| {name} | - |");
