@@ -200,9 +200,8 @@ pub(crate) struct TileRunner<'a> {
 /// | 1×512 rows in 512² super-blocks (chosen) | 16.5 ms | 0.44 s |
 const USE_BLOCK_TILES: bool = true;
 
-/// Rows and columns of a block tile, and the super-block side (see `USE_BLOCK_TILES`).
+/// Rows of a block tile; its columns fill the rest of a tile (see `USE_BLOCK_TILES`).
 const BLOCK_ROWS: usize = 1;
-
 /// Side of the square super-blocks whose tiles run consecutively, so that both a leaf and its
 /// transpose are read in kilobyte runs and each cache line is fetched once per super-block.
 const SUPER: usize = 512;

@@ -139,7 +139,7 @@ trait Kernel {
 
 /// Declares a unit type implementing [`Kernel`] with the given fast and exact functions.
 macro_rules! kernel {
-    ($name:ident, $fast:path, $exact:path) => {
+    ($name:ident, $fast:path, $exact:path $(, fma: $fma:path)?) => {
         pub(super) struct $name;
         impl super::Kernel for $name {
             #[inline(always)]
@@ -149,47 +149,25 @@ macro_rules! kernel {
             fn exact(x: f64) -> f64 {
                 $exact(x)
             }
-        }
-    };
-    ($name:ident, $fast:path, $exact:path, fma: $fma:path) => {
-        pub(super) struct $name;
-        impl super::Kernel for $name {
-            #[inline(always)]
-            fn fast(x: f64) -> (f64, bool) {
-                $fast(x)
-            }
-            fn exact(x: f64) -> f64 {
-                $exact(x)
-            }
-            const FMA: bool = true;
-            #[inline(always)]
-            fn fast_fma(x: f64) -> (f64, bool) {
-                $fma(x)
-            }
+            $(
+                const FMA: bool = true;
+                #[inline(always)]
+                fn fast_fma(x: f64) -> (f64, bool) {
+                    $fma(x)
+                }
+            )?
         }
     };
 }
 use kernel;
 
-/// Evaluates the fast path over `x` into `out` (same length), writing NaN where it asks for
-/// the slow path; returns whether some element did.
+/// Evaluates the fast path (the fused multiply-add one if `FMA`) over `x` into `out` (same
+/// length), writing NaN where it asks for the slow path; returns whether some element did.
 #[inline(always)]
-fn fast_loop<K: Kernel>(x: &[f64], out: &mut [f64]) -> bool {
+fn fast_loop<K: Kernel, const FMA: bool>(x: &[f64], out: &mut [f64]) -> bool {
     let mut slow = false;
     for (o, &v) in out.iter_mut().zip(x) {
-        let (y, s) = K::fast(v);
-        *o = if s { f64::NAN } else { y };
-        slow |= s;
-    }
-    slow
-}
-
-/// As [`fast_loop`], with the kernel's fused multiply-add fast path.
-#[inline(always)]
-fn fast_loop_fma<K: Kernel>(x: &[f64], out: &mut [f64]) -> bool {
-    let mut slow = false;
-    for (o, &v) in out.iter_mut().zip(x) {
-        let (y, s) = K::fast_fma(v);
+        let (y, s) = if FMA { K::fast_fma(v) } else { K::fast(v) };
         *o = if s { f64::NAN } else { y };
         slow |= s;
     }
@@ -224,13 +202,13 @@ fn map_f64<K: Kernel>(x: &[f64], out: &mut [f64]) {
         dispatch::run_at(
             level,
             #[inline(always)]
-            || fast_loop_fma::<K>(x, out),
+            || fast_loop::<K, true>(x, out),
         )
     } else {
         dispatch::run_at(
             level,
             #[inline(always)]
-            || fast_loop::<K>(x, out),
+            || fast_loop::<K, false>(x, out),
         )
     };
     if slow {
