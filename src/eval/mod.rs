@@ -15,6 +15,7 @@ pub(crate) mod pool;
 pub(crate) mod reduce;
 pub(crate) mod reduce_stage;
 pub(crate) mod reducers;
+mod regalloc;
 pub(crate) mod strided;
 pub(crate) mod tile;
 mod tile_ops;

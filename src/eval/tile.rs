@@ -1,12 +1,14 @@
 //! The tile evaluator: runs a fused program over a chunk, a few thousand elements at a time.
 //!
 //! Every register holds one tile ([`TILE`] elements) of one dtype, so a program's
-//! temporaries stay in L1/L2 and each leaf is read from memory once. Each instruction is
+//! temporaries stay in L1/L2 and each leaf is read from memory once. Values share registers
+//! by liveness, in page-aligned buffers ([`regalloc`](super::regalloc)). Each instruction is
 //! resolved to its kernel once per task ([`tile_ops`]); scalar operands of arithmetic and
 //! comparisons are immediates, and other constant registers (everything computed only from
 //! constants) are filled once per task.
 
 use super::leaf::LeafData;
+use super::regalloc::{assign_slots, operands, AlignedBuf};
 use super::strided::{StridedSrc, TileSpec};
 use super::tile_ops::{self, Step};
 use crate::dtype::{with_dtype, DType, Element};
@@ -23,7 +25,7 @@ pub(crate) const TILE: usize = 8192;
 macro_rules! reg_enum {
     ($($var:ident($t:ty)),*) => {
         /// One register: a tile of one dtype.
-        pub(crate) enum Reg { $($var(Vec<$t>)),* }
+        pub(crate) enum Reg { $($var(AlignedBuf<$t>)),* }
 
         /// A tile read in place from a leaf's memory (see [`StridedSrc::borrow`]).
         #[derive(Clone, Copy)]
@@ -31,18 +33,18 @@ macro_rules! reg_enum {
 
         impl Reg {
             fn new(dt: DType, n: usize) -> Reg {
-                match dt { $(DType::$var => Reg::$var(vec![<$t>::default(); n])),* }
+                match dt { $(DType::$var => Reg::$var(AlignedBuf::new(n))),* }
             }
         }
 
         $(impl RegElem for $t {
             #[inline]
             fn get(r: &Reg) -> &[Self] {
-                match r { Reg::$var(v) => v, _ => &[] }
+                match r { Reg::$var(v) => v.as_slice(), _ => &[] }
             }
             #[inline]
             fn get_mut(r: &mut Reg) -> &mut [Self] {
-                match r { Reg::$var(v) => v, _ => &mut [] }
+                match r { Reg::$var(v) => v.as_mut_slice(), _ => &mut [] }
             }
             #[inline]
             fn in_place<'b>(v: &RegView<'b>) -> &'b [Self] {
@@ -146,7 +148,7 @@ reg_enum!(
 
 impl Default for Reg {
     fn default() -> Self {
-        Reg::Bool(Vec::new())
+        Reg::Bool(AlignedBuf::default())
     }
 }
 
@@ -173,7 +175,10 @@ pub(crate) struct TileRunner<'a> {
     /// Per instruction, its kernel (resolved once, in `new`).
     steps: Vec<Step>,
     leaves: Vec<Box<dyn LeafTiles<'a> + 'a>>,
+    /// Register buffers, shared by instructions whose values are not live at once.
     regs: Vec<Reg>,
+    /// Per instruction, the index of its register in `regs` ([`assign_slots`]).
+    slot: Vec<usize>,
     /// Per instruction, the leaf tile read in place for the current tile, if any.
     views: Vec<Option<RegView<'a>>>,
     constant: Vec<bool>,
@@ -233,11 +238,13 @@ impl<'a> TileRunner<'a> {
             };
         }
         let steps = resolve_steps(prog, &constant)?;
+        let slots = assign_slots(prog, &constant);
         Ok(TileRunner {
             prog,
             steps,
             leaves: tiles,
-            regs: prog.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
+            regs: slots.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
+            slot: slots.of,
             views: vec![None; prog.instrs.len()],
             cap,
             constant,
@@ -324,22 +331,23 @@ impl<'a> TileRunner<'a> {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
             self.views[i] = self.leaves[l].borrow(tile);
             if self.views[i].is_none() {
-                self.leaves[l].load(tile, &mut self.regs[i]);
+                self.leaves[l].load(tile, &mut self.regs[self.slot[i]]);
             }
             return;
         }
-        // Operands come before the instruction (checked by `resolve_steps`), so its own
-        // register can be borrowed mutably beside theirs.
-        let (before, rest) = self.regs.split_at_mut(i);
-        let views = &self.views;
+        // The instruction's register is never one of its operands' (`assign_slots`), so it
+        // can be taken out while they are read, and put back after.
+        let mut reg = std::mem::take(&mut self.regs[self.slot[i]]);
+        let (regs, views, slot) = (&self.regs, &self.views, &self.slot);
         let src = |k: usize| match views[k] {
             Some(v) => Src::View(v),
-            None => Src::Reg(&before[k]),
+            None => Src::Reg(&regs[slot[k]]),
         };
         match into {
             Some(out) => apply(self.steps[i], src, out, n),
-            None => apply(self.steps[i], src, &mut Out::Reg(&mut rest[0]), n),
+            None => apply(self.steps[i], src, &mut Out::Reg(&mut reg), n),
         }
+        self.regs[self.slot[i]] = reg;
     }
 
     /// Whether [`run_into`](Self::run_into) can write the result straight to the output:
@@ -371,7 +379,7 @@ impl<'a> TileRunner<'a> {
     fn src(&self, i: usize) -> Src<'_> {
         match self.views[i] {
             Some(v) => Src::View(v),
-            None => Src::Reg(&self.regs[i]),
+            None => Src::Reg(&self.regs[self.slot[i]]),
         }
     }
 }
@@ -402,13 +410,7 @@ fn resolve_steps(prog: &Program, constant: &[bool]) -> Result<Vec<Step>> {
     };
     let mut steps = Vec::with_capacity(prog.instrs.len());
     for (i, ins) in prog.instrs.iter().enumerate() {
-        let operands: &[usize] = match ins {
-            Instr::Leaf(_) | Instr::Const(_) => &[],
-            Instr::Unary(_, a) => std::slice::from_ref(a),
-            Instr::Binary(_, a, b) => &[*a, *b],
-            Instr::Where(c, a, b) => &[*c, *a, *b],
-        };
-        if operands.iter().any(|&k| k >= i) {
+        if operands(ins).iter().any(|&k| k >= i) {
             return Err(Error::Task {
                 task: String::new(),
                 msg: format!("internal: instruction {i} reads a later instruction"),

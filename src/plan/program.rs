@@ -43,7 +43,8 @@ impl Leaf {
     }
 }
 
-/// One instruction; its result goes to the register with the instruction's index.
+/// One instruction; other instructions name its value by its index (the tile evaluator
+/// maps values to register buffers by liveness).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instr {
     /// Load leaf `i`.
@@ -63,7 +64,7 @@ pub enum Instr {
 pub struct Program {
     /// Instructions in evaluation order; the last one is the result.
     pub instrs: Vec<Instr>,
-    /// The dtype of each register.
+    /// The dtype of each instruction's value.
     pub dtypes: Vec<DType>,
     /// The inputs read by `Instr::Leaf`.
     pub leaves: Vec<Leaf>,
