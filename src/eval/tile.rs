@@ -22,6 +22,31 @@ use crate::plan::{Instr, Program};
 /// (tiles of 32768: 0.116 s). Before leaves were read in place, 2048 beat 512 and 1024.
 pub(crate) const TILE: usize = 8192;
 
+/// Elements per tile of a program that calls a transcendental function or `**` (4 KiB of
+/// `f64`, so every register stays in L1). Such a program is bound by arithmetic while a
+/// pure streaming one is bound by memory; with short tiles the loads of one tile's leaves
+/// overlap the arithmetic of the last. Measured on `sum(sin(x) * y + 1)` (W1 at M) and
+/// `sum(sin(x))` over 2·10^8 elements, 2 threads, interleaved, median of 9: 0.200/0.130 s
+/// with tiles of 256 elements, 0.200/0.130 s with 512, 0.251/0.115 s with 1024 and
+/// 0.240/0.137 s with 8192 (BENCHMARKS.md).
+pub(crate) const COMPUTE_TILE: usize = 512;
+
+/// The tile length for `prog`: [`COMPUTE_TILE`] when it calls a function that costs far
+/// more than a memory access per element, [`TILE`] otherwise.
+fn tile_len(prog: &Program) -> usize {
+    use crate::expr::{BinaryOp, UnaryOp::*};
+    let heavy = prog.instrs.iter().any(|ins| match ins {
+        Instr::Unary(op, _) => matches!(op, Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh),
+        Instr::Binary(op, ..) => *op == BinaryOp::Pow,
+        _ => false,
+    });
+    if heavy {
+        COMPUTE_TILE
+    } else {
+        TILE
+    }
+}
+
 macro_rules! reg_enum {
     ($($var:ident($t:ty)),*) => {
         /// One register: a tile of one dtype.
@@ -226,7 +251,7 @@ impl<'a> TileRunner<'a> {
         // Registers as long as a tile, or as the whole region when it is smaller (tiny
         // chunks then cost no more than their size).
         let len: usize = shape.iter().product();
-        let cap = TILE.min(len).max(1);
+        let cap = tile_len(prog).min(len).max(1);
         let mut constant = vec![false; prog.instrs.len()];
         for (i, ins) in prog.instrs.iter().enumerate() {
             constant[i] = match *ins {
