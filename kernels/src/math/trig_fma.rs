@@ -17,8 +17,8 @@
 //!   evaluated by Horner's rule with fused multiply-adds and finished by one fused
 //!   multiply-add, `r + (r·r²)·P`.
 //!
-//! The slow path takes the same arguments as the baseline's: NaN, `±∞`, `|x| > 2^17`,
-//! `sin(±0)` (whose sign the reduction could lose), and arguments within 2^-40 of a nonzero
+//! The slow path takes the same arguments as the baseline's but `sin(±0)`, which is `±0`
+//! directly: NaN, `±∞`, `|x| > 2^17`, and arguments within 2^-40 of a nonzero
 //! multiple of π/2: near a zero of the function (`|r| < 2^-40` with `q ≠ 0`) the standard
 //! library's exact reduction gives a correctly rounded value, and near a peak (`|r|` within
 //! 2^-40 of π/2) its result is exactly ±1 where the polynomial may land 1 ulp below.
@@ -26,6 +26,9 @@
 use super::trig::{out_of_range, TINY_R};
 use super::ROUND_MAGIC;
 use std::f64::consts::{FRAC_1_PI, FRAC_PI_2};
+
+/// The sign bit of an `f64`.
+const SIGN: u64 = 1 << 63;
 
 /// π as the sum of three doubles, each the nearest to what the others leave.
 const PI_A: f64 = f64::from_bits(0x4009_21FB_5444_2D18);
@@ -63,12 +66,15 @@ fn near_peak(a: f64) -> bool {
     (a - FRAC_PI_2).abs() < TINY_R
 }
 
-/// `x - k·π` for an integer-valued `k` (`k·π/2` when the parts are halved by the caller).
+/// `x - k·π` for an integer-valued `k` (`k·π/2` when the parts are halved by the caller),
+/// and the partial result before the smallest part is subtracted. That one keeps the sign of
+/// a zero `x` (the last step may not: with `c < 0`, `-0 - 0·c` is `+0`), and has the sign of
+/// the result whenever the result is at least 2^-88 in magnitude.
 #[inline(always)]
-fn reduce(x: f64, k: f64, a: f64, b: f64, c: f64) -> f64 {
+fn reduce(x: f64, k: f64, a: f64, b: f64, c: f64) -> (f64, f64) {
     let r = (-k).mul_add(a, x);
     let r = (-k).mul_add(b, r);
-    (-k).mul_add(c, r)
+    ((-k).mul_add(c, r), r)
 }
 
 /// Fast `sin x` with fused multiply-adds; the slow path as in the module docs.
@@ -77,12 +83,15 @@ pub(super) fn sin_fast_fma(x: f64) -> (f64, bool) {
     // q = round(x/π), held in the low bits of t.
     let t = x.mul_add(FRAC_1_PI, ROUND_MAGIC);
     let q = t - ROUND_MAGIC;
-    let r = reduce(x, q, PI_A, PI_B, PI_C);
-    // sin(qπ + r) = (-1)^q sin r.
-    let sign = t.to_bits() << 63;
-    let v = f64::from_bits(sin_poly(r).to_bits() ^ sign);
+    let (r, r_hi) = reduce(x, q, PI_A, PI_B, PI_C);
+    // sin(qπ + r) = (-1)^q sin r, and sin is odd: the polynomial is evaluated at |r| and
+    // signed by the parity of q and the sign of r, taken from the partial reduction so that
+    // sin(±0) = ±0 without a slow path. (Where the two signs could differ, |r| < 2^-88 and
+    // q ≠ 0: the slow path.)
     let a = r.abs();
-    let slow = out_of_range(x) || (a < TINY_R && q != 0.0) || near_peak(a) || x == 0.0;
+    let sign = (t.to_bits() << 63) ^ (r_hi.to_bits() & SIGN);
+    let v = f64::from_bits(sin_poly(a).to_bits() ^ sign);
+    let slow = out_of_range(x) || (a < TINY_R && q != 0.0) || near_peak(a);
     (v, slow)
 }
 
@@ -93,7 +102,7 @@ pub(super) fn cos_fast_fma(x: f64) -> (f64, bool) {
     let t = x.mul_add(FRAC_1_PI, -0.5) + ROUND_MAGIC;
     let q = t - ROUND_MAGIC;
     let k = q.mul_add(2.0, 1.0);
-    let r = reduce(x, k, 0.5 * PI_A, 0.5 * PI_B, 0.5 * PI_C);
+    let (r, _) = reduce(x, k, 0.5 * PI_A, 0.5 * PI_B, 0.5 * PI_C);
     // cos((q + 1/2)π + r) = (-1)^(q+1) sin r.
     let sign = (!t.to_bits()) << 63;
     let v = f64::from_bits(sin_poly(r).to_bits() ^ sign);
