@@ -26,7 +26,7 @@ pub(crate) const TILE: usize = 8192;
 /// `f64`, so every register stays in L1). Such a program is bound by arithmetic while a
 /// pure streaming one is bound by memory; with short tiles the loads of one tile's leaves
 /// overlap the arithmetic of the last. Measured on `sum(sin(x) * y + 1)` (W1 at M) and
-/// `sum(sin(x))` over 2·10^8 elements, 2 threads, interleaved, median of 9: 0.200/0.130 s
+/// `sum(sin(x))` over 2·10^8 elements, 2 threads, interleaved, median of 9: 0.205/0.130 s
 /// with tiles of 256 elements, 0.200/0.130 s with 512, 0.251/0.115 s with 1024 and
 /// 0.240/0.137 s with 8192 (BENCHMARKS.md).
 pub(crate) const COMPUTE_TILE: usize = 512;
