@@ -5,9 +5,9 @@
 //! maps instructions to *slots* (register buffers) by liveness, so that a chain uses as few
 //! tile buffers as it has live values, and the same buffers are reused from tile to tile.
 //!
-//! Every buffer starts on a 4 KiB boundary ([`AlignedBuf`]). Tiles are a whole number of
-//! pages, so an instruction's output and its register operands sit at the same offset within
-//! a page: a load of an operand then never waits on a recent store of the output that only
+//! Every buffer starts on a 4 KiB boundary ([`AlignedBuf`]). Full `f64` tiles (512 or 8192
+//! elements) are a whole number of pages, so an instruction's output and its register
+//! operands sit at the same offset within a page: a load of an operand then never waits on a recent store of the output that only
 //! matches it in the low address bits (4K aliasing), and vector loads and stores do not split
 //! cache lines. With the default tile the change is within this machine's noise on W1–W4
 //! (old and new builds alternately, BENCHMARKS.md); it matters for L1-sized tiles, where a

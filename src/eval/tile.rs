@@ -1,6 +1,6 @@
 //! The tile evaluator: runs a fused program over a chunk, a few thousand elements at a time.
 //!
-//! Every register holds one tile ([`TILE`] elements) of one dtype, so a program's
+//! Every register holds one tile ([`TILE`] or [`COMPUTE_TILE`] elements) of one dtype, so a program's
 //! temporaries stay in L1/L2 and each leaf is read from memory once. Values share registers
 //! by liveness, in page-aligned buffers ([`regalloc`](super::regalloc)). Each instruction is
 //! resolved to its kernel once per task ([`tile_ops`]); scalar operands of arithmetic and

@@ -15,7 +15,8 @@
 //! - `sin r = r + r³·P(r²)` with a degree-7 `P` fitted for this crate (Remez, relative error
 //!   of `sin` below 2^-61 on `|r| ≤ π/2 + 10^-6`; `kernels/accuracy/scripts/fit_sin.py`),
 //!   evaluated by Horner's rule with fused multiply-adds and finished by one fused
-//!   multiply-add, `r + (r·r²)·P`.
+//!   multiply-add, `r + (r·r²)·P`. `sin` evaluates it at `|r|` and applies the sign of `r`
+//!   afterwards (the same value, as `sin` is odd), which keeps `sin(-0) = -0`.
 //!
 //! The slow path takes the same arguments as the baseline's but `sin(±0)`, which is `±0`
 //! directly: NaN, `±∞`, `|x| > 2^17`, and arguments within 2^-40 of a nonzero
