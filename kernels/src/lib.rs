@@ -26,3 +26,5 @@ pub mod moments;
 pub mod reduce;
 pub mod scalar;
 pub mod sum;
+#[cfg(target_arch = "x86_64")]
+mod sum_x86;

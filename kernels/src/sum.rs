@@ -21,10 +21,15 @@ pub fn pairwise_sum<T: Float>(x: &[T]) -> T {
     if x.len() <= BLOCK {
         return block_sum(x);
     }
-    // Split at a multiple of 8 so that blocks keep their accumulator layout.
-    let half = (x.len() / 2) & !7;
-    let half = half.max(8);
+    let half = split(x.len());
     pairwise_sum(&x[..half]) + pairwise_sum(&x[half..])
+}
+
+/// Where the pairwise recursion splits a run of `len > BLOCK` values: half of it, rounded
+/// down to a multiple of 8 so that blocks keep their accumulator layout.
+#[inline(always)]
+pub(crate) fn split(len: usize) -> usize {
+    ((len / 2) & !7).max(8)
 }
 
 /// [`pairwise_sum`] of `f64` values, run at the widest SIMD level the CPU has (see
@@ -39,32 +44,12 @@ pub fn sum_f64(x: &[f64]) -> f64 {
     match crate::dispatch::level() {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f, vl, dq and bw.
-        crate::dispatch::Level::Avx512 => unsafe { pairwise_avx512(x) },
+        crate::dispatch::Level::Avx512 => unsafe { crate::sum_x86::pairwise_avx512(x) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
-        crate::dispatch::Level::Avx2 => unsafe { pairwise_avx2(x) },
+        crate::dispatch::Level::Avx2 => unsafe { crate::sum_x86::pairwise_avx2(x) },
         _ => pairwise_sum(x),
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
-fn pairwise_avx512(x: &[f64]) -> f64 {
-    if x.len() <= BLOCK {
-        return block_sum(x);
-    }
-    let half = ((x.len() / 2) & !7).max(8);
-    pairwise_avx512(&x[..half]) + pairwise_avx512(&x[half..])
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn pairwise_avx2(x: &[f64]) -> f64 {
-    if x.len() <= BLOCK {
-        return block_sum(x);
-    }
-    let half = ((x.len() / 2) & !7).max(8);
-    pairwise_avx2(&x[..half]) + pairwise_avx2(&x[half..])
 }
 
 /// [`pairwise_sum`] of at most 256 values, inlined into the caller (so it runs at the
@@ -74,7 +59,7 @@ pub(crate) fn block_pairwise(x: &[f64]) -> f64 {
     if x.len() <= BLOCK {
         return block_sum(x);
     }
-    let half = ((x.len() / 2) & !7).max(8);
+    let half = split(x.len());
     block_sum(&x[..half]) + block_sum(&x[half..])
 }
 
@@ -251,6 +236,37 @@ mod tests {
                     );
                 }
                 assert_eq!(sum_f64(&x), reference);
+            });
+        }
+    }
+
+    #[test]
+    fn every_level_matches_the_portable_order_bit_for_bit() {
+        use crate::dispatch::{with_level, Level};
+        // Values of mixed sign over twelve orders of magnitude: any change in the order of
+        // the additions changes the rounded sum.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let x: Vec<f64> = (0..2200)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let m = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                m * 10f64.powi((state % 13) as i32 - 6)
+            })
+            .collect();
+        for l in Level::ALL.into_iter().filter(|l| l.supported()) {
+            with_level(l, || {
+                for start in [0, 1, 3] {
+                    for n in 0..=2100 {
+                        let s = &x[start..start + n];
+                        assert_eq!(
+                            sum_f64(s).to_bits(),
+                            pairwise_sum(s).to_bits(),
+                            "{l:?} start={start} n={n}"
+                        );
+                    }
+                }
             });
         }
     }

@@ -117,7 +117,7 @@ impl<T: Element> Array<T> {
 fn slice_axis(axis: &AxisChunks, r: &Range<usize>) -> AxisChunks {
     let len = r.end - r.start;
     if let AxisChunks::Regular { size, .. } = *axis {
-        if r.start % size == 0 {
+        if r.start.is_multiple_of(size) {
             return AxisChunks::regular(size, len);
         }
     }
