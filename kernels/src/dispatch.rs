@@ -60,13 +60,15 @@ impl Level {
         Level::ALL.into_iter().find(|l| l.name() == name)
     }
 
-    /// Whether this CPU can run the level.
+    /// Whether this CPU can run the level. Cheap: the CPU is queried once per process
+    /// ([`detected`]), and every x86-64 level includes the narrower ones.
+    #[inline]
     pub fn supported(self) -> bool {
         match self {
             Level::Scalar => true,
             Level::Neon => cfg!(target_arch = "aarch64"),
-            Level::Avx2 => has_avx2(),
-            Level::Avx512 => has_avx512(),
+            Level::Avx2 => matches!(detected(), Level::Avx2 | Level::Avx512),
+            Level::Avx512 => detected() == Level::Avx512,
         }
     }
 
@@ -111,7 +113,8 @@ fn has_avx512() -> bool {
     false
 }
 
-/// The best level this CPU supports.
+/// The best level this CPU supports (queried once per process).
+#[inline]
 pub fn detected() -> Level {
     static BEST: OnceLock<Level> = OnceLock::new();
     *BEST.get_or_init(|| {
@@ -155,6 +158,7 @@ pub fn force_level(level: Option<Level>) {
 }
 
 /// The level kernels run at now.
+#[inline]
 pub fn level() -> Level {
     let code = match THREAD_FORCED.with(|c| c.get()) {
         0 => FORCED.load(Ordering::Relaxed),

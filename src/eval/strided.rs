@@ -165,6 +165,11 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
         Some(unsafe { std::slice::from_raw_parts(self.view.as_ptr().offset(off), n) })
     }
 
+    /// The whole view as one slice, when it is C-contiguous.
+    pub(crate) fn contiguous(&self) -> Option<&'a [T]> {
+        self.contiguous
+    }
+
     /// Whether the view is laid out down its columns (the last axis is not the fastest
     /// moving one), so that blocks read it better than flat runs.
     pub(crate) fn prefers_blocks(&self) -> bool {

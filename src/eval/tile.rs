@@ -62,6 +62,14 @@ macro_rules! reg_enum {
             }
         }
 
+        impl<'a> RegView<'a> {
+            /// Elements `start..start + n` (in bounds: the tiles lie inside the region).
+            #[inline]
+            fn sub(self, start: usize, n: usize) -> RegView<'a> {
+                match self { $(RegView::$var(s) => RegView::$var(&s[start..start + n])),* }
+            }
+        }
+
         $(impl RegElem for $t {
             #[inline]
             fn get(r: &Reg) -> &[Self] {
@@ -183,6 +191,8 @@ trait LeafTiles<'a> {
     fn load(&self, tile: &TileSpec, r: &mut Reg);
     /// The elements of `tile` in place, when they are adjacent in the leaf's memory.
     fn borrow(&self, tile: &TileSpec) -> Option<RegView<'a>>;
+    /// The whole leaf in place, when it is C-contiguous (flat tiles are then sub-slices).
+    fn contiguous(&self) -> Option<RegView<'a>>;
 }
 
 impl<'a, T: RegElem> LeafTiles<'a> for StridedSrc<'a, T> {
@@ -192,6 +202,9 @@ impl<'a, T: RegElem> LeafTiles<'a> for StridedSrc<'a, T> {
     fn borrow(&self, tile: &TileSpec) -> Option<RegView<'a>> {
         StridedSrc::borrow(self, tile).map(T::wrap)
     }
+    fn contiguous(&self) -> Option<RegView<'a>> {
+        StridedSrc::contiguous(self).map(T::wrap)
+    }
 }
 
 /// Runs one program over one region, tile by tile.
@@ -200,6 +213,9 @@ pub(crate) struct TileRunner<'a> {
     /// Per instruction, its kernel (resolved once, in `new`).
     steps: Vec<Step>,
     leaves: Vec<Box<dyn LeafTiles<'a> + 'a>>,
+    /// Per leaf, the whole leaf in place when it is C-contiguous: a flat tile of it is then
+    /// a sub-slice, taken without a call through `leaves`.
+    flat: Vec<Option<RegView<'a>>>,
     /// Register buffers, shared by instructions whose values are not live at once.
     regs: Vec<Reg>,
     /// Per instruction, the index of its register in `regs` ([`assign_slots`]).
@@ -264,9 +280,11 @@ impl<'a> TileRunner<'a> {
         }
         let steps = resolve_steps(prog, &constant)?;
         let slots = assign_slots(prog, &constant);
+        let flat = tiles.iter().map(|t| t.contiguous()).collect();
         Ok(TileRunner {
             prog,
             steps,
+            flat,
             leaves: tiles,
             regs: slots.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
             slot: slots.of,
@@ -354,7 +372,10 @@ impl<'a> TileRunner<'a> {
     fn exec(&mut self, i: usize, tile: &TileSpec, n: usize, into: Option<&mut Out<'_>>) {
         if let Step::Leaf(l) = self.steps[i] {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
-            self.views[i] = self.leaves[l].borrow(tile);
+            self.views[i] = match (*tile, self.flat[l]) {
+                (TileSpec::Flat { start, n }, Some(whole)) => Some(whole.sub(start, n)),
+                _ => self.leaves[l].borrow(tile),
+            };
             if self.views[i].is_none() {
                 self.leaves[l].load(tile, &mut self.regs[self.slot[i]]);
             }
