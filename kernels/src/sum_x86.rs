@@ -77,7 +77,7 @@ fn recurse(x: &[f64], node: &dyn Fn(&[f64]) -> f64) -> f64 {
 #[inline(always)]
 fn node_with(x: &[f64], four: impl Fn([&[f64]; 4]) -> [f64; 4]) -> f64 {
     let blocks = x.len() / BLOCK;
-    if x.len() % BLOCK == 0 && blocks % 4 == 0 && blocks.is_power_of_two() {
+    if x.len().is_multiple_of(BLOCK) && blocks.is_multiple_of(4) && blocks.is_power_of_two() {
         // A power of two times four blocks (the tile lengths): the recursion halves exactly
         // down to whole blocks, so the leaves are the consecutive blocks and the tree is
         // complete; combining neighbours level by level is the same association, without
