@@ -18,6 +18,7 @@ pub(crate) mod reducers;
 mod regalloc;
 pub(crate) mod strided;
 pub(crate) mod tile;
+mod tile_fuse;
 mod tile_ops;
 
 /// What tasks report back while they run: cancellation, memory and task counts.

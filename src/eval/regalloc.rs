@@ -61,24 +61,26 @@ pub(crate) struct Slots {
     pub(crate) dtypes: Vec<DType>,
 }
 
-/// Assigns every instruction of `prog` a slot. `constant` marks the instructions computed
-/// once per task: each has a slot of its own. Any other slot is reused by a later
-/// instruction of the same dtype once every reader of its value has run. An instruction
-/// never shares a slot with one of its operands, so its output can be borrowed mutably
-/// beside them.
-pub(crate) fn assign_slots(prog: &Program, constant: &[bool]) -> Slots {
+/// Assigns every instruction of `prog` a slot. `reads[i]` lists the values instruction `i`
+/// reads when it runs: its operands ([`reads_of`]), or, for a pair of instructions run as
+/// one step ([`tile_fuse`](super::tile_fuse)), nothing for the first and both instructions'
+/// operands for the second. `constant` marks the instructions computed once per task: each
+/// has a slot of its own. Any other slot is reused by a later instruction of the same dtype
+/// once every reader of its value has run. An instruction never shares a slot with a value it
+/// reads, so its output can be borrowed mutably beside them.
+pub(crate) fn assign_slots(prog: &Program, constant: &[bool], reads: &[Vec<usize>]) -> Slots {
     let n = prog.instrs.len();
     let result = prog.result();
     let mut last_use: Vec<usize> = (0..n).collect();
-    for (i, ins) in prog.instrs.iter().enumerate() {
-        for k in operands(ins) {
+    for (i, r) in reads.iter().enumerate() {
+        for &k in r {
             last_use[k] = last_use[k].max(i);
         }
     }
     let mut of = vec![0; n];
     let mut dtypes: Vec<DType> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
-    for (i, ins) in prog.instrs.iter().enumerate() {
+    for i in 0..n {
         let dt = prog.dtypes[i];
         // A constant is computed once, before the first tile, and read in every tile, so
         // its slot is its own: not one that earlier instructions use again in the next tile.
@@ -96,7 +98,7 @@ pub(crate) fn assign_slots(prog: &Program, constant: &[bool]) -> Slots {
         };
         // Values whose last reader is this instruction (or that nothing reads) are dead
         // now; their slots serve later instructions. Constants and the result stay.
-        let mut dead = operands(ins);
+        let mut dead = reads[i].clone();
         dead.push(i);
         dead.sort_unstable();
         dead.dedup();
@@ -107,6 +109,12 @@ pub(crate) fn assign_slots(prog: &Program, constant: &[bool]) -> Slots {
         }
     }
     Slots { of, dtypes }
+}
+
+/// Per instruction of `prog`, its operands: what [`assign_slots`] takes when no
+/// instructions are paired.
+pub(crate) fn reads_of(prog: &Program) -> Vec<Vec<usize>> {
+    prog.instrs.iter().map(operands).collect()
 }
 
 /// The instructions `ins` reads.
@@ -148,21 +156,23 @@ mod tests {
     /// The slot invariants the evaluator relies on: an instruction's slot is none of its
     /// operands', no value is overwritten while a later instruction still reads it, and a
     /// constant's slot belongs to it alone.
-    #[allow(clippy::needless_range_loop)] // i indexes instructions, slots and constants alike
     fn check(p: &Program) -> Slots {
+        check_reading(p, &reads_of(p))
+    }
+
+    /// [`check`] with the reads of paired instructions.
+    #[allow(clippy::needless_range_loop)] // i indexes instructions, slots and constants alike
+    fn check_reading(p: &Program, reads: &[Vec<usize>]) -> Slots {
         let c = constants(p);
-        let s = assign_slots(p, &c);
+        let s = assign_slots(p, &c, reads);
         let n = p.instrs.len();
         for i in 0..n {
             assert_eq!(s.dtypes[s.of[i]], p.dtypes[i], "slot dtype of {i}");
-            for k in operands(&p.instrs[i]) {
+            for &k in &reads[i] {
                 assert_ne!(s.of[i], s.of[k], "{i} shares a slot with operand {k}");
             }
             // Between a value's definition and its last reader, nothing else writes its slot.
-            let last = (i..n)
-                .filter(|&j| operands(&p.instrs[j]).contains(&i))
-                .max()
-                .unwrap_or(i);
+            let last = (i..n).filter(|&j| reads[j].contains(&i)).max().unwrap_or(i);
             let last = if i == p.result() { n - 1 } else { last };
             for j in i + 1..=last {
                 assert!(s.of[j] != s.of[i], "{j} overwrites {i} before its last use");
@@ -195,6 +205,27 @@ mod tests {
         // x's slot serves y; sin's slot serves the sum; the constant has its own.
         assert_eq!(s.of, vec![0, 1, 0, 2, 3, 1]);
         assert_eq!(s.dtypes.len(), 4);
+    }
+
+    #[test]
+    fn a_paired_step_keeps_the_first_instructions_operands() {
+        // sin(x) * y + 1 with the product and the sum run as one step: the step reads sin
+        // and y (not the product), so neither may share its slot.
+        let f = DType::F64;
+        let p = program(
+            vec![
+                Instr::Leaf(0),
+                Instr::Unary(UnaryOp::Sin, 0),
+                Instr::Leaf(1),
+                Instr::Binary(BinaryOp::Mul, 1, 2),
+                Instr::Const(Scalar::F64(1.0)),
+                Instr::Binary(BinaryOp::Add, 3, 4),
+            ],
+            vec![f; 6],
+        );
+        let reads = vec![vec![], vec![0], vec![], vec![], vec![], vec![1, 2, 4]];
+        let s = check_reading(&p, &reads);
+        assert!(s.of[5] != s.of[1] && s.of[5] != s.of[2]);
     }
 
     #[test]

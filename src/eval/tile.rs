@@ -8,8 +8,9 @@
 //! constants) are filled once per task.
 
 use super::leaf::LeafData;
-use super::regalloc::{assign_slots, operands, AlignedBuf};
+use super::regalloc::{assign_slots, operands, reads_of, AlignedBuf};
 use super::strided::{StridedSrc, TileSpec};
+use super::tile_fuse::{self, Pair};
 use super::tile_ops::{self, Step};
 use crate::dtype::{with_dtype, DType, Element};
 use crate::error::{Error, Result};
@@ -278,8 +279,9 @@ impl<'a> TileRunner<'a> {
                 Instr::Where(c, a, b) => constant[c] && constant[a] && constant[b],
             };
         }
-        let steps = resolve_steps(prog, &constant)?;
-        let slots = assign_slots(prog, &constant);
+        let mut steps = resolve_steps(prog, &constant)?;
+        let reads = pair_steps(prog, &constant, &mut steps);
+        let slots = assign_slots(prog, &constant, &reads);
         let flat = tiles.iter().map(|t| t.contiguous()).collect();
         Ok(TileRunner {
             prog,
@@ -370,6 +372,9 @@ impl<'a> TileRunner<'a> {
     /// Runs instruction `i` for `tile` (`n` elements), into its register or into `into`.
     #[inline]
     fn exec(&mut self, i: usize, tile: &TileSpec, n: usize, into: Option<&mut Out<'_>>) {
+        if let Step::Folded = self.steps[i] {
+            return;
+        }
         if let Step::Leaf(l) = self.steps[i] {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
             self.views[i] = match (*tile, self.flat[l]) {
@@ -442,7 +447,44 @@ fn apply<'s>(step: Step, src: impl Fn(usize) -> Src<'s>, out: &mut Out<'_>, n: u
         Step::Binary(f, a, b) => f(src(a), src(b), out, n),
         Step::Scalar(f, a, s) => f(src(a), s, out, n),
         Step::Where(f, c, a, b) => f(src(c), src(a), src(b), out, n),
+        Step::Folded => {}
+        Step::Fused(Pair::BinaryThen(f, a, b, s)) => f(src(a), src(b), s, out, n),
+        Step::Fused(Pair::ScalarThen(f, a, s1, s2)) => f(src(a), s1, s2, out, n),
     }
+}
+
+/// Runs pairs of float arithmetic instructions as one step where [`tile_fuse::pair`]
+/// allows (the first becomes [`Step::Folded`], the second [`Step::Fused`]), and returns what
+/// each step reads, for [`assign_slots`].
+fn pair_steps(prog: &Program, constant: &[bool], steps: &mut [Step]) -> Vec<Vec<usize>> {
+    let mut reads = reads_of(prog);
+    let mut readers = vec![0usize; prog.instrs.len()];
+    for r in &reads {
+        for &k in r {
+            readers[k] += 1;
+        }
+    }
+    // Per-tile instructions in order; constants between two of them run before the first
+    // tile, so they do not separate a pair.
+    let per_tile: Vec<usize> = (0..steps.len()).filter(|&i| !constant[i]).collect();
+    let mut k = 0;
+    while k + 1 < per_tile.len() {
+        let (i, j) = (per_tile[k], per_tile[k + 1]);
+        match tile_fuse::pair(prog, constant, &readers, i, j) {
+            Some(p) => {
+                steps[i] = Step::Folded;
+                steps[j] = Step::Fused(p);
+                let mut both = std::mem::take(&mut reads[i]);
+                both.extend(reads[j].iter().copied().filter(|&r| r != i));
+                both.sort_unstable();
+                both.dedup();
+                reads[j] = both;
+                k += 2;
+            }
+            None => k += 1,
+        }
+    }
+    reads
 }
 
 /// Resolves every instruction of `prog` to its kernel; `constant` marks the instructions
@@ -485,4 +527,85 @@ fn resolve_steps(prog: &Program, constant: &[bool]) -> Result<Vec<Step>> {
         });
     }
     Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::Scalar;
+    use crate::expr::{BinaryOp, UnaryOp};
+
+    /// The steps of `prog` after pairing, with what each reads.
+    fn paired(instrs: Vec<Instr>, dtypes: Vec<DType>) -> (Vec<Step>, Vec<Vec<usize>>) {
+        let prog = Program {
+            instrs,
+            dtypes,
+            leaves: Vec::new(),
+            shape: vec![8],
+        };
+        let constant: Vec<bool> = prog
+            .instrs
+            .iter()
+            .map(|i| matches!(i, Instr::Const(_)))
+            .collect();
+        let mut steps = resolve_steps(&prog, &constant).unwrap();
+        let reads = pair_steps(&prog, &constant, &mut steps);
+        (steps, reads)
+    }
+
+    #[test]
+    fn w1_pairs_the_product_with_the_sum() {
+        // sin(x) * y + 1: the constant between the product and the sum does not separate
+        // them.
+        let f = DType::F64;
+        let (steps, reads) = paired(
+            vec![
+                Instr::Leaf(0),
+                Instr::Unary(UnaryOp::Sin, 0),
+                Instr::Leaf(1),
+                Instr::Binary(BinaryOp::Mul, 1, 2),
+                Instr::Const(Scalar::F64(1.0)),
+                Instr::Binary(BinaryOp::Add, 3, 4),
+            ],
+            vec![f; 6],
+        );
+        assert!(matches!(steps[3], Step::Folded));
+        assert!(matches!(
+            steps[5],
+            Step::Fused(Pair::BinaryThen(_, 1, 2, _))
+        ));
+        assert_eq!(reads[3], Vec::<usize>::new());
+        assert_eq!(reads[5], vec![1, 2, 4]);
+    }
+
+    #[test]
+    fn shared_or_integer_values_are_not_paired() {
+        let f = DType::F64;
+        // t = x * y read twice: (t + 1) * t.
+        let (steps, _) = paired(
+            vec![
+                Instr::Leaf(0),
+                Instr::Leaf(1),
+                Instr::Binary(BinaryOp::Mul, 0, 1),
+                Instr::Const(Scalar::F64(1.0)),
+                Instr::Binary(BinaryOp::Add, 2, 3),
+                Instr::Binary(BinaryOp::Mul, 4, 2),
+            ],
+            vec![f; 6],
+        );
+        assert!(!steps.iter().any(|s| matches!(s, Step::Folded)));
+        // Integer arithmetic keeps one step per instruction.
+        let i = DType::I64;
+        let (steps, _) = paired(
+            vec![
+                Instr::Leaf(0),
+                Instr::Const(Scalar::I64(2)),
+                Instr::Binary(BinaryOp::Mul, 0, 1),
+                Instr::Const(Scalar::I64(1)),
+                Instr::Binary(BinaryOp::Add, 2, 3),
+            ],
+            vec![i; 5],
+        );
+        assert!(!steps.iter().any(|s| matches!(s, Step::Folded)));
+    }
 }

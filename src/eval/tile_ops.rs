@@ -9,6 +9,7 @@
 //! saves one tile-sized read per instruction.
 
 use super::tile::{Out, RegElem, Src};
+use super::tile_fuse::Pair;
 use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
@@ -40,6 +41,10 @@ pub(crate) enum Step {
     Scalar(ScalarFn, usize, Scalar),
     /// `f(c, a, b)`.
     Where(WhereFn, usize, usize, usize),
+    /// Nothing: the value is computed by the next step, a [`Fused`](Step::Fused) pair.
+    Folded,
+    /// This instruction and the one before it, run as one pass ([`tile_fuse`](super::tile_fuse)).
+    Fused(Pair),
 }
 
 #[inline]
