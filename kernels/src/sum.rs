@@ -1,9 +1,12 @@
 //! Pairwise (cascade) summation of floating-point values.
 //!
 //! [`pairwise_sum`] splits the input in halves recursively down to blocks of
-//! [`BLOCK`] values, which are summed with eight independent accumulators (so the compiler
-//! vectorizes them). The rounding error is bounded by about `(log2(n / BLOCK) + BLOCK / 8 + 1)
-//! · ε · Σ|xᵢ|` instead of `n · ε · Σ|xᵢ|` for a plain running sum (ε: unit roundoff).
+//! [`BLOCK`] values, which are summed with eight independent accumulators (NumPy's order).
+//! The rounding error is bounded by about `(log2(n / BLOCK) + BLOCK / 8 + 1) · ε · Σ|xᵢ|`
+//! instead of `n · ε · Σ|xᵢ|` for a plain running sum (ε: unit roundoff). [`sum_f64`] runs the
+//! same additions in the same order with explicit AVX2 or AVX-512 vectors where the CPU has
+//! them, several blocks at a time (the compiler vectorizes the portable block loop into
+//! pairs of SSE lanes, and one block alone is a chain of dependent additions).
 
 use num_traits::Float;
 
