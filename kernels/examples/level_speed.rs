@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use tessera_kernels::dispatch::{with_level, Level};
-use tessera_kernels::{elementwise, math, reduce, scalar, scalar::Arith, sum};
+use tessera_kernels::{elementwise, math, reduce, scalar, scalar::Arith, sum, wide_div};
 
 const N: usize = 1024;
 
@@ -118,6 +118,27 @@ fn main() {
     for &l in &levels {
         let t = with_level(l, || {
             time(|| elementwise::map(black_box(&x), &mut outi, |v| (v * 1e6) as i32))
+        });
+        print!(" {t:.3} |");
+    }
+    println!();
+    // 64-bit integer division: the vector kernel, against the plain loop over `Arith::div`
+    // (the "std scalar" column: one hardware division per element).
+    let xi: Vec<i64> = (0..N as i64)
+        .map(|i| (i * 7919) % 100_003 - 50_000)
+        .collect();
+    let yi: Vec<i64> = (0..N as i64).map(|i| (i * 31) % 97 + 1).collect();
+    let mut oi = vec![0i64; N];
+    let std_div = time(|| {
+        for ((o, &p), &q) in oi.iter_mut().zip(&xi).zip(&yi) {
+            *o = Arith::div(black_box(p), q);
+        }
+        black_box(&oi);
+    });
+    print!("| i64 / i64 | {std_div:.3} |");
+    for &l in &levels {
+        let t = with_level(l, || {
+            time(|| wide_div::div_i64(black_box(&xi), &yi, &mut oi))
         });
         print!(" {t:.3} |");
     }

@@ -11,6 +11,8 @@
 //!   cascade that keeps the pairwise bound when values arrive tile by tile.
 //! - [`moments`]: (count, mean, M2) partials for mean/var/std, combined with Chan et al.'s
 //!   formula so that variance stays accurate on data with a large mean.
+//! - [`wide_div`]: division and remainder of 64-bit integers, vectorized through `f64` where
+//!   the operands allow it, with the same results as the scalar operations.
 //!
 //! ```
 //! use tessera_kernels::sum::pairwise_sum;
@@ -28,3 +30,4 @@ pub mod scalar;
 pub mod sum;
 #[cfg(target_arch = "x86_64")]
 mod sum_x86;
+pub mod wide_div;

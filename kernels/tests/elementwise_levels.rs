@@ -267,3 +267,59 @@ fn select_and_update_at_every_level() {
         }
     }
 }
+
+/// The 64-bit division kernels (`wide_div`) against `Arith::div` and `Arith::rem`, at every
+/// level, on the usual edge and random inputs plus operands on both sides of the 2^51 limit
+/// of the vector path, signs mixed.
+#[test]
+fn wide_division_at_every_level() {
+    use tessera_kernels::wide_div::{div_i64, div_u64, rem_i64, rem_u64};
+    let (mut a, mut b) = inputs::<i64>(17);
+    let near: Vec<i64> = [
+        1i64 << 51,
+        (1 << 51) - 1,
+        (1 << 51) + 1,
+        1 << 52,
+        (1 << 53) + 7,
+    ]
+    .iter()
+    .flat_map(|&v| [v, -v])
+    .collect();
+    let mut s = 5u64;
+    for &v in &near {
+        for w in [1i64, -1, 3, -7, 1 << 20, -(1 << 50), v, -v] {
+            a.push(v);
+            b.push(w);
+            a.push(w);
+            b.push(v);
+        }
+        // Large quotients just inside the limit: (v - 1) / small.
+        a.push(v.signum() * ((1 << 51) - 1 - (lcg(&mut s) % 1000) as i64));
+        b.push(1 + (lcg(&mut s) % 9) as i64);
+    }
+    let au: Vec<u64> = a.iter().map(|&v| v as u64).collect();
+    let bu: Vec<u64> = b.iter().map(|&v| v as u64).collect();
+    for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+        for &(st, len) in &windows(a.len()) {
+            let (x, y) = (&a[st..st + len], &b[st..st + len]);
+            let (xu, yu) = (&au[st..st + len], &bu[st..st + len]);
+            let mut q = vec![0i64; len];
+            let mut r = vec![0i64; len];
+            let mut qu = vec![0u64; len];
+            let mut ru = vec![0u64; len];
+            with_level(level, || {
+                div_i64(x, y, &mut q);
+                rem_i64(x, y, &mut r);
+                div_u64(xu, yu, &mut qu);
+                rem_u64(xu, yu, &mut ru);
+            });
+            for i in 0..len {
+                let at = format!("at {level:?}: {} and {}", x[i], y[i]);
+                assert_eq!(q[i], x[i].div(y[i]), "i64 div {at}");
+                assert_eq!(r[i], x[i].rem(y[i]), "i64 rem {at}");
+                assert_eq!(qu[i], xu[i].div(yu[i]), "u64 div {at}");
+                assert_eq!(ru[i], xu[i].rem(yu[i]), "u64 rem {at}");
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar}
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
 use tessera_kernels::scalar::{f64_to_i32, round_half_even, Arith};
-use tessera_kernels::{elementwise, math};
+use tessera_kernels::{elementwise, math, wide_div};
 
 /// An instruction with one operand: `out[..n] = f(a[..n])`.
 pub(crate) type UnaryFn = fn(Src<'_>, &mut Out<'_>, usize);
@@ -61,6 +61,18 @@ fn zip<A: RegElem, B: RegElem>(
     f: impl Fn(A, A) -> B,
 ) {
     elementwise::zip(&A::src(a)[..n], &A::src(b)[..n], &mut B::out(out)[..n], f);
+}
+
+/// A slice kernel of `tessera_kernels::wide_div` applied to a tile.
+#[inline]
+fn wide<T: RegElem>(
+    a: Src<'_>,
+    b: Src<'_>,
+    out: &mut Out<'_>,
+    n: usize,
+    f: fn(&[T], &[T], &mut [T]),
+) {
+    f(&T::src(a)[..n], &T::src(b)[..n], &mut T::out(out)[..n]);
 }
 
 /// The scalar operand as `T` (the planner gives it the instruction's dtype).
@@ -170,6 +182,12 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
             _ => |a, b, o, n| zip::<bool, bool>(a, b, o, n, |x, y| x ^ y),
         },
         And | Or | Xor => return bad(op.name(), dt),
+        // 64-bit integer division has no vector instruction: `wide_div` goes through `f64`
+        // where the operands allow, with the same results.
+        Div if dt == DType::I64 => |a, b, o, n| wide(a, b, o, n, wide_div::div_i64),
+        Rem if dt == DType::I64 => |a, b, o, n| wide(a, b, o, n, wide_div::rem_i64),
+        Div if dt == DType::U64 => |a, b, o, n| wide(a, b, o, n, wide_div::div_u64),
+        Rem if dt == DType::U64 => |a, b, o, n| wide(a, b, o, n, wide_div::rem_u64),
         Pow if dt == DType::F64 => {
             |a, b, o, n| math::pow(&f64::src(a)[..n], &f64::src(b)[..n], &mut f64::out(o)[..n])
         }
@@ -192,12 +210,15 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
 /// The kernel of `a op s` (`scalar_left`: `s op a`) with the scalar as an immediate, for the
 /// operations where that is as exact as the two-operand kernel (the same operation on the
 /// same values): arithmetic but `%` and `**`, maximum/minimum and comparisons, on numeric
-/// dtypes. `None` for the others, which read the constant's register.
+/// dtypes. `None` for the others, which read the constant's register, and for 64-bit
+/// integer `/`, whose two-operand kernel is the vectorized one (`wide_div`).
 // See `binary` on the comparisons.
 #[allow(clippy::bool_comparison)]
 pub(crate) fn scalar(op: BinaryOp, dt: DType, scalar_left: bool) -> Option<ScalarFn> {
     use BinaryOp::*;
-    if dt == DType::Bool {
+    // Booleans have no arithmetic; 64-bit integer division runs through the two-operand
+    // kernel, which is vectorized (`binary`), with the scalar in a constant register.
+    if dt == DType::Bool || (op == Div && matches!(dt, DType::I64 | DType::U64)) {
         return None;
     }
     // Operations whose operands commute need no left-hand version.
