@@ -12,8 +12,28 @@
 
 /// 1.5·2^52: adding it to an integer-valued `f64` below 2^51 in magnitude puts the integer
 /// in the low mantissa bits.
-const ROUND_MAGIC: f64 = 6755399441055744.0;
-const ROUND_MAGIC_BITS: i64 = 0x4338_0000_0000_0000;
+pub(crate) const ROUND_MAGIC: f64 = 6755399441055744.0;
+pub(crate) const ROUND_MAGIC_BITS: i64 = 0x4338_0000_0000_0000;
+
+/// `v` truncated toward zero, for `|v| < 2^51`: rounded to the nearest integer by adding
+/// 1.5·2^52 and reading the low bits, then moved one step toward zero where that rounded
+/// away from it. Unlike `trunc` (a library call without SSE4.1) or a saturating `as`
+/// conversion, every step vectorizes at every level.
+#[inline(always)]
+pub(crate) fn trunc_small(v: f64) -> i64 {
+    let near = v + ROUND_MAGIC;
+    let back = near - ROUND_MAGIC;
+    let q = (near.to_bits() as i64).wrapping_sub(ROUND_MAGIC_BITS);
+    let away = back.abs() > v.abs();
+    let step = if !away {
+        0
+    } else if v > 0.0 {
+        1
+    } else {
+        -1
+    };
+    q.wrapping_sub(step)
+}
 
 /// Arithmetic with NumPy's semantics (see the module documentation).
 pub trait Arith: Copy + PartialOrd + Send + Sync + 'static {
@@ -63,19 +83,9 @@ macro_rules! int_arith {
             fn div(self, b: Self) -> Self {
                 if $small {
                     // Exact: a quotient of integers below 2^53 in magnitude is never
-                    // rounded across an integer. The quotient (|v| <= 2^32) is rounded to
-                    // the nearest integer by adding 1.5·2^52 and reading the low bits, then
-                    // moved one step toward zero where that rounded away from it; unlike
-                    // `trunc` (a library call without SSE4.1) or a saturating `as`
-                    // conversion, every step vectorizes at every level.
+                    // rounded across an integer, and it is below 2^32 here.
                     let d = if b == 0 { 1 } else { b };
-                    let v = self as f64 / d as f64;
-                    let near = v + ROUND_MAGIC;
-                    let back = near - ROUND_MAGIC;
-                    let qn = (near.to_bits() as i64).wrapping_sub(ROUND_MAGIC_BITS);
-                    let away = back.abs() > v.abs();
-                    let step = if !away { 0 } else if v > 0.0 { 1 } else { -1 };
-                    let q = qn.wrapping_sub(step);
+                    let q = trunc_small(self as f64 / d as f64);
                     if b == 0 { 0 } else { q as Self }
                 } else if b == 0 {
                     0

@@ -26,40 +26,22 @@
 //! ```
 
 use crate::dispatch::{self, Level};
-use crate::scalar::Arith;
+use crate::scalar::{trunc_small, Arith, ROUND_MAGIC, ROUND_MAGIC_BITS};
 
 /// Operands below this magnitude take the `f64` path.
 const LIMIT: u64 = 1 << 51;
-/// 1.5 · 2^52 and its bits: `from_bits(MAGIC_BITS + n) - MAGIC` is `n` for `|n| < 2^51`,
-/// and adding `MAGIC` to a double below 2^51 in magnitude rounds it to an integer held in
-/// the low bits.
-const MAGIC: f64 = 6755399441055744.0;
-const MAGIC_BITS: i64 = 0x4338_0000_0000_0000;
 
 /// `n as f64` for `|n| < 2^51`, with integer and float additions only (AVX2 has no 64-bit
-/// integer conversion).
+/// integer conversion): the bits of `1.5·2^52 + n` are those of 1.5·2^52 plus `n`.
 #[inline(always)]
 fn small_to_f64(n: i64) -> f64 {
-    f64::from_bits(MAGIC_BITS.wrapping_add(n) as u64) - MAGIC
+    f64::from_bits(ROUND_MAGIC_BITS.wrapping_add(n) as u64) - ROUND_MAGIC
 }
 
 /// The quotient of `n / d` (both below 2^51 in magnitude, `d ≠ 0`) truncated toward zero.
 #[inline(always)]
 fn small_quotient(n: i64, d: i64) -> i64 {
-    let v = small_to_f64(n) / small_to_f64(d);
-    // Round to the nearest integer, then step back toward zero where that went away from it.
-    let near = v + MAGIC;
-    let back = near - MAGIC;
-    let q = (near.to_bits() as i64).wrapping_sub(MAGIC_BITS);
-    let away = back.abs() > v.abs();
-    let step = if !away {
-        0
-    } else if v > 0.0 {
-        1
-    } else {
-        -1
-    };
-    q.wrapping_sub(step)
+    trunc_small(small_to_f64(n) / small_to_f64(d))
 }
 
 /// A 64-bit integer type with the vector path.

@@ -13,6 +13,7 @@
 //! dtype).
 
 use super::tile::{Out, RegElem, Src};
+use super::tile_ops::imm;
 use crate::dtype::{with_float, DType, Scalar};
 use crate::expr::BinaryOp;
 use crate::plan::{Instr, Program};
@@ -57,11 +58,6 @@ fn code(op: BinaryOp, scalar_left: bool) -> Option<u8> {
         (BinaryOp::Div, true) => RDIV,
         _ => return None,
     })
-}
-
-#[inline]
-fn imm<T: RegElem>(s: Scalar) -> T {
-    T::from_scalar(s).unwrap_or_default()
 }
 
 fn binary_then<T: RegElem + Arith, const F: u8, const G: u8>(

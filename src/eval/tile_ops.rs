@@ -77,7 +77,7 @@ fn wide<T: RegElem>(
 
 /// The scalar operand as `T` (the planner gives it the instruction's dtype).
 #[inline]
-fn imm<T: RegElem>(s: Scalar) -> T {
+pub(crate) fn imm<T: RegElem>(s: Scalar) -> T {
     T::from_scalar(s).unwrap_or_default()
 }
 
