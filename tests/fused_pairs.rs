@@ -101,3 +101,71 @@ fn pairs_in_f32() {
     let got = ((&x - &y) / 0.25f32).compute().unwrap();
     assert!(same(&got, &(&xv - &yv).mapv(|v| v / 0.25)));
 }
+
+/// Where a paired step writes over the register of a computed operand (its last reader), on
+/// either side of a non-commutative first operation, and where the overwritten operand is a
+/// leaf copied into its register (a transpose) rather than read in place. The trailing
+/// negation keeps the pair from being the program's result, which is written straight to
+/// the output instead.
+#[test]
+fn pairs_that_overwrite_an_operand() {
+    let (x, y, xv, yv) = inputs();
+    let ax = x.abs();
+    let av = xv.mapv(f64::abs);
+    let z = |a: &ArrayD<f64>, b: &ArrayD<f64>, f: fn(f64, f64) -> f64| {
+        ndarray::Zip::from(a).and(b).map_collect(|&p, &q| f(p, q))
+    };
+    let cases: Vec<(&str, Array<f64>, ArrayD<f64>)> = vec![
+        (
+            "-(|x|*y+1)",
+            -(&ax * &y + 1.0),
+            z(&av, &yv, |p, q| -(p * q + 1.0)),
+        ),
+        (
+            "-((y-|x|)*2)",
+            -((&y - &ax) * 2.0),
+            z(&av, &yv, |p, q| -((q - p) * 2.0)),
+        ),
+        (
+            "-((y/|x|)-3)",
+            -((&y / &ax) - 3.0),
+            z(&av, &yv, |p, q| -((q / p) - 3.0)),
+        ),
+        (
+            "-((|x|/y)/3)",
+            -((&ax / &y) / 3.0),
+            z(&av, &yv, |p, q| -((p / q) / 3.0)),
+        ),
+        (
+            "-((|x|-0.5)/3)",
+            -((&ax - 0.5) / 3.0),
+            av.mapv(|p| -((p - 0.5) / 3.0)),
+        ),
+        (
+            "-((2-|x|)*4)",
+            -((2.0 - &ax) * 4.0),
+            av.mapv(|p| -((2.0 - p) * 4.0)),
+        ),
+    ];
+    for (name, got, want) in cases {
+        assert!(same(&got.compute().unwrap(), &want), "{name}");
+    }
+    // Transposed leaves are copied into registers tile by tile.
+    let (xt, yt) = (x.t(), y.t());
+    let (xtv, ytv) = (xv.t().to_owned(), yv.t().to_owned());
+    let got = (-((&xt - 0.5) * 2.0)).compute().unwrap();
+    assert!(same(&got, &xtv.mapv(|p| -((p - 0.5) * 2.0))));
+    let got = (-((&xt / &yt) - 1.0)).compute().unwrap();
+    assert!(same(&got, &z(&xtv, &ytv, |p, q| -((p / q) - 1.0))));
+    // Reductions read the paired step's register.
+    let got = ((&y - &ax) * 2.0)
+        .sum(..)
+        .unwrap()
+        .compute_scalar()
+        .unwrap();
+    let want: f64 = z(&av, &yv, |p, q| (q - p) * 2.0).sum();
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{got} vs {want}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Elementwise loops over slices, compiled once per SIMD level.
 //!
-//! [`map`], [`zip`] and [`select`] run a per-element function over slices inside
+//! [`map`], [`zip`], [`select`] and the in-place [`update`] and [`map_in_place`] run a per-element function over slices inside
 //! [`dispatch::run`], so the loop and the (inlined) function are vectorized for the widest
 //! level the CPU has. With the element semantics of [`crate::scalar::Arith`] this covers
 //! every elementwise operation of tessera on every dtype: arithmetic, comparisons,
@@ -72,6 +72,25 @@ pub fn select<T: Copy>(cond: &[bool], x: &[T], y: &[T], out: &mut [T]) {
         || {
             for (k, o) in out.iter_mut().enumerate() {
                 *o = if c[k] { x[k] } else { y[k] };
+            }
+        },
+    )
+}
+
+/// `x[i] = f(x[i])` in place.
+///
+/// ```
+/// let mut x = [1.0f64, 2.0, 3.0];
+/// tessera_kernels::elementwise::map_in_place(&mut x, |v| v * 2.0 + 1.0);
+/// assert_eq!(x, [3.0, 5.0, 7.0]);
+/// ```
+#[inline]
+pub fn map_in_place<A: Copy>(x: &mut [A], f: impl Fn(A) -> A) {
+    dispatch::run(
+        #[inline(always)]
+        || {
+            for v in x.iter_mut() {
+                *v = f(*v);
             }
         },
     )

@@ -4,7 +4,7 @@
 //! subnormals and the integer extremes.
 
 use tessera_kernels::dispatch::{with_level, Level};
-use tessera_kernels::elementwise::{map, select, update, zip};
+use tessera_kernels::elementwise::{map, map_in_place, select, update, zip};
 use tessera_kernels::scalar::Arith;
 
 fn lcg(state: &mut u64) -> u64 {
@@ -246,7 +246,7 @@ fn clamped_f64_to_i32_matches_as_at_every_level() {
 }
 
 #[test]
-fn select_and_update_at_every_level() {
+fn select_and_in_place_loops_at_every_level() {
     let (a, b) = inputs::<f64>(17);
     let c: Vec<bool> = a.iter().zip(&b).map(|(x, y)| x < y).collect();
     for level in Level::ALL.into_iter().filter(|l| l.supported()) {
@@ -263,6 +263,10 @@ fn select_and_update_at_every_level() {
             with_level(level, || update(&mut acc, &b[s..s + len], |p, q| p + q));
             for i in 0..len {
                 assert!(acc[i].same(a[s + i] + b[s + i]));
+            }
+            with_level(level, || map_in_place(&mut acc, |p| p * 0.5 - 1.0));
+            for i in 0..len {
+                assert!(acc[i].same((a[s + i] + b[s + i]) * 0.5 - 1.0));
             }
         }
     }

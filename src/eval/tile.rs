@@ -5,7 +5,8 @@
 //! by liveness, in page-aligned buffers ([`regalloc`](super::regalloc)). Each instruction is
 //! resolved to its kernel once per task ([`tile_ops`]); scalar operands of arithmetic and
 //! comparisons are immediates, and other constant registers (everything computed only from
-//! constants) are filled once per task.
+//! constants) are filled once per task. A paired step ([`tile_fuse`]) writes over the
+//! register of an operand it reads last, where [`assign_slots`] gave it that register.
 
 use super::leaf::LeafData;
 use super::regalloc::{assign_slots, operands, reads_of, AlignedBuf};
@@ -117,6 +118,7 @@ pub(crate) trait RegElem: Element {
         match s {
             Src::Reg(r) => Self::get(r),
             Src::View(v) => Self::in_place(&v),
+            Src::Output => &[],
         }
     }
 }
@@ -164,6 +166,10 @@ impl<'b> OutSlice<'b> {
 pub(crate) enum Src<'b> {
     Reg(&'b Reg),
     View(RegView<'b>),
+    /// The operand's values are in the instruction's own output register, which the kernel
+    /// overwrites (see [`assign_slots`]). Only kernels that declare an in-place operand
+    /// ([`tile_fuse`]) are given one; to others it reads as an empty tile.
+    Output,
 }
 
 reg_enum!(
@@ -221,6 +227,11 @@ pub(crate) struct TileRunner<'a> {
     regs: Vec<Reg>,
     /// Per instruction, the index of its register in `regs` ([`assign_slots`]).
     slot: Vec<usize>,
+    /// Per instruction, the operand whose register it writes over (it took the operand's
+    /// slot): that operand is passed as [`Src::Output`] unless it was read in place.
+    over: Vec<Option<usize>>,
+    /// The instructions run for every tile, in order (not constants, not folded into a pair).
+    per_tile: Vec<usize>,
     /// Per instruction, the leaf tile read in place for the current tile, if any.
     views: Vec<Option<RegView<'a>>>,
     constant: Vec<bool>,
@@ -281,7 +292,17 @@ impl<'a> TileRunner<'a> {
         }
         let mut steps = resolve_steps(prog, &constant)?;
         let reads = pair_steps(prog, &constant, &mut steps);
-        let slots = assign_slots(prog, &constant, &reads);
+        let may_overwrite: Vec<Option<usize>> =
+            steps.iter().map(|s| overwritable(prog, s)).collect();
+        let slots = assign_slots(prog, &constant, &reads, &may_overwrite);
+        let over = may_overwrite
+            .iter()
+            .enumerate()
+            .map(|(i, k)| k.filter(|&k| slots.of[k] == slots.of[i]))
+            .collect();
+        let per_tile = (0..steps.len())
+            .filter(|&i| !constant[i] && !matches!(steps[i], Step::Folded))
+            .collect();
         let flat = tiles.iter().map(|t| t.contiguous()).collect();
         Ok(TileRunner {
             prog,
@@ -290,6 +311,8 @@ impl<'a> TileRunner<'a> {
             leaves: tiles,
             regs: slots.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
             slot: slots.of,
+            over,
+            per_tile,
             views: vec![None; prog.instrs.len()],
             cap,
             constant,
@@ -362,10 +385,12 @@ impl<'a> TileRunner<'a> {
             self.consts_ready = true;
         }
         let n = tile.len();
-        for i in 0..count {
-            if !self.constant[i] {
-                self.exec(i, tile, n, None);
+        for k in 0..self.per_tile.len() {
+            let i = self.per_tile[k];
+            if i >= count {
+                break;
             }
+            self.exec(i, tile, n, None);
         }
     }
 
@@ -386,18 +411,29 @@ impl<'a> TileRunner<'a> {
             }
             return;
         }
-        // The instruction's register is never one of its operands' (`assign_slots`), so it
-        // can be taken out while they are read, and put back after.
+        let (regs, views, slot) = (&self.regs, &self.views, &self.slot);
+        if let Some(out) = into {
+            // The result goes to `out`: every operand is read from where it is.
+            let src = |k: usize| match views[k] {
+                Some(v) => Src::View(v),
+                None => Src::Reg(&regs[slot[k]]),
+            };
+            apply(self.steps[i], src, out, n);
+            return;
+        }
+        // The instruction's register is none of its operands' but the one it overwrites
+        // (`assign_slots`), so it can be taken out while they are read, and put back after.
+        // The overwritten operand's values are then in it, unless the operand was read in
+        // place.
+        let over = self.over[i].filter(|&k| views[k].is_none());
         let mut reg = std::mem::take(&mut self.regs[self.slot[i]]);
         let (regs, views, slot) = (&self.regs, &self.views, &self.slot);
         let src = |k: usize| match views[k] {
             Some(v) => Src::View(v),
+            None if over == Some(k) => Src::Output,
             None => Src::Reg(&regs[slot[k]]),
         };
-        match into {
-            Some(out) => apply(self.steps[i], src, out, n),
-            None => apply(self.steps[i], src, &mut Out::Reg(&mut reg), n),
-        }
+        apply(self.steps[i], src, &mut Out::Reg(&mut reg), n);
         self.regs[self.slot[i]] = reg;
     }
 
@@ -450,6 +486,20 @@ fn apply<'s>(step: Step, src: impl Fn(usize) -> Src<'s>, out: &mut Out<'_>, n: u
         Step::Folded => {}
         Step::Fused(Pair::BinaryThen(f, a, b, s)) => f(src(a), src(b), s, out, n),
         Step::Fused(Pair::ScalarThen(f, a, s1, s2)) => f(src(a), s1, s2, out, n),
+    }
+}
+
+/// The operand whose register `step` may write over: the first computed (not a leaf, whose
+/// tiles are mostly read in place) of a [`Step::Fused`] pair's operands, whose kernels accept
+/// [`Src::Output`]; `None` for every other step.
+fn overwritable(prog: &Program, step: &Step) -> Option<usize> {
+    let leaf = |k: usize| matches!(prog.instrs[k], Instr::Leaf(_));
+    match *step {
+        Step::Fused(Pair::BinaryThen(_, a, b, _)) if a != b => {
+            Some(if leaf(a) && !leaf(b) { b } else { a })
+        }
+        Step::Fused(Pair::ScalarThen(_, a, _, _)) => Some(a),
+        _ => None,
     }
 }
 

@@ -10,7 +10,9 @@
 //!
 //! Only `+ - * /` on `f32` and `f64` are paired: they are the common affine chains, and each
 //! pair is its own compiled loop (24 binary-then-scalar and 36 scalar-then-scalar kernels per
-//! dtype).
+//! dtype). A pair's kernel also runs in place: given [`Src::Output`] for one operand, it
+//! overwrites that operand's values in the output register, so the tile evaluator can give
+//! the pair the register of an operand it reads last (one tile buffer less per tile).
 
 use super::tile::{Out, RegElem, Src};
 use super::tile_ops::imm;
@@ -68,12 +70,18 @@ fn binary_then<T: RegElem + Arith, const F: u8, const G: u8>(
     n: usize,
 ) {
     let v = imm::<T>(s);
-    elementwise::zip(
-        &T::src(a)[..n],
-        &T::src(b)[..n],
-        &mut T::out(out)[..n],
-        move |x, y| ar(G, ar(F, x, y), v),
-    );
+    let o = &mut T::out(out)[..n];
+    match (a, b) {
+        (Src::Output, b) => {
+            elementwise::update(o, &T::src(b)[..n], move |x, y| ar(G, ar(F, x, y), v))
+        }
+        (a, Src::Output) => {
+            elementwise::update(o, &T::src(a)[..n], move |y, x| ar(G, ar(F, x, y), v))
+        }
+        (a, b) => elementwise::zip(&T::src(a)[..n], &T::src(b)[..n], o, move |x, y| {
+            ar(G, ar(F, x, y), v)
+        }),
+    }
 }
 
 fn scalar_then<T: RegElem + Arith, const F: u8, const G: u8>(
@@ -84,9 +92,11 @@ fn scalar_then<T: RegElem + Arith, const F: u8, const G: u8>(
     n: usize,
 ) {
     let (v1, v2) = (imm::<T>(s1), imm::<T>(s2));
-    elementwise::map(&T::src(a)[..n], &mut T::out(out)[..n], move |x| {
-        ar(G, ar(F, x, v1), v2)
-    });
+    let o = &mut T::out(out)[..n];
+    match a {
+        Src::Output => elementwise::map_in_place(o, move |x| ar(G, ar(F, x, v1), v2)),
+        a => elementwise::map(&T::src(a)[..n], o, move |x| ar(G, ar(F, x, v1), v2)),
+    }
 }
 
 /// The kernel `$fun::<$t, F, G>` for run-time codes `$f` and `$g` in the listed ranges.
