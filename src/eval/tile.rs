@@ -220,9 +220,12 @@ pub(crate) struct TileRunner<'a> {
     /// Per instruction, its kernel (resolved once, in `new`).
     steps: Vec<Step>,
     leaves: Vec<Box<dyn LeafTiles<'a> + 'a>>,
-    /// Per leaf, the whole leaf in place when it is C-contiguous: a flat tile of it is then
-    /// a sub-slice, taken without a call through `leaves`.
-    flat: Vec<Option<RegView<'a>>>,
+    /// Per instruction, the whole leaf in place when the instruction reads a C-contiguous
+    /// leaf and every tile is flat: its tiles are sub-slices, taken where an operand is read
+    /// (the instruction is not run per tile).
+    direct: Vec<Option<RegView<'a>>>,
+    /// Start of the current tile (flat tiles).
+    start: usize,
     /// Register buffers, shared by instructions whose values are not live at once.
     regs: Vec<Reg>,
     /// Per instruction, the index of its register in `regs` ([`assign_slots`]).
@@ -300,14 +303,21 @@ impl<'a> TileRunner<'a> {
             .enumerate()
             .map(|(i, k)| k.filter(|&k| slots.of[k] == slots.of[i]))
             .collect();
-        let per_tile = (0..steps.len())
-            .filter(|&i| !constant[i] && !matches!(steps[i], Step::Folded))
+        let direct: Vec<Option<RegView<'a>>> = steps
+            .iter()
+            .map(|s| match *s {
+                Step::Leaf(l) if !blocked => tiles[l].contiguous(),
+                _ => None,
+            })
             .collect();
-        let flat = tiles.iter().map(|t| t.contiguous()).collect();
+        let per_tile = (0..steps.len())
+            .filter(|&i| !constant[i] && !matches!(steps[i], Step::Folded) && direct[i].is_none())
+            .collect();
         Ok(TileRunner {
             prog,
             steps,
-            flat,
+            direct,
+            start: 0,
             leaves: tiles,
             regs: slots.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
             slot: slots.of,
@@ -385,6 +395,9 @@ impl<'a> TileRunner<'a> {
             self.consts_ready = true;
         }
         let n = tile.len();
+        if let TileSpec::Flat { start, .. } = *tile {
+            self.start = start;
+        }
         for k in 0..self.per_tile.len() {
             let i = self.per_tile[k];
             if i >= count {
@@ -402,38 +415,38 @@ impl<'a> TileRunner<'a> {
         }
         if let Step::Leaf(l) = self.steps[i] {
             // Read the tile in place when its elements are adjacent in the leaf's memory.
-            self.views[i] = match (*tile, self.flat[l]) {
-                (TileSpec::Flat { start, n }, Some(whole)) => Some(whole.sub(start, n)),
-                _ => self.leaves[l].borrow(tile),
-            };
+            self.views[i] = self.leaves[l].borrow(tile);
             if self.views[i].is_none() {
                 self.leaves[l].load(tile, &mut self.regs[self.slot[i]]);
             }
             return;
         }
-        let (regs, views, slot) = (&self.regs, &self.views, &self.slot);
+        let at = Operands {
+            direct: &self.direct,
+            views: &self.views,
+            slot: &self.slot,
+            start: self.start,
+            n,
+        };
+        let regs = &self.regs;
         if let Some(out) = into {
             // The result goes to `out`: every operand is read from where it is.
-            let src = |k: usize| match views[k] {
-                Some(v) => Src::View(v),
-                None => Src::Reg(&regs[slot[k]]),
-            };
-            apply(self.steps[i], src, out, n);
+            apply(self.steps[i], |k| at.src(k, regs, None), out, n);
             return;
         }
         // The instruction's register is none of its operands' but the one it overwrites
         // (`assign_slots`), so it can be taken out while they are read, and put back after.
         // The overwritten operand's values are then in it, unless the operand was read in
         // place.
-        let over = self.over[i].filter(|&k| views[k].is_none());
+        let over = self.over[i];
         let mut reg = std::mem::take(&mut self.regs[self.slot[i]]);
-        let (regs, views, slot) = (&self.regs, &self.views, &self.slot);
-        let src = |k: usize| match views[k] {
-            Some(v) => Src::View(v),
-            None if over == Some(k) => Src::Output,
-            None => Src::Reg(&regs[slot[k]]),
-        };
-        apply(self.steps[i], src, &mut Out::Reg(&mut reg), n);
+        let regs = &self.regs;
+        apply(
+            self.steps[i],
+            |k| at.src(k, regs, over),
+            &mut Out::Reg(&mut reg),
+            n,
+        );
         self.regs[self.slot[i]] = reg;
     }
 
@@ -464,9 +477,40 @@ impl<'a> TileRunner<'a> {
     /// Instruction `i`'s value for the current tile.
     #[inline]
     fn src(&self, i: usize) -> Src<'_> {
-        match self.views[i] {
+        let at = Operands {
+            direct: &self.direct,
+            views: &self.views,
+            slot: &self.slot,
+            start: self.start,
+            n: self.cap.min(self.len - self.start),
+        };
+        at.src(i, &self.regs, None)
+    }
+}
+
+/// Where each instruction's value for the current tile is: a sub-slice of a leaf read
+/// directly, a leaf tile borrowed in place, or a register.
+#[derive(Clone, Copy)]
+struct Operands<'r, 'a> {
+    direct: &'r [Option<RegView<'a>>],
+    views: &'r [Option<RegView<'a>>],
+    slot: &'r [usize],
+    start: usize,
+    n: usize,
+}
+
+impl<'r> Operands<'r, '_> {
+    /// Instruction `k`'s value, or [`Src::Output`] when it is `over`, the operand whose
+    /// register is the output's (unless that operand is read in place).
+    #[inline(always)]
+    fn src(self, k: usize, regs: &'r [Reg], over: Option<usize>) -> Src<'r> {
+        if let Some(whole) = self.direct[k] {
+            return Src::View(whole.sub(self.start, self.n));
+        }
+        match self.views[k] {
             Some(v) => Src::View(v),
-            None => Src::Reg(&self.regs[self.slot[i]]),
+            None if over == Some(k) => Src::Output,
+            None => Src::Reg(&regs[self.slot[k]]),
         }
     }
 }
