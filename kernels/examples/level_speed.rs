@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 use tessera_kernels::dispatch::{with_level, Level};
-use tessera_kernels::{elementwise, math, reduce, scalar, scalar::Arith, sum, wide_div};
+use tessera_kernels::{elementwise, float_rem, math, reduce, scalar, scalar::Arith, sum, wide_div};
 
 const N: usize = 1024;
 
@@ -139,6 +139,25 @@ fn main() {
     for &l in &levels {
         let t = with_level(l, || {
             time(|| wide_div::div_i64(black_box(&xi), &yi, &mut oi))
+        });
+        print!(" {t:.3} |");
+    }
+    println!();
+    // Float remainder: the vector kernel against the plain loop over `Arith::rem` (one C
+    // library `fmod` per element).
+    let xr: Vec<f64> = x.iter().map(|v| v * 1000.0 - 500.0).collect();
+    let yr: Vec<f64> = (0..N).map(|i| 0.37 + (i % 13) as f64 * 0.61).collect();
+    let mut orr = vec![0f64; N];
+    let std_rem = time(|| {
+        for ((o, &p), &q) in orr.iter_mut().zip(&xr).zip(&yr) {
+            *o = Arith::rem(black_box(p), q);
+        }
+        black_box(&orr);
+    });
+    print!("| f64 % f64 | {std_rem:.3} |");
+    for &l in &levels {
+        let t = with_level(l, || {
+            time(|| float_rem::rem_f64(black_box(&xr), &yr, &mut orr))
         });
         print!(" {t:.3} |");
     }

@@ -11,9 +11,9 @@
 //! `+ - *` and comparisons on every type; float `/`, `sqrt`, `floor`, `ceil`, `abs`,
 //! `sign`, `maximum`/`minimum`, `where`, and casts between floats and 32-bit integers.
 //! Integer `/` and `%` of types up to 32 bits run through exact `f64` division (a 32-bit
-//! quotient is never rounded across an integer by a 53-bit division); 64-bit integer
-//! division and float `%` (`fmod`) have no SIMD instruction on x86 and run element by
-//! element at every level.
+//! quotient is never rounded across an integer by a 53-bit division). 64-bit integer
+//! division and float `%` (`fmod`) have no SIMD instruction on x86: their vectorized forms
+//! are the slice kernels of [`crate::wide_div`] and [`crate::float_rem`].
 //!
 //! ```
 //! use tessera_kernels::elementwise::{map, select, zip};

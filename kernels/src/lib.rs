@@ -23,6 +23,7 @@
 
 pub mod dispatch;
 pub mod elementwise;
+pub mod float_rem;
 pub mod math;
 pub mod moments;
 pub mod reduce;

@@ -327,3 +327,66 @@ fn wide_division_at_every_level() {
         }
     }
 }
+
+/// The float remainder kernels (`float_rem`) against `Arith::rem`, at every level: the usual
+/// edge and random inputs, quotients next to integers (where the rounded division reaches
+/// the integer), quotients on both sides of the 2^52 limit, and huge and tiny magnitudes.
+#[test]
+fn float_remainder_at_every_level() {
+    use tessera_kernels::float_rem::{rem_f32, rem_f64};
+    let (mut a, mut b) = inputs::<f64>(23);
+    let mut s = 11u64;
+    for _ in 0..4000 {
+        let u = |s: &mut u64| (lcg(s) >> 11) as f64 / (1u64 << 53) as f64;
+        let bv = (u(&mut s) - 0.5) * 10f64.powi((lcg(&mut s) % 9) as i32 - 4);
+        let k = ((lcg(&mut s) % 2000) as f64 - 1000.0) * 10f64.powi((lcg(&mut s) % 4) as i32);
+        // k·b nudged by a few ulps either way: the quotient sits next to an integer.
+        let base = k * bv;
+        let nudge = (lcg(&mut s) % 7) as i64 - 3;
+        a.push(f64::from_bits((base.to_bits() as i64 + nudge) as u64));
+        b.push(bv);
+    }
+    let two52 = 2f64.powi(52);
+    for q in [two52 - 1.0, two52, two52 + 2.0, 2f64.powi(60), 1e300] {
+        for d in [1.0, -3.0, 0.7, 1e-300] {
+            a.push(q * d);
+            b.push(d);
+        }
+    }
+    a.extend([1e308, -1e308, 5e-324, -5e-324, 1e-310, 3.0, -0.0, 0.0]);
+    b.extend([1e-308, 3.0, 3e-324, 1e300, 1e-311, f64::INFINITY, 2.0, -2.0]);
+    let af: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+    let bf: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+    for level in Level::ALL.into_iter().filter(|l| l.supported()) {
+        for &(st, len) in &windows(a.len()) {
+            let (x, y) = (&a[st..st + len], &b[st..st + len]);
+            let (xf, yf) = (&af[st..st + len], &bf[st..st + len]);
+            let mut r = vec![0f64; len];
+            let mut rf = vec![0f32; len];
+            with_level(level, || {
+                rem_f64(x, y, &mut r);
+                rem_f32(xf, yf, &mut rf);
+            });
+            for i in 0..len {
+                let want = x[i].rem(y[i]);
+                assert!(
+                    r[i].same(want),
+                    "f64 at {level:?}: {:e} % {:e} = {:e}, want {:e}",
+                    x[i],
+                    y[i],
+                    r[i],
+                    want
+                );
+                let want = xf[i].rem(yf[i]);
+                assert!(
+                    rf[i].same(want),
+                    "f32 at {level:?}: {:e} % {:e} = {:e}, want {:e}",
+                    xf[i],
+                    yf[i],
+                    rf[i],
+                    want
+                );
+            }
+        }
+    }
+}

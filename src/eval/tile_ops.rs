@@ -14,7 +14,7 @@ use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar}
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
 use tessera_kernels::scalar::{f64_to_i32, round_half_even, Arith};
-use tessera_kernels::{elementwise, math, wide_div};
+use tessera_kernels::{elementwise, float_rem, math, wide_div};
 
 /// An instruction with one operand: `out[..n] = f(a[..n])`.
 pub(crate) type UnaryFn = fn(Src<'_>, &mut Out<'_>, usize);
@@ -63,7 +63,7 @@ fn zip<A: RegElem, B: RegElem>(
     elementwise::zip(&A::src(a)[..n], &A::src(b)[..n], &mut B::out(out)[..n], f);
 }
 
-/// A slice kernel of `tessera_kernels::wide_div` applied to a tile.
+/// A slice kernel of `tessera_kernels::wide_div` or `float_rem` applied to a tile.
 #[inline]
 fn wide<T: RegElem>(
     a: Src<'_>,
@@ -188,6 +188,10 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
         Rem if dt == DType::I64 => |a, b, o, n| wide(a, b, o, n, wide_div::rem_i64),
         Div if dt == DType::U64 => |a, b, o, n| wide(a, b, o, n, wide_div::div_u64),
         Rem if dt == DType::U64 => |a, b, o, n| wide(a, b, o, n, wide_div::rem_u64),
+        // Float `%` has no vector instruction either: `float_rem` computes it exactly with a
+        // fused multiply-add where the quotient is small.
+        Rem if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, float_rem::rem_f64),
+        Rem if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, float_rem::rem_f32),
         Pow if dt == DType::F64 => {
             |a, b, o, n| math::pow(&f64::src(a)[..n], &f64::src(b)[..n], &mut f64::out(o)[..n])
         }
