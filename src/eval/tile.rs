@@ -295,14 +295,12 @@ impl<'a> TileRunner<'a> {
         }
         let mut steps = resolve_steps(prog, &constant)?;
         let reads = pair_steps(prog, &constant, &mut steps);
-        let may_overwrite: Vec<Option<usize>> =
-            steps.iter().map(|s| overwritable(prog, s)).collect();
-        let slots = assign_slots(prog, &constant, &reads, &may_overwrite);
-        let over = may_overwrite
-            .iter()
-            .enumerate()
-            .map(|(i, k)| k.filter(|&k| slots.of[k] == slots.of[i]))
-            .collect();
+        let mut over: Vec<Option<usize>> = steps.iter().map(|s| overwritable(prog, s)).collect();
+        let slots = assign_slots(prog, &constant, &reads, &over);
+        // Keep the operands whose slot the instruction did take.
+        for (i, k) in over.iter_mut().enumerate() {
+            *k = k.filter(|&k| slots.of[k] == slots.of[i]);
+        }
         let direct: Vec<Option<RegView<'a>>> = steps
             .iter()
             .map(|s| match *s {
