@@ -92,7 +92,7 @@ fn main() {
         );
     }
     println!();
-    let rows: [Row<'_>; 5] = [
+    let rows: [Row<'_>; 6] = [
         ("a*b+1", &|o| {
             elementwise::zip(black_box(&x), &y, o, |p, q| p * q + 1.0)
         }),
@@ -100,6 +100,9 @@ fn main() {
             elementwise::zip(black_box(&x), &y, o, Arith::maximum)
         }),
         ("sum", &|o| o[0] = sum::sum_f64(black_box(&x))),
+        ("moments (mean, M2)", &|o| {
+            o[0] = tessera_kernels::moments::Moments::of(black_box(&x[..])).m2
+        }),
         ("sqrt", &|o| elementwise::map(black_box(&pos), o, f64::sqrt)),
         ("max (NaN-propagating)", &|o| {
             o[0] = reduce::min_max(black_box(&x), reduce::Extreme::Max, false).unwrap_or(0.0)

@@ -56,9 +56,22 @@ pub fn sum_f64(x: &[f64]) -> f64 {
 }
 
 /// [`pairwise_sum`] of at most 256 values, inlined into the caller (so it runs at the
-/// caller's SIMD level).
+/// caller's SIMD level). The halves of up to 256 values can exceed [`BLOCK`] (the first is
+/// rounded down to a multiple of 8, so the second has up to 135 values from 243 on), so each
+/// half is split once more where the recursion would split it.
 #[inline(always)]
 pub(crate) fn block_pairwise(x: &[f64]) -> f64 {
+    debug_assert!(x.len() <= 2 * BLOCK);
+    if x.len() <= BLOCK {
+        return block_sum(x);
+    }
+    let half = split(x.len());
+    block_upto(&x[..half]) + block_upto(&x[half..])
+}
+
+/// [`pairwise_sum`] of at most 136 values: one block, or two.
+#[inline(always)]
+fn block_upto(x: &[f64]) -> f64 {
     if x.len() <= BLOCK {
         return block_sum(x);
     }
