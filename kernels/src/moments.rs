@@ -1,7 +1,8 @@
 //! (count, mean, M2) partials for mean, variance and standard deviation.
 //!
 //! A chunk's partial is computed with two passes (mean first, then the sum of squared
-//! deviations, both pairwise), and partials are combined with the formula of Chan, Golub and
+//! deviations, both pairwise over the whole slice; for `f64` the squares are computed as
+//! they are added, in vectors, [`crate::sum::pairwise_map`]), and partials are combined with the formula of Chan, Golub and
 //! LeVeque, so the variance of data with a large mean (say 1e8 + noise) keeps its digits.
 
 use crate::sum::{nan_pairwise_sum, pairwise_sum};
@@ -72,19 +73,22 @@ impl Moments {
         }
     }
 
-    /// Moments of an `f64` slice: the first pass reads the slice directly; both passes run at
-    /// the widest SIMD level (bit-identical results at every level).
+    /// Moments of an `f64` slice: two pairwise passes over the slice (the sum, then the
+    /// squared deviations, computed as they are added), both at the widest SIMD level
+    /// (bit-identical results at every level).
     fn of_f64(x: &[f64]) -> Self {
         let n = x.len() as f64;
         let mean = crate::sum::sum_f64(x) / n;
+        // Σ (x - mean)², pairwise over the whole slice, the squares computed as they are
+        // summed.
         let m2 = match crate::dispatch::level() {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `level()` only returns Avx512 when the CPU reports avx512f, vl, dq and bw.
-            crate::dispatch::Level::Avx512 => unsafe { m2_avx512(x, mean) },
+            crate::dispatch::Level::Avx512 => unsafe { crate::sum_x86::sq_dev_avx512(x, mean) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `level()` only returns Avx2 when the CPU reports avx2 and fma.
-            crate::dispatch::Level::Avx2 => unsafe { m2_avx2(x, mean) },
-            _ => m2_body(x, mean),
+            crate::dispatch::Level::Avx2 => unsafe { crate::sum_x86::sq_dev_avx2(x, mean) },
+            _ => crate::sum::pairwise_map(x, |v| (v - mean) * (v - mean)),
         };
         Moments { count: n, mean, m2 }
     }
@@ -153,33 +157,6 @@ impl Moments {
     }
 }
 
-/// Σ (x - mean)², pairwise over blocks of 256 squared deviations.
-#[inline(always)]
-fn m2_body(x: &[f64], mean: f64) -> f64 {
-    let mut buf = [0.0f64; 256];
-    let mut m2 = crate::sum::Cascade::new();
-    for c in x.chunks(256) {
-        for (b, v) in buf.iter_mut().zip(c) {
-            let d = v - mean;
-            *b = d * d;
-        }
-        m2.push(crate::sum::block_pairwise(&buf[..c.len()]));
-    }
-    m2.total()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
-fn m2_avx512(x: &[f64], mean: f64) -> f64 {
-    m2_body(x, mean)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn m2_avx2(x: &[f64], mean: f64) -> f64 {
-    m2_body(x, mean)
-}
-
 /// The slice as `&[f64]` when `T` is `f64`.
 fn as_f64<T: 'static>(x: &[T]) -> Option<&[f64]> {
     if std::any::TypeId::of::<T>() == std::any::TypeId::of::<f64>() {
@@ -211,7 +188,7 @@ mod tests {
     }
 
     /// `Moments::of` at every level against the portable two-pass form (a pairwise sum of
-    /// the values, then of the squared deviations, blocks of 256 in a cascade), bit for bit,
+    /// the values, then of the squared deviations, materialized), bit for bit,
     /// on values of mixed sign and magnitude around a large mean, for lengths around the
     /// block and vector sizes and at unaligned starts.
     #[test]
@@ -229,12 +206,8 @@ mod tests {
             .collect();
         let portable = |s: &[f64]| {
             let mean = pairwise_sum(s) / s.len() as f64;
-            let mut m2 = crate::sum::Cascade::new();
-            for c in s.chunks(256) {
-                let sq: Vec<f64> = c.iter().map(|v| (v - mean) * (v - mean)).collect();
-                m2.push(pairwise_sum(&sq));
-            }
-            (mean, m2.total())
+            let sq: Vec<f64> = s.iter().map(|v| (v - mean) * (v - mean)).collect();
+            (mean, pairwise_sum(&sq))
         };
         for l in Level::ALL.into_iter().filter(|l| l.supported()) {
             with_level(l, || {

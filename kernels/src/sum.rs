@@ -21,11 +21,22 @@ pub const BLOCK: usize = 128;
 /// assert_eq!(pairwise_sum::<f64>(&[]), 0.0);
 /// ```
 pub fn pairwise_sum<T: Float>(x: &[T]) -> T {
+    pairwise_map(x, |v| v)
+}
+
+/// [`pairwise_sum`] of `f(v)` over the values `v` of `x`, in the same order, without
+/// materializing the mapped values.
+///
+/// ```
+/// use tessera_kernels::sum::pairwise_map;
+/// assert_eq!(pairwise_map(&[1.0f64, 2.0, 3.0], |v| v * v), 14.0);
+/// ```
+pub fn pairwise_map<T: Float>(x: &[T], f: impl Fn(T) -> T + Copy) -> T {
     if x.len() <= BLOCK {
-        return block_sum(x);
+        return block_sum(x, f);
     }
     let half = split(x.len());
-    pairwise_sum(&x[..half]) + pairwise_sum(&x[half..])
+    pairwise_map(&x[..half], f) + pairwise_map(&x[half..], f)
 }
 
 /// Where the pairwise recursion splits a run of `len > BLOCK` values: half of it, rounded
@@ -55,43 +66,19 @@ pub fn sum_f64(x: &[f64]) -> f64 {
     }
 }
 
-/// [`pairwise_sum`] of at most 256 values, inlined into the caller (so it runs at the
-/// caller's SIMD level). The halves of up to 256 values can exceed [`BLOCK`] (the first is
-/// rounded down to a multiple of 8, so the second has up to 135 values from 243 on), so each
-/// half is split once more where the recursion would split it.
+/// Sums `f` of at most a few hundred values with eight interleaved accumulators.
 #[inline(always)]
-pub(crate) fn block_pairwise(x: &[f64]) -> f64 {
-    debug_assert!(x.len() <= 2 * BLOCK);
-    if x.len() <= BLOCK {
-        return block_sum(x);
-    }
-    let half = split(x.len());
-    block_upto(&x[..half]) + block_upto(&x[half..])
-}
-
-/// [`pairwise_sum`] of at most 136 values: one block, or two.
-#[inline(always)]
-fn block_upto(x: &[f64]) -> f64 {
-    if x.len() <= BLOCK {
-        return block_sum(x);
-    }
-    let half = split(x.len());
-    block_sum(&x[..half]) + block_sum(&x[half..])
-}
-
-/// Sums at most a few hundred values with eight interleaved accumulators.
-#[inline(always)]
-fn block_sum<T: Float>(x: &[T]) -> T {
+fn block_sum<T: Float>(x: &[T], f: impl Fn(T) -> T) -> T {
     let mut acc = [T::zero(); 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
         for k in 0..8 {
-            acc[k] = acc[k] + c[k];
+            acc[k] = acc[k] + f(c[k]);
         }
     }
     let mut tail = T::zero();
     for &v in chunks.remainder() {
-        tail = tail + v;
+        tail = tail + f(v);
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }

@@ -14,6 +14,9 @@
 //!    same double);
 //! 3. the leaf sums are combined along the same tree.
 //!
+//! The leaves can map each value before adding it (`fv`/`fs` of [`four_avx512`]): the
+//! variance's second pass sums `(v - mean)²` this way, without a buffer of squares.
+//!
 //! Measured on 512-value slices in L1, AVX-512 (`kernels/examples/level_speed.rs`): see
 //! `BENCHMARKS.md`.
 
@@ -51,12 +54,12 @@ fn combine(len: usize, sums: &[f64; MAX_LEAVES], k: &mut usize) -> f64 {
 }
 
 /// The block sum's final step: `((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))`, plus the
-/// values after the last full group of eight, added in order from zero.
+/// values after the last full group of eight (mapped by `f`), added in order from zero.
 #[inline(always)]
-fn finish(a: [f64; 8], rest: &[f64]) -> f64 {
+fn finish(a: [f64; 8], rest: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let mut tail = 0.0;
     for &v in rest {
-        tail += v;
+        tail += f(v);
     }
     ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + tail
 }
@@ -118,19 +121,53 @@ fn node_with(x: &[f64], four: impl Fn([&[f64]; 4]) -> [f64; 4]) -> f64 {
 /// [`pairwise_sum`](crate::sum::pairwise_sum) of `x` with AVX-512.
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
 pub(crate) fn pairwise_avx512(x: &[f64]) -> f64 {
-    recurse(x, &|x| node_with(x, |g| four_avx512(g)))
+    recurse(x, &|x| node_with(x, |g| four_avx512(g, |v| v, |v| v)))
 }
 
 /// [`pairwise_sum`](crate::sum::pairwise_sum) of `x` with AVX2.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn pairwise_avx2(x: &[f64]) -> f64 {
-    recurse(x, &|x| node_with(x, |g| four_avx2(g)))
+    recurse(x, &|x| node_with(x, |g| four_avx2(g, |v| v, |v| v)))
+}
+
+/// The pairwise sum of `(v - mean)²` over `x` with AVX-512, bit-identical to
+/// [`pairwise_map`](crate::sum::pairwise_map) with that map: each lane computes the same
+/// subtraction and product as the scalar code.
+#[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
+pub(crate) fn sq_dev_avx512(x: &[f64], mean: f64) -> f64 {
+    let m = _mm512_set1_pd(mean);
+    let sq = |v: __m512d| {
+        let d = _mm512_sub_pd(v, m);
+        _mm512_mul_pd(d, d)
+    };
+    recurse(x, &|x| {
+        node_with(x, |g| four_avx512(g, sq, |v| (v - mean) * (v - mean)))
+    })
+}
+
+/// As [`sq_dev_avx512`], with AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn sq_dev_avx2(x: &[f64], mean: f64) -> f64 {
+    let m = _mm256_set1_pd(mean);
+    let sq = |v: __m256d| {
+        let d = _mm256_sub_pd(v, m);
+        _mm256_mul_pd(d, d)
+    };
+    recurse(x, &|x| {
+        node_with(x, |g| four_avx2(g, sq, |v| (v - mean) * (v - mean)))
+    })
 }
 
 /// The block sums of four leaves (at most [`BLOCK`] values each; empty ones give 0), their
-/// eight-lane chains interleaved.
+/// eight-lane chains interleaved, of the values mapped by `fv` (eight at a time) and `fs`
+/// (the tail after the last group of eight; the same map).
 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")]
-fn four_avx512(l: [&[f64]; 4]) -> [f64; 4] {
+#[inline]
+fn four_avx512(
+    l: [&[f64]; 4],
+    fv: impl Fn(__m512d) -> __m512d,
+    fs: impl Fn(f64) -> f64,
+) -> [f64; 4] {
     let groups = l.map(|s| s.len() / 8);
     let common = groups.iter().copied().min().unwrap_or(0);
     let mut acc = [_mm512_setzero_pd(); 4];
@@ -139,7 +176,7 @@ fn four_avx512(l: [&[f64]; 4]) -> [f64; 4] {
             // SAFETY: `i < common <= l[j].len() / 8`, so the eight values from `8 * i` lie
             // inside `l[j]`; `loadu` has no alignment requirement.
             let v = unsafe { _mm512_loadu_pd(l[j].as_ptr().add(8 * i)) };
-            acc[j] = _mm512_add_pd(acc[j], v);
+            acc[j] = _mm512_add_pd(acc[j], fv(v));
         }
     }
     let mut out = [0.0; 4];
@@ -147,20 +184,21 @@ fn four_avx512(l: [&[f64]; 4]) -> [f64; 4] {
         for i in common..groups[j] {
             // SAFETY: as above, with `i < groups[j] = l[j].len() / 8`.
             let v = unsafe { _mm512_loadu_pd(l[j].as_ptr().add(8 * i)) };
-            acc[j] = _mm512_add_pd(acc[j], v);
+            acc[j] = _mm512_add_pd(acc[j], fv(v));
         }
         let mut lanes = [0.0; 8];
         // SAFETY: `lanes` holds eight `f64`, the size of one vector; `storeu` has no
         // alignment requirement.
         unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), acc[j]) };
-        out[j] = finish(lanes, &l[j][8 * groups[j]..]);
+        out[j] = finish(lanes, &l[j][8 * groups[j]..], &fs);
     }
     out
 }
 
 /// As [`four_avx512`], each leaf's eight lanes held in two AVX2 vectors.
 #[target_feature(enable = "avx2,fma")]
-fn four_avx2(l: [&[f64]; 4]) -> [f64; 4] {
+#[inline]
+fn four_avx2(l: [&[f64]; 4], fv: impl Fn(__m256d) -> __m256d, fs: impl Fn(f64) -> f64) -> [f64; 4] {
     let groups = l.map(|s| s.len() / 8);
     let common = groups.iter().copied().min().unwrap_or(0);
     let mut lo = [_mm256_setzero_pd(); 4];
@@ -174,8 +212,8 @@ fn four_avx2(l: [&[f64]; 4]) -> [f64; 4] {
                 let p = l[j].as_ptr().add(8 * i);
                 (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4)))
             };
-            lo[j] = _mm256_add_pd(lo[j], a);
-            hi[j] = _mm256_add_pd(hi[j], b);
+            lo[j] = _mm256_add_pd(lo[j], fv(a));
+            hi[j] = _mm256_add_pd(hi[j], fv(b));
         }
     }
     let mut out = [0.0; 4];
@@ -186,8 +224,8 @@ fn four_avx2(l: [&[f64]; 4]) -> [f64; 4] {
                 let p = l[j].as_ptr().add(8 * i);
                 (_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4)))
             };
-            lo[j] = _mm256_add_pd(lo[j], a);
-            hi[j] = _mm256_add_pd(hi[j], b);
+            lo[j] = _mm256_add_pd(lo[j], fv(a));
+            hi[j] = _mm256_add_pd(hi[j], fv(b));
         }
         let mut lanes = [0.0; 8];
         // SAFETY: `lanes` holds eight `f64`: four from `lo` at 0 and four from `hi` at 4;
@@ -196,7 +234,7 @@ fn four_avx2(l: [&[f64]; 4]) -> [f64; 4] {
             _mm256_storeu_pd(lanes.as_mut_ptr(), lo[j]);
             _mm256_storeu_pd(lanes.as_mut_ptr().add(4), hi[j]);
         }
-        out[j] = finish(lanes, &l[j][8 * groups[j]..]);
+        out[j] = finish(lanes, &l[j][8 * groups[j]..], &fs);
     }
     out
 }
