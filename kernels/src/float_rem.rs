@@ -1,7 +1,7 @@
 //! Floating-point remainder (`%`, NumPy's floored `remainder`), vectorized.
 //!
 //! No SIMD instruction computes `fmod`, so the plain loop over
-//! [`Arith::rem`](crate::scalar::Arith::rem) calls the C library once per element. Here,
+//! [`Arith::rem`] calls the C library once per element. Here,
 //! where the quotient is below 2^52 in magnitude and the divisor finite and nonzero, the
 //! truncated quotient `q` is taken from the rounded division `a / b`, and `fmod(a, b)` is
 //! `a - q·b` in one fused multiply-add, which is exact whenever `q` is the true truncated

@@ -1,7 +1,7 @@
 //! Division and remainder of 64-bit integers, vectorized.
 //!
 //! Neither SSE/AVX nor NEON divides 64-bit integers, so the plain loop over
-//! [`Arith::div`](crate::scalar::Arith::div) runs one scalar division per element. Here,
+//! [`Arith::div`] runs one scalar division per element. Here,
 //! where both operands are below 2^51 in magnitude, the quotient is computed in `f64`: the
 //! operands convert exactly (by adding them to 1.5·2^52 in the bits), and a quotient of
 //! integers below 2^53 is never rounded across an integer (an exact quotient `k - r/|b|`
