@@ -110,3 +110,48 @@ pub fn update<A: Copy, B: Copy>(acc: &mut [A], x: &[B], f: impl Fn(A, B) -> A) {
         },
     )
 }
+
+/// `out[i] = exact(x[i], y[i])`, computed by `fast` where it can: at the levels with wide
+/// vectors (AVX2, AVX-512) a vector pass stores `fast(x[i], y[i]).0` and collects the flags
+/// `.1` of the elements `fast` cannot compute, which are then redone with `exact`; at the
+/// other levels `exact` runs alone (the vector detour does not pay there). For operations
+/// without a SIMD instruction (`crate::wide_div`, `crate::float_rem`).
+#[inline(always)]
+pub(crate) fn zip_or_exact<T: Copy>(
+    x: &[T],
+    y: &[T],
+    out: &mut [T],
+    fast: impl Fn(T, T) -> (T, bool),
+    exact: impl Fn(T, T) -> T,
+) {
+    let n = x.len().min(y.len()).min(out.len());
+    let (x, y, out) = (&x[..n], &y[..n], &mut out[..n]);
+    if !matches!(
+        dispatch::level(),
+        dispatch::Level::Avx2 | dispatch::Level::Avx512
+    ) {
+        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+            *o = exact(a, b);
+        }
+        return;
+    }
+    let slow = dispatch::run(
+        #[inline(always)]
+        || {
+            let mut slow = false;
+            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+                let (v, s) = fast(a, b);
+                *o = v;
+                slow |= s;
+            }
+            slow
+        },
+    );
+    if slow {
+        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
+            if fast(a, b).1 {
+                *o = exact(a, b);
+            }
+        }
+    }
+}

@@ -31,7 +31,7 @@
 //! assert!(r[4].is_nan() && r[5].is_nan());
 //! ```
 
-use crate::dispatch::{self, Level};
+use crate::elementwise;
 use crate::scalar::Arith;
 
 /// Quotients below this magnitude take the vector path.
@@ -79,34 +79,12 @@ fn run<T: Arith + PartialOrd + Copy>(
     widen: impl Fn(T) -> f64 + Copy,
     narrow: impl Fn(f64) -> T + Copy,
 ) {
-    let n = x.len().min(y.len()).min(out.len());
-    let (x, y, out) = (&x[..n], &y[..n], &mut out[..n]);
-    if !matches!(dispatch::level(), Level::Avx2 | Level::Avx512) {
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            *o = a.rem(b);
-        }
-        return;
-    }
-    let slow = dispatch::run(
-        #[inline(always)]
-        || {
-            let mut slow = false;
-            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-                let wb = widen(b);
-                let (r, s) = fmod_fast(widen(a), wb);
-                *o = floored(narrow(r), b, wb.is_sign_negative());
-                slow |= s;
-            }
-            slow
-        },
-    );
-    if slow {
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            if fmod_fast(widen(a), widen(b)).1 {
-                *o = a.rem(b);
-            }
-        }
-    }
+    let fast = |a: T, b: T| {
+        let wb = widen(b);
+        let (r, s) = fmod_fast(widen(a), wb);
+        (floored(narrow(r), b, wb.is_sign_negative()), s)
+    };
+    elementwise::zip_or_exact(x, y, out, fast, Arith::rem)
 }
 
 /// `out[i] = x[i] % y[i]` as [`Arith::rem`] for `f64` (NumPy's `remainder`: the sign of

@@ -25,7 +25,7 @@
 //! assert_eq!(r, [1, 1, 0, 0]);
 //! ```
 
-use crate::dispatch::{self, Level};
+use crate::elementwise;
 use crate::scalar::{trunc_small, Arith, ROUND_MAGIC, ROUND_MAGIC_BITS};
 
 /// Operands below this magnitude take the `f64` path.
@@ -110,38 +110,13 @@ fn fast<T: Wide, const REM: bool>(a: T, b: T) -> (T, bool) {
     (if zero { T::zero() } else { v }, !ok && !zero)
 }
 
-/// The kernel: the vector pass, then the scalar operation for the flagged elements.
+/// The kernel: the vector pass, then the scalar operation for the flagged elements. Without
+/// wide vectors the `f64` detour is slower than the scalar division (BENCHMARKS.md), so the
+/// baseline level runs the scalar operation alone.
 #[inline(always)]
 fn run<T: Wide, const REM: bool>(x: &[T], y: &[T], out: &mut [T]) {
-    let n = x.len().min(y.len()).min(out.len());
-    let (x, y, out) = (&x[..n], &y[..n], &mut out[..n]);
-    if !matches!(dispatch::level(), Level::Avx2 | Level::Avx512) {
-        // Without wide vectors the `f64` detour is slower than the scalar division
-        // (BENCHMARKS.md).
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            *o = if REM { a.rem(b) } else { a.div(b) };
-        }
-        return;
-    }
-    let slow = dispatch::run(
-        #[inline(always)]
-        || {
-            let mut slow = false;
-            for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-                let (v, s) = fast::<T, REM>(a, b);
-                *o = v;
-                slow |= s;
-            }
-            slow
-        },
-    );
-    if slow {
-        for ((o, &a), &b) in out.iter_mut().zip(x).zip(y) {
-            if !T::small(a, b) {
-                *o = if REM { a.rem(b) } else { a.div(b) };
-            }
-        }
-    }
+    let exact = |a: T, b: T| if REM { a.rem(b) } else { a.div(b) };
+    elementwise::zip_or_exact(x, y, out, fast::<T, REM>, exact)
 }
 
 /// `out[i] = x[i] / y[i]` as [`Arith::div`] for `i64` (truncating; 0 where `y[i] == 0`),

@@ -135,6 +135,21 @@ pub(crate) fn reads_of(prog: &Program) -> Vec<Vec<usize>> {
     prog.instrs.iter().map(operands).collect()
 }
 
+/// The instructions of `sum(sin(x) * y + 1)` (W1) before the sum: x, sin, y, mul, 1.0, add.
+#[cfg(test)]
+pub(crate) fn w1_instrs() -> Vec<Instr> {
+    use crate::dtype::Scalar;
+    use crate::expr::{BinaryOp, UnaryOp};
+    vec![
+        Instr::Leaf(0),
+        Instr::Unary(UnaryOp::Sin, 0),
+        Instr::Leaf(1),
+        Instr::Binary(BinaryOp::Mul, 1, 2),
+        Instr::Const(Scalar::F64(1.0)),
+        Instr::Binary(BinaryOp::Add, 3, 4),
+    ]
+}
+
 /// The instructions `ins` reads.
 pub(crate) fn operands(ins: &Instr) -> Vec<usize> {
     match *ins {
@@ -228,17 +243,7 @@ mod tests {
     fn a_chain_reuses_dead_registers() {
         // sum(sin(x) * y + 1): x, sin, y, mul, 1.0, add.
         let f = DType::F64;
-        let p = program(
-            vec![
-                Instr::Leaf(0),
-                Instr::Unary(UnaryOp::Sin, 0),
-                Instr::Leaf(1),
-                Instr::Binary(BinaryOp::Mul, 1, 2),
-                Instr::Const(Scalar::F64(1.0)),
-                Instr::Binary(BinaryOp::Add, 3, 4),
-            ],
-            vec![f; 6],
-        );
+        let p = program(w1_instrs(), vec![f; 6]);
         let s = check(&p);
         // x's slot serves y; sin's slot serves the sum; the constant has its own.
         assert_eq!(s.of, vec![0, 1, 0, 2, 3, 1]);
@@ -250,17 +255,7 @@ mod tests {
         // sin(x) * y + 1 with the product and the sum run as one step: the step reads sin
         // and y (not the product), so neither may share its slot.
         let f = DType::F64;
-        let p = program(
-            vec![
-                Instr::Leaf(0),
-                Instr::Unary(UnaryOp::Sin, 0),
-                Instr::Leaf(1),
-                Instr::Binary(BinaryOp::Mul, 1, 2),
-                Instr::Const(Scalar::F64(1.0)),
-                Instr::Binary(BinaryOp::Add, 3, 4),
-            ],
-            vec![f; 6],
-        );
+        let p = program(w1_instrs(), vec![f; 6]);
         let reads = vec![vec![], vec![0], vec![], vec![], vec![], vec![1, 2, 4]];
         let s = check_reading(&p, &reads);
         assert!(s.of[5] != s.of[1] && s.of[5] != s.of[2]);

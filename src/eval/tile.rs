@@ -625,7 +625,7 @@ fn resolve_steps(prog: &Program, constant: &[bool]) -> Result<Vec<Step>> {
 mod tests {
     use super::*;
     use crate::dtype::Scalar;
-    use crate::expr::{BinaryOp, UnaryOp};
+    use crate::expr::BinaryOp;
 
     /// The steps of `prog` after pairing, with what each reads.
     fn paired(instrs: Vec<Instr>, dtypes: Vec<DType>) -> (Vec<Step>, Vec<Vec<usize>>) {
@@ -650,17 +650,7 @@ mod tests {
         // sin(x) * y + 1: the constant between the product and the sum does not separate
         // them.
         let f = DType::F64;
-        let (steps, reads) = paired(
-            vec![
-                Instr::Leaf(0),
-                Instr::Unary(UnaryOp::Sin, 0),
-                Instr::Leaf(1),
-                Instr::Binary(BinaryOp::Mul, 1, 2),
-                Instr::Const(Scalar::F64(1.0)),
-                Instr::Binary(BinaryOp::Add, 3, 4),
-            ],
-            vec![f; 6],
-        );
+        let (steps, reads) = paired(crate::eval::regalloc::w1_instrs(), vec![f; 6]);
         assert!(matches!(steps[3], Step::Folded));
         assert!(matches!(
             steps[5],
