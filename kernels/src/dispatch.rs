@@ -187,7 +187,7 @@ fn env_level() -> Option<Level> {
 /// **Mark the closure `#[inline(always)]`** (`run(#[inline(always)] || ...)`): a closure
 /// is its own function, called here from one function per level, and the compiler's
 /// inliner would otherwise keep a large body out of line, compiled for the baseline only
-/// (measured: a math kernel ran at the baseline's speed at every level). Per-element
+/// (a math kernel then runs at the baseline's speed at every level). Per-element
 /// functions called inside the loop should be `#[inline(always)]` for the same reason.
 /// The crate's tests check every call site.
 #[inline(always)]

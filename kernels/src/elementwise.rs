@@ -7,7 +7,7 @@
 //! `maximum`/`minimum` with NaN propagation, `where`, `clip` (a `maximum` then a `minimum`)
 //! and casts.
 //!
-//! What vectorizes, measured by the `kernel_levels` benchmark (see `BENCHMARKS.md`):
+//! What vectorizes (the `levels` group of the `kernels` benchmark times each kernel per level):
 //! `+ - *` and comparisons on every type; float `/`, `sqrt`, `floor`, `ceil`, `abs`,
 //! `sign`, `maximum`/`minimum`, `where`, and casts between floats and 32-bit integers.
 //! Integer `/` and `%` of types up to 32 bits run through exact `f64` division (a 32-bit

@@ -74,8 +74,8 @@ pub fn min_max<T: Arith>(x: &[T], which: Extreme, skip_nan: bool) -> Option<T> {
                 let mut lanes = [init; LANES];
                 // NaN is detected with arithmetic, not with a flag: `v - v` is 0 for finite
                 // `v` and NaN for NaN (and for ±∞), and a NaN sum stays NaN. A flag OR-ed per
-                // element became a chain of mask operations that made the AVX-512 loop
-                // slower than the AVX2 one.
+                // element compiles to a chain of mask operations at AVX-512, which would make
+                // that level slower than AVX2.
                 let mut probe = [T::zero(); LANES];
                 let mut it = block.chunks_exact(LANES);
                 for c in &mut it {

@@ -17,8 +17,7 @@
 //! The leaves can map each value before adding it (`fv`/`fs` of [`four_avx512`]): the
 //! variance's second pass sums `(v - mean)²` this way, without a buffer of squares.
 //!
-//! Measured on 512-value slices in L1, AVX-512 (`kernels/examples/level_speed.rs`): see
-//! `BENCHMARKS.md`.
+//! `kernels/examples/level_speed.rs` times it per level (figures in `BENCHMARKS.md`).
 
 use crate::sum::{split, BLOCK};
 use std::arch::x86_64::*;

@@ -111,8 +111,8 @@ fn fast<T: Wide, const REM: bool>(a: T, b: T) -> (T, bool) {
 }
 
 /// The kernel: the vector pass, then the scalar operation for the flagged elements. Without
-/// wide vectors the `f64` detour is slower than the scalar division (BENCHMARKS.md), so the
-/// baseline level runs the scalar operation alone.
+/// wide vectors the `f64` detour is slower than the scalar division, so the baseline level
+/// runs the scalar operation alone.
 #[inline(always)]
 fn run<T: Wide, const REM: bool>(x: &[T], y: &[T], out: &mut [T]) {
     let exact = |a: T, b: T| if REM { a.rem(b) } else { a.div(b) };

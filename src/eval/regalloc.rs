@@ -7,12 +7,11 @@
 //!
 //! Every buffer starts on a 4 KiB boundary ([`AlignedBuf`]). Full `f64` tiles (512 or 8192
 //! elements) are a whole number of pages, so an instruction's output and its register
-//! operands sit at the same offset within a page: a load of an operand then never waits on a recent store of the output that only
-//! matches it in the low address bits (4K aliasing), and vector loads and stores do not split
-//! cache lines. With the default tile the change is within this machine's noise on W1–W4
-//! (old and new builds alternately, BENCHMARKS.md); it matters for L1-sized tiles, where a
-//! hand-written loop over two page-aligned buffers ran `sum(sin(x) * y + 1)` in 0.12 s
-//! against 0.13–0.15 s over buffers from the allocator.
+//! operands sit at the same offset within a page: a load of an operand then never waits on a
+//! recent store of the output that only matches it in the low address bits (4K aliasing),
+//! and vector loads and stores do not split cache lines. This matters for L1-sized tiles,
+//! where one step's loads closely follow the previous step's stores; programs run with the
+//! default tile are bound by memory, and the alignment does not show in their times.
 
 use crate::dtype::DType;
 use crate::plan::{Instr, Program};
@@ -70,8 +69,8 @@ pub(crate) struct Slots {
 /// reads, so its output can be borrowed mutably beside them, except where `in_place[i]` is
 /// `Some(k)`: instruction `i`'s kernel can overwrite operand `k` (read once, by `i` alone
 /// among the operands' slots), and when `k` dies at `i` (is not a constant or the result)
-/// `i` takes `k`'s slot. One tile buffer less is touched per tile then (about 5% on W1's
-/// product step with `f64` tiles of 512 elements, BENCHMARKS.md).
+/// `i` takes `k`'s slot. One tile buffer less is then touched per tile, which keeps the
+/// working set of an L1-sized tile smaller.
 pub(crate) fn assign_slots(
     prog: &Program,
     constant: &[bool],

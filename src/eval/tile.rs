@@ -18,19 +18,15 @@ use crate::error::{Error, Result};
 use crate::plan::{Instr, Program};
 
 /// Elements per tile (64 KiB of `f64`: temporaries stay in L2, and the in-place leaf reads
-/// run long enough for the hardware prefetchers). Measured at size M, 2 threads, median of
-/// 3: with tiles of 2048 and 8192 elements W1 took 0.285/0.276 s, W3 0.603/0.448 s, W2
-/// 0.367/0.363 s, W4 0.440/0.459 s, and `sum(x*y+1)` over 2·10^8 elements 0.171/0.112 s
-/// (tiles of 32768: 0.116 s). Before leaves were read in place, 2048 beat 512 and 1024.
+/// run long enough for the hardware prefetchers). Shorter tiles slow streaming programs
+/// down, and longer ones gain nothing (tile-length figures in `BENCHMARKS.md`).
 pub(crate) const TILE: usize = 8192;
 
 /// Elements per tile of a program that calls a transcendental function or `**` (4 KiB of
 /// `f64`, so every register stays in L1). Such a program is bound by arithmetic while a
 /// pure streaming one is bound by memory; with short tiles the loads of one tile's leaves
-/// overlap the arithmetic of the last. Measured on `sum(sin(x) * y + 1)` (W1 at M) and
-/// `sum(sin(x))` over 2·10^8 elements, 2 threads, interleaved, median of 9: 0.205/0.130 s
-/// with tiles of 256 elements, 0.200/0.130 s with 512, 0.251/0.115 s with 1024 and
-/// 0.240/0.137 s with 8192 (BENCHMARKS.md).
+/// overlap the arithmetic of the last. W1 (`sum(sin(x) * y + 1)`) runs fastest with 256 or
+/// 512 elements and slower with 1024 or 8192 (figures in `BENCHMARKS.md`).
 pub(crate) const COMPUTE_TILE: usize = 512;
 
 /// The tile length for `prog`: [`COMPUTE_TILE`] when it calls a function that costs far
@@ -249,16 +245,10 @@ pub(crate) struct TileRunner<'a> {
 
 /// Whether leaves laid out down their columns (transposes) are read in block tiles visited
 /// super-block by super-block (instead of flat runs over the whole chunk), so that a chunk
-/// and its transpose both stay in L2 while their lines are reused. Measured on W4
-/// (`(x + x.T).sum()`, 2 threads, inputs on huge pages), median of 3–5 runs:
-///
-/// | tiles | S: 4000², chunks 500² | M: 20000², chunks 2000² |
-/// |---|---:|---:|
-/// | flat runs over the chunk | 17 ms | 0.76 s |
-/// | 16×32 blocks, row-major over the chunk | 34 ms | – |
-/// | 4×128 blocks in 128² super-blocks | 26 ms | 0.67 s |
-/// | 2×256 blocks in 256² super-blocks | 17 ms | 0.44 s |
-/// | 1×512 rows in 512² super-blocks (chosen) | 16.5 ms | 0.44 s |
+/// and its transpose both stay in L2 while their lines are reused. Rows of 512 elements in
+/// 512² super-blocks ([`BLOCK_ROWS`], [`SUPER`]) are the fastest layout on W4
+/// (`(x + x.T).sum()`); flat runs over the whole chunk and narrower blocks are slower
+/// (figures in `BENCHMARKS.md`).
 const USE_BLOCK_TILES: bool = true;
 
 /// Rows of a block tile; its columns fill the rest of a tile (see `USE_BLOCK_TILES`).

@@ -5,8 +5,8 @@
 //! Temporary files are named `.<name>.tessera-tmp-<pid>-<n>`; listings skip them, and reads
 //! only ever open final names, so leftovers of a crashed writer are ignored.
 //!
-//! Unlike `zarrs`' own filesystem store, values are not fsynced one by one (that halves write
-//! throughput): [`LocalStore::sync`] makes everything durable at once, and the writer calls it
+//! Unlike `zarrs`' own filesystem store, values are not fsynced one by one (each fsync waits
+//! for the disk): [`LocalStore::sync`] makes everything durable at once, and the writer calls it
 //! before the metadata that marks an array complete. [`Durability::PerChunk`] restores the
 //! per-file fsync for users who need each chunk durable as soon as it is written.
 

@@ -24,8 +24,9 @@
 //! The exception is [`sin`] and [`cos`]: at the levels with fused multiply-add (AVX2, AVX-512,
 //! NEON; [`Level::fma`](crate::dispatch::Level::fma)) they use a shorter fast path built on it
 //! (`trig_fma.rs`: one reduction by π and one polynomial, about 25 operations per element
-//! instead of about 65; 1.4–2× faster). Their results then agree bit for bit among the
-//! fused-multiply-add levels and among the others, and both stay within the bound below.
+//! instead of about 65). Their results then agree bit for bit among the fused-multiply-add
+//! levels and among the others, but not across the two groups (the last bits differ for
+//! some arguments); both stay within the bound below.
 //! Integer work on the bits uses only 64-bit adds, ands, ors and shifts, and integer/float
 //! conversions use the 2^52 magic number, so that the loops vectorize on AVX2 too.
 //!
@@ -47,25 +48,25 @@
 //! The `f32` functions convert each element to `f64`, evaluate an `f64` fast path in the same
 //! loop (so still vectorized) and round the result back; their slow path calls the `f64`
 //! standard function and rounds. `exp_f32`, `sin_f32` and `cos_f32` use shorter polynomials
-//! (accurate to 2^-31, about twice as fast); the others use the `f64` fast paths. The `f64`
+//! (accurate to 2^-31, with fewer operations); the others use the `f64` fast paths. The `f64`
 //! value is within 2^-31 of the exact one, so the `f32` result is within 0.5 + 2^-7 ulp.
 //!
 //! # Accuracy
 //!
 //! Maximum errors in ulps of the result. "Bound": what each function guarantees and the
 //! tests enforce (against the standard library, allowing the bound plus 1 ulp, since the
-//! standard library is itself off by up to about 1 ulp, 2 for `tanh`). "Measured": the worst
-//! error against the exact value over 10^7 random arguments per function (split over
+//! standard library is itself off by up to about 1 ulp, 2 for `tanh`). "Worst found": the
+//! largest error against the exact value over 10^7 random arguments per function (split over
 //! 2–4 ranges each: small, full and subnormal-result ranges for `exp`, log-uniform over
 //! [1e-300, 1e300] and subnormals for `ln`, up to 1e22 for the trigonometric functions, and
 //! `y·ln x` over [-745, 709.7] for `pow`), by the harness in `kernels/accuracy` (a 128-bit
 //! `astro-float` reference, checked against mpmath). Every level gives the same bits, so the
 //! figures hold at every level, except for `sin` and `cos`, whose two rows are the levels with
 //! fused multiply-add and the others. The `f32` functions are within 0.5 ulp plus at most 2^-7 by
-//! construction (an `f64` value within 2^-31, rounded once); `pow_f32` (shorter tables) was
-//! measured at 0.572.
+//! construction (an `f64` value within 2^-31, rounded once); `pow_f32` (shorter tables)
+//! reaches 0.572.
 //!
-//! | function | bound | measured (10^7 args) | | `f32` function | bound | measured |
+//! | function | bound | worst found (10^7 args) | | `f32` function | bound | worst found |
 //! | --- | --- | --- | - | --- | --- | --- |
 //! | [`exp`] | 1 | 0.618 | | [`exp_f32`] | 1 | 0.502 |
 //! | [`ln`] | 1 | 0.835 | | [`ln_f32`] | 1 | 0.500 |

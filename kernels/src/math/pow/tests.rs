@@ -113,7 +113,8 @@ fn accurate_and_identical_at_every_level() {
                 worst = (u, a, b);
             }
         }
-        // Measured: 1 ulp from f64::powf (which is itself within about 0.5 ulp).
+        // The kernel is within 1 ulp of f64::powf (itself within about 0.5 ulp) on these
+        // pairs; the check allows 2.
         assert!(
             worst.0 <= 2,
             "{level:?}: {} ulps at pow({:e}, {:e})",
