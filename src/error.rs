@@ -66,9 +66,19 @@ pub enum Error {
         /// What went wrong (the panic message for a panicking task).
         msg: String,
     },
-    /// The computation was cancelled because another task failed first.
+    /// The computation was cancelled because another task failed first. `compute` never
+    /// returns it when a real failure is known: it returns that failure.
     #[error("cancelled because another task failed")]
     Cancelled,
+    /// A broken invariant inside tessera: a bug, not a problem with the input. The message
+    /// names where it was detected.
+    #[error("internal error in {op}: {msg} (this is a bug in tessera)")]
+    Internal {
+        /// Where the invariant broke (a stage, an operation, a chunk).
+        op: String,
+        /// What was found.
+        msg: String,
+    },
     /// Reading or writing a Zarr store failed (bad path, corrupt metadata or chunk, I/O).
     #[error("zarr store {store}{}{}: {msg}", array_part(array), chunk_part(chunk))]
     Store {
@@ -96,6 +106,16 @@ fn chunk_part(chunk: &Option<String>) -> String {
         .as_ref()
         .map(|c| format!(", chunk {c}"))
         .unwrap_or_default()
+}
+
+impl Error {
+    /// An [`Error::Internal`] detected in `op`.
+    pub(crate) fn internal(op: impl Into<String>, msg: impl Into<String>) -> Error {
+        Error::Internal {
+            op: op.into(),
+            msg: msg.into(),
+        }
+    }
 }
 
 /// `Result` with [`Error`].

@@ -18,7 +18,8 @@
 //! ```
 //!
 //! The layers (see `docs/ARCHITECTURE.md`): [`Array`] builds an expression graph
-//! (`expr`); [`plan`] lowers it to array-level stages with fused programs; the scheduler
+//! (`expr`, crate-private); [`plan`] lowers it to array-level stages with fused programs
+//! (public as a read-only summary: [`Array::explain`], [`plan::Plan::stages`]); the scheduler
 //! (`exec`) runs chunk tasks on a rayon pool; `eval` holds what one task does, calling the
 //! `tessera-kernels` crate for per-chunk numeric kernels.
 #![warn(missing_docs)]
@@ -29,7 +30,7 @@ pub mod dtype;
 mod error;
 mod eval;
 mod exec;
-pub mod expr;
+pub(crate) mod expr;
 pub mod plan;
 pub mod random;
 pub mod zarr;
@@ -38,12 +39,15 @@ pub mod zarr;
 /// [`kernels::dispatch`] to force an instruction-set level.
 pub use tessera_kernels as kernels;
 
-pub use array::{compute_many, compute_many_with, where_, AnyArray, Array, Axes, Operand};
+pub use array::{
+    compute_many, compute_many_with, plan_many, where_, AnyArray, Array, Axes, Operand,
+};
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};
 pub use exec::memory::MemoryTracker;
 pub use exec::{ComputeOptions, ComputeStats, Progress};
+pub use expr::{BinaryOp, ReduceKind, UnaryOp};
 
 /// The names most programs need.
 pub mod prelude {

@@ -10,28 +10,58 @@ use std::sync::Arc;
 
 /// Something usable as an operand next to an `Array<T>`: another array (owned or borrowed)
 /// or a scalar of the same type.
-pub trait Operand<T: Element> {
-    /// The operand's expression node.
-    fn node(self) -> Arc<Node>;
+///
+/// The trait is sealed: only tessera's arrays and element types implement it, so every
+/// operand's expression node is one tessera built and checked (its dtype is `T`, its chunk
+/// grid matches its shape). Neither a foreign type nor a hand-built node can pose as an
+/// operand:
+///
+/// ```compile_fail
+/// struct Fake;
+/// impl tessera::Operand<f64> for Fake {} // the sealed supertrait is not implemented
+/// ```
+///
+/// ```compile_fail
+/// // The expression graph is crate-private: nodes cannot be built outside tessera.
+/// use tessera::expr::Node;
+/// ```
+pub trait Operand<T: Element>: sealed::OperandNode<T> {}
+
+pub(crate) mod sealed {
+    use crate::dtype::Element;
+    use crate::expr::Node;
+    use std::sync::Arc;
+
+    /// The operand's expression node (not nameable outside the crate).
+    pub trait OperandNode<T: Element> {
+        /// The operand's expression node.
+        fn node(self) -> Arc<Node>;
+    }
 }
 
-impl<T: Element> Operand<T> for &Array<T> {
+use sealed::OperandNode;
+
+impl<T: Element> OperandNode<T> for &Array<T> {
     fn node(self) -> Arc<Node> {
         self.node.clone()
     }
 }
 
-impl<T: Element> Operand<T> for Array<T> {
+impl<T: Element> OperandNode<T> for Array<T> {
     fn node(self) -> Arc<Node> {
         self.node
     }
 }
 
-impl<T: Element> Operand<T> for T {
+impl<T: Element> OperandNode<T> for T {
     fn node(self) -> Arc<Node> {
         Array::scalar(self).node
     }
 }
+
+impl<T: Element> Operand<T> for &Array<T> {}
+impl<T: Element> Operand<T> for Array<T> {}
+impl<T: Element> Operand<T> for T {}
 
 /// The broadcast shape and unified chunk grid of `inputs` (NumPy rules; chunk boundaries of
 /// all non-broadcast inputs are merged along each axis, as Dask's `unify_chunks` does).

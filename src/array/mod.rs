@@ -116,7 +116,7 @@ impl<T: Element> Array<T> {
     /// let y = random::uniform::<f64>(&[1000], 100, 2).unwrap();
     /// let s = (x.sin() * &y + 1.0).sum(..).unwrap();
     /// // One reduce stage; sin, * and + are fused into its first level.
-    /// assert_eq!(s.plan().stages.len(), 1);
+    /// assert_eq!(s.plan().stages().len(), 1);
     /// println!("{}", s.explain());
     /// ```
     pub fn explain(&self) -> String {
@@ -144,7 +144,10 @@ impl<T: Element> Array<T> {
             });
         }
         let a = self.compute()?;
-        a.iter().next().copied().ok_or(Error::Cancelled)
+        a.iter()
+            .next()
+            .copied()
+            .ok_or_else(|| Error::internal("compute_scalar", "a one-element result is empty"))
     }
 
     /// Computes the array with options (thread count).
@@ -155,7 +158,9 @@ impl<T: Element> Array<T> {
     /// Computes the array and reports what the computation did.
     pub fn compute_stats(&self, opts: &ComputeOptions) -> Result<(ArrayD<T>, ComputeStats)> {
         let (mut v, stats) = compute_many_with(&[self], opts)?;
-        let a = v.pop().ok_or(Error::Cancelled)?;
+        let a = v
+            .pop()
+            .ok_or_else(|| Error::internal("compute", "no result for the output"))?;
         Ok((a, stats))
     }
 
@@ -188,9 +193,9 @@ impl<T: Element> Array<T> {
         let plan = Plan::build(std::slice::from_ref(&self.node));
         with_dtype!(T::DTYPE, U => {
             if std::any::TypeId::of::<T>() != std::any::TypeId::of::<U>() {
-                return Err(Error::Task {
-                    task: "compute_into".into(),
-                    msg: format!("internal: no element type for dtype {}", T::DTYPE),
+                return Err(Error::Internal {
+                    op: "compute_into".into(),
+                    msg: format!("no element type for dtype {}", T::DTYPE),
                 });
             }
             // SAFETY: `T` and `U` are the same type (checked just above), so the view types
@@ -218,7 +223,12 @@ impl<T: Element> Array<T> {
         let chunks = col
             .chunks
             .into_iter()
-            .map(|c| c.into_inner().ok_or(Error::Cancelled))
+            .enumerate()
+            .map(|(i, c)| {
+                c.into_inner().ok_or_else(|| {
+                    Error::internal("persist", format!("chunk {i} was not computed"))
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Array::wrap(Node::new(
             T::DTYPE,
@@ -227,6 +237,21 @@ impl<T: Element> Array<T> {
             Op::Chunks(Arc::new(chunks)),
         )))
     }
+}
+
+/// The plan that [`compute_many`] would run for `arrays`: one plan over their shared graph.
+///
+/// ```
+/// use tessera::{plan_many, Array};
+/// let x = Array::<f64>::arange(0.0, 8.0, 1.0, 3).unwrap();
+/// let m = x.mean(..).unwrap();
+/// let d = (&x - &m).abs().max(..).unwrap();
+/// // The mean is planned once although both outputs read it.
+/// assert_eq!(plan_many(&[&m, &d]).stages().len(), 2);
+/// ```
+pub fn plan_many<T: Element>(arrays: &[&Array<T>]) -> Plan {
+    let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
+    Plan::build(&nodes)
 }
 
 /// Computes several arrays over one shared graph: every shared stage runs once.
@@ -260,7 +285,10 @@ pub fn compute_many_with<T: Element>(
         let stats = execute(&plan, &refs, opts)?;
         let out = sinks
             .into_iter()
-            .map(|s| T::from_chunk(U::into_chunk(s.finish())).ok_or(Error::Cancelled))
+            .map(|s| {
+                T::from_chunk(U::into_chunk(s.finish()))
+                    .ok_or_else(|| Error::internal("compute", "result of the wrong dtype"))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok((out, stats))
     })

@@ -98,10 +98,10 @@ pub(crate) fn resolve(
                 pooled: false,
             })
         }
-        _ => Err(Error::Task {
-            task: node.label(),
-            msg: "internal: a computed node is read without a stage".into(),
-        }),
+        _ => Err(Error::internal(
+            node.label(),
+            "a computed node is read without a stage",
+        )),
     }
 }
 
@@ -182,9 +182,9 @@ fn copy_block(
                 dv.assign(&sv);
                 Ok(())
             }
-            _ => Err(Error::Task {
-                task: "rechunk".into(),
-                msg: "internal: chunks of one array have different dtypes".into(),
+            _ => Err(Error::Internal {
+                op: "rechunk".into(),
+                msg: "chunks of one array have different dtypes".into(),
             }),
         }
     })
@@ -206,10 +206,10 @@ impl LeafData {
         leaf: &Leaf,
         shape: &[usize],
     ) -> Result<ArrayViewD<'_, T>> {
-        let whole = T::view(&self.data).ok_or_else(|| Error::Task {
-            task: leaf.node.label(),
+        let whole = T::view(&self.data).ok_or_else(|| Error::Internal {
+            op: leaf.node.label(),
             msg: format!(
-                "internal: chunk of dtype {} where {} was expected",
+                "chunk of dtype {} where {} was expected",
                 self.data.dtype(),
                 T::DTYPE
             ),
@@ -250,12 +250,9 @@ impl LeafData {
             } else if have == 1 {
                 strides.push(0);
             } else {
-                return Err(Error::Task {
-                    task: leaf.node.label(),
-                    msg: format!(
-                        "internal: cannot broadcast leaf region {:?} to {shape:?}",
-                        v.shape()
-                    ),
+                return Err(Error::Internal {
+                    op: leaf.node.label(),
+                    msg: format!("cannot broadcast leaf region {:?} to {shape:?}", v.shape()),
                 });
             }
         }

@@ -62,9 +62,9 @@ struct Exec<T, R> {
 impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
     fn output_chunk(&self, stage: &Stage, out_lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
         let crate::plan::StageKind::Reduce(spec) = &stage.kind else {
-            return Err(crate::error::Error::Task {
-                task: stage.node.label(),
-                msg: "internal: not a reduce stage".into(),
+            return Err(crate::error::Error::Internal {
+                op: stage.node.label(),
+                msg: "not a reduce stage".into(),
             });
         };
         let grid = &stage.grid;
@@ -105,9 +105,9 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
             vals.push(self.r.finish(a, count)?);
         }
         let arr = ArrayD::from_shape_vec(IxDyn(&oshape), vals).map_err(|e| {
-            crate::error::Error::Task {
-                task: stage.node.label(),
-                msg: format!("internal: output chunk shape {oshape:?}: {e}"),
+            crate::error::Error::Internal {
+                op: stage.node.label(),
+                msg: format!("output chunk shape {oshape:?}: {e}"),
             }
         })?;
         Ok(R::Out::into_chunk(arr))

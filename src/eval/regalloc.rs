@@ -171,7 +171,6 @@ mod tests {
             instrs,
             dtypes,
             leaves: Vec::new(),
-            shape: vec![8],
         }
     }
 

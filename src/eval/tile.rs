@@ -581,9 +581,9 @@ fn resolve_steps(prog: &Program, constant: &[bool]) -> Result<Vec<Step>> {
     let mut steps = Vec::with_capacity(prog.instrs.len());
     for (i, ins) in prog.instrs.iter().enumerate() {
         if operands(ins).iter().any(|&k| k >= i) {
-            return Err(Error::Task {
-                task: String::new(),
-                msg: format!("internal: instruction {i} reads a later instruction"),
+            return Err(Error::Internal {
+                op: String::new(),
+                msg: format!("instruction {i} reads a later instruction"),
             });
         }
         steps.push(match *ins {
@@ -623,7 +623,6 @@ mod tests {
             instrs,
             dtypes,
             leaves: Vec::new(),
-            shape: vec![8],
         };
         let constant: Vec<bool> = prog
             .instrs

@@ -154,11 +154,13 @@ struct Executor<'p> {
 
 impl Fetch for Executor<'_> {
     fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {
-        let mut st = self.store[stage].lock().map_err(|_| Error::Cancelled)?;
+        let mut st = self.store[stage]
+            .lock()
+            .map_err(|_| Error::internal("scheduler", "a lock was poisoned by a panic"))?;
         let Some(entry) = st.get_mut(&idx) else {
-            return Err(Error::Task {
-                task: format!("stage {stage} chunk {idx}"),
-                msg: "internal: chunk read more often than planned".into(),
+            return Err(Error::Internal {
+                op: format!("stage {stage} chunk {idx}"),
+                msg: "chunk read more often than planned".into(),
             });
         };
         entry.1 -= 1;
@@ -280,7 +282,9 @@ impl Executor<'_> {
                         self.counters.stored.fetch_add(1, Ordering::Relaxed);
                         self.store[s]
                             .lock()
-                            .map_err(|_| Error::Cancelled)?
+                            .map_err(|_| {
+                                Error::internal("scheduler", "a lock was poisoned by a panic")
+                            })?
                             .insert(lin, (chunk, reads));
                     }
                     Ok(())
@@ -303,6 +307,10 @@ impl Executor<'_> {
                             },
                             msg,
                         },
+                        Error::Internal { op, msg } => Error::Internal {
+                            op: format!("stage {s} ({label}) chunk {lin}: {op}"),
+                            msg,
+                        },
                         other => other,
                     };
                     if !matches!(e, Error::Cancelled) {
@@ -316,7 +324,13 @@ impl Executor<'_> {
             if let Err(e) = result {
                 // Report the failure that caused the cancellation, not a cancelled task.
                 let first = self.first_error.lock().ok().and_then(|mut f| f.take());
-                return Err(first.unwrap_or(e));
+                return Err(match (first, e) {
+                    (Some(f), _) => f,
+                    (None, Error::Cancelled) => {
+                        Error::internal("scheduler", "cancelled with no failing task")
+                    }
+                    (None, e) => e,
+                });
             }
         }
         Ok(())
@@ -396,7 +410,9 @@ pub(crate) fn execute(
 fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
     let pools = POOLS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut p = pools.lock().map_err(|_| Error::Cancelled)?;
+    let mut p = pools
+        .lock()
+        .map_err(|_| Error::internal("scheduler", "a lock was poisoned by a panic"))?;
     if let Some(tp) = p.get(&n) {
         return Ok(tp.clone());
     }

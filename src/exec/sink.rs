@@ -88,10 +88,7 @@ impl<T: RegElem> OutputSink for RegionWriter<T> {
         })?;
         let mut dst = self.dst(region);
         if dst.len() != a.len() {
-            return Err(Error::Task {
-                task: "output".into(),
-                msg: "internal: chunk does not match its region".into(),
-            });
+            return Err(Error::internal("output", "chunk does not match its region"));
         }
         dst.scatter_array(a);
         Ok(())

@@ -123,6 +123,45 @@ pub enum Op {
     Slice(Vec<usize>, Arc<Node>),
 }
 
+impl Drop for Node {
+    /// Drops the graph below this node with an explicit stack: inputs that this node held
+    /// the last reference to are unlinked one at a time, so a chain of any length is freed
+    /// without recursion (the derived drop would recurse once per node).
+    fn drop(&mut self) {
+        let mut stack: Vec<Arc<Node>> = Vec::new();
+        take_inputs(&mut self.op, &mut stack);
+        while let Some(n) = stack.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(n) {
+                take_inputs(&mut inner.op, &mut stack);
+            }
+        }
+    }
+}
+
+/// Moves the inputs of `op` onto `stack`, leaving an operation without inputs.
+fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
+    if op_is_leaf(op) {
+        return;
+    }
+    match std::mem::replace(op, Op::Fill(Scalar::Bool(false))) {
+        Op::Unary(_, a)
+        | Op::Transpose(_, a)
+        | Op::Reduce(_, a)
+        | Op::Rechunk(a)
+        | Op::Slice(_, a) => stack.push(a),
+        Op::Binary(_, a, b) => stack.extend([a, b]),
+        Op::Where(c, a, b) => stack.extend([c, a, b]),
+        Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
+    }
+}
+
+fn op_is_leaf(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_)
+    )
+}
+
 impl Node {
     /// Creates a node with a fresh identity.
     pub fn new(dtype: DType, shape: Vec<usize>, grid: ChunkGrid, op: Op) -> Arc<Node> {
@@ -159,10 +198,7 @@ impl Node {
     /// Whether chunks of this node can be produced for any region without a task of its own
     /// (in-memory data, constants, generators, persisted chunks).
     pub fn is_source(&self) -> bool {
-        matches!(
-            self.op,
-            Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_)
-        )
+        op_is_leaf(&self.op)
     }
 
     /// A short name of the operation, for plans and error messages.

@@ -11,7 +11,7 @@
 mod program;
 pub(crate) mod tree;
 
-pub use program::{Instr, Leaf, Program};
+pub(crate) use program::{Instr, Leaf, Program};
 
 use crate::chunks::ChunkGrid;
 use crate::expr::{Node, NodeId, Op, ReduceSpec};
@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 /// What a stage does.
 #[derive(Debug, Clone)]
-pub enum StageKind {
+pub(crate) enum StageKind {
     /// One task per output chunk evaluates the program over the chunk's region.
     Map,
     /// One task per input chunk evaluates the program and reduces it to a partial; partials
@@ -31,7 +31,7 @@ pub enum StageKind {
 
 /// One array-level stage of a plan.
 #[derive(Debug, Clone)]
-pub struct Stage {
+pub(crate) struct Stage {
     /// The node whose chunks this stage produces.
     pub node: Arc<Node>,
     /// What the stage does.
@@ -111,17 +111,74 @@ impl std::ops::AddAssign for TaskCounts {
 }
 
 /// A lowered, optimized plan: stages in dependency order and the stages of the outputs.
+///
+/// Its inside is private; [`stages`](Plan::stages), [`task_counts`](Plan::task_counts) and
+/// [`explain`](Plan::explain) describe it.
+///
+/// ```
+/// use tessera::{random, ReduceKind};
+/// let x = random::uniform::<f64>(&[1000], 100, 1).unwrap();
+/// let plan = (x.sin() + 1.0).sum(..).unwrap().plan();
+/// let stages = plan.stages();
+/// assert_eq!(stages.len(), 1); // sin and + run inside the reduction's first level
+/// assert_eq!(stages[0].reduction, Some(ReduceKind::Sum));
+/// assert_eq!(plan.task_counts().reduce_chunk, 10);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Stages; every stage's inputs come before it.
-    pub stages: Vec<Stage>,
+    pub(crate) stages: Vec<Stage>,
     /// The stage computing each requested output.
-    pub outputs: Vec<usize>,
+    pub(crate) outputs: Vec<usize>,
+}
+
+/// A read-only description of one stage of a [`Plan`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StageInfo {
+    /// The reduction the stage computes, or `None` for a map stage (one task per chunk).
+    pub reduction: Option<crate::expr::ReduceKind>,
+    /// The operation producing the stage's chunks, as [`Array::explain`](crate::Array::explain)
+    /// names it.
+    pub label: String,
+    /// The fused program each task runs, e.g. `add(sin(L0), 1.0)`.
+    pub program: String,
+    /// Element type of the stage's chunks.
+    pub dtype: crate::dtype::DType,
+    /// Shape of the stage's result.
+    pub shape: Vec<usize>,
+    /// Chunking of the stage's result.
+    pub chunks: ChunkGrid,
+    /// Its chunk tasks.
+    pub tasks: TaskCounts,
+    /// Whether the stage computes a requested output (rather than an intermediate).
+    pub is_output: bool,
 }
 
 impl Plan {
+    /// The stages in the order they run; every stage comes after the stages it reads.
+    pub fn stages(&self) -> Vec<StageInfo> {
+        self.stages
+            .iter()
+            .enumerate()
+            .map(|(i, st)| StageInfo {
+                reduction: match &st.kind {
+                    StageKind::Reduce(spec) => Some(spec.kind),
+                    StageKind::Map => None,
+                },
+                label: st.node.label(),
+                program: st.program.describe(),
+                dtype: st.node.dtype,
+                shape: st.node.shape.clone(),
+                chunks: st.node.grid.clone(),
+                tasks: st.task_counts(),
+                is_output: self.outputs.contains(&i),
+            })
+            .collect()
+    }
+
     /// Lowers the expressions `outputs` into one plan over their shared graph.
-    pub fn build(outputs: &[Arc<Node>]) -> Plan {
+    pub(crate) fn build(outputs: &[Arc<Node>]) -> Plan {
         // Which nodes become stages: the outputs and every reduction they need.
         let mut stage_nodes: Vec<Arc<Node>> = Vec::new();
         let mut stage_of: HashMap<NodeId, usize> = HashMap::new();

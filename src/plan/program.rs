@@ -68,8 +68,6 @@ pub struct Program {
     pub dtypes: Vec<DType>,
     /// The inputs read by `Instr::Leaf`.
     pub leaves: Vec<Leaf>,
-    /// Shape of the result (the root node's shape).
-    pub shape: Vec<usize>,
 }
 
 impl Program {
@@ -86,9 +84,10 @@ impl Program {
                 instrs: Vec::new(),
                 dtypes: Vec::new(),
                 leaves: Vec::new(),
-                shape: root.shape.clone(),
             },
             memo: HashMap::new(),
+            views: Vec::new(),
+            view_ids: HashMap::new(),
             stage_of,
             own,
         };
@@ -98,7 +97,7 @@ impl Program {
             offset: vec![0; nd],
             stretched: vec![false; nd],
         };
-        b.visit(root, &ident);
+        b.visit(root, ident);
         b.prog
     }
 
@@ -112,17 +111,14 @@ impl Program {
         self.instrs.len() == 1 && matches!(self.instrs[0], Instr::Leaf(_))
     }
 
-    /// Number of arithmetic instructions (not loads or constants).
-    pub fn num_ops(&self) -> usize {
-        self.instrs
-            .iter()
-            .filter(|i| !matches!(i, Instr::Leaf(_) | Instr::Const(_)))
-            .count()
-    }
-
-    /// A one-line description, e.g. `add(mul(sin(L0), L1), 1.0)`.
+    /// A one-line description, e.g. `add(mul(sin(L0), L1), 1.0)`; operands nested deeper
+    /// than 24 calls are shown as `…`.
     pub fn describe(&self) -> String {
-        fn go(p: &Program, r: usize) -> String {
+        fn go(p: &Program, r: usize, depth: usize) -> String {
+            if depth > 24 {
+                return "…".into();
+            }
+            let go = |p: &Program, r: usize| go(p, r, depth + 1);
             match &p.instrs[r] {
                 Instr::Leaf(i) => format!("L{i}"),
                 Instr::Const(s) => format!("{s}"),
@@ -134,14 +130,17 @@ impl Program {
                 }
             }
         }
-        go(self, self.result())
+        go(self, self.result(), 0)
     }
 }
 
 struct Builder<'a> {
     prog: Program,
-    /// (node, axis view) → register, so shared subexpressions are computed once per tile.
-    memo: HashMap<(NodeId, AxisView), usize>,
+    /// (node, view id) → register, so shared subexpressions are computed once per tile.
+    memo: HashMap<(NodeId, usize), usize>,
+    /// The distinct axis views met so far, named by their index.
+    views: Vec<AxisView>,
+    view_ids: HashMap<AxisView, usize>,
     stage_of: &'a HashMap<NodeId, usize>,
     own: Option<NodeId>,
 }
@@ -153,70 +152,138 @@ impl Builder<'_> {
         self.prog.instrs.len() - 1
     }
 
-    /// Emits the instructions for `node`, seen through `view` (which root axis each of its
-    /// axes runs along, slice offsets and broadcast axes).
-    fn visit(&mut self, node: &Arc<Node>, view: &AxisView) -> usize {
-        let view = view.clone();
-        let key = (node.id, view.clone());
-        if let Some(&r) = self.memo.get(&key) {
-            return r;
+    /// The id of `view`, interned.
+    fn intern(&mut self, view: AxisView) -> usize {
+        if let Some(&v) = self.view_ids.get(&view) {
+            return v;
         }
-        let staged =
-            Some(node.id) != self.own && !node.is_source() && self.stage_of.contains_key(&node.id);
-        let r = match &node.op {
-            Op::Fill(s) if !staged => self.push(Instr::Const(*s), node.dtype),
-            Op::Unary(op, a) if !staged => {
-                let ra = self.visit(a, &view.operand(node, a));
-                self.push(Instr::Unary(*op, ra), node.dtype)
-            }
-            Op::Binary(op, a, b) if !staged => {
-                let ra = self.visit(a, &view.operand(node, a));
-                let rb = self.visit(b, &view.operand(node, b));
-                self.push(Instr::Binary(*op, ra, rb), node.dtype)
-            }
-            Op::Where(c, a, b) if !staged => {
-                let rc = self.visit(c, &view.operand(node, c));
-                let ra = self.visit(a, &view.operand(node, a));
-                let rb = self.visit(b, &view.operand(node, b));
-                self.push(Instr::Where(rc, ra, rb), node.dtype)
-            }
-            Op::Transpose(perm, a) if !staged => {
+        self.views.push(view.clone());
+        self.view_ids.insert(view, self.views.len() - 1);
+        self.views.len() - 1
+    }
+
+    /// The view id of elementwise operand `input` of `node` seen through view `vid`.
+    fn operand_view(&mut self, vid: usize, node: &Node, input: &Node) -> usize {
+        if input.shape == node.shape {
+            return vid; // same axes, nothing broadcast: the same view
+        }
+        let v = self.views[vid].operand(node, input);
+        self.intern(v)
+    }
+
+    /// The nodes (with their view ids) whose registers `node` seen through view `vid` needs
+    /// first, or `None` when it becomes a leaf or a constant.
+    fn operands(&mut self, node: &Arc<Node>, vid: usize) -> Option<Vec<(Arc<Node>, usize)>> {
+        if self.is_staged(node) {
+            return None;
+        }
+        Some(match &node.op {
+            Op::Unary(_, a) => vec![(a.clone(), self.operand_view(vid, node, a))],
+            Op::Binary(_, a, b) => vec![
+                (a.clone(), self.operand_view(vid, node, a)),
+                (b.clone(), self.operand_view(vid, node, b)),
+            ],
+            Op::Where(c, a, b) => vec![
+                (c.clone(), self.operand_view(vid, node, c)),
+                (a.clone(), self.operand_view(vid, node, a)),
+                (b.clone(), self.operand_view(vid, node, b)),
+            ],
+            Op::Transpose(perm, a) => {
                 // Output axis i is input axis perm[i].
+                let view = &self.views[vid];
                 let mut m = view.clone();
                 for (i, &p) in perm.iter().enumerate() {
                     m.to_root[p] = view.to_root[i];
                     m.offset[p] = view.offset[i];
                     m.stretched[p] = view.stretched[i];
                 }
-                self.visit(a, &m)
+                vec![(a.clone(), self.intern(m))]
             }
-            Op::Rechunk(a) if !staged => self.visit(a, &view),
-            Op::Slice(starts, a) if !staged => {
-                let mut m = view.clone();
+            Op::Rechunk(a) => vec![(a.clone(), vid)],
+            Op::Slice(starts, a) => {
+                let mut m = self.views[vid].clone();
                 for (o, s) in m.offset.iter_mut().zip(starts) {
                     *o += s;
                 }
-                self.visit(a, &m)
+                vec![(a.clone(), self.intern(m))]
             }
-            _ => {
-                let leaf = Leaf {
-                    node: node.clone(),
-                    stage: if staged {
-                        self.stage_of.get(&node.id).copied()
-                    } else {
-                        None
-                    },
-                    axis_to_root: view.to_root.clone(),
-                    offset: view.offset.clone(),
-                    stretched: view.stretched.clone(),
-                };
-                self.prog.leaves.push(leaf);
-                let li = self.prog.leaves.len() - 1;
-                self.push(Instr::Leaf(li), node.dtype)
+            _ => return None,
+        })
+    }
+
+    /// Whether `node` is read from another stage's chunks rather than computed here.
+    fn is_staged(&self, node: &Node) -> bool {
+        Some(node.id) != self.own && !node.is_source() && self.stage_of.contains_key(&node.id)
+    }
+
+    /// Emits the instructions for `root`, seen through `root_view` (which root axis each of
+    /// its axes runs along, slice offsets and broadcast axes), operands first. The walk
+    /// keeps its own stack, so expressions of any depth build without exhausting the
+    /// thread's.
+    fn visit(&mut self, root: &Arc<Node>, root_view: AxisView) -> usize {
+        let root_vid = self.intern(root_view);
+        // (node, view id, operands when already expanded)
+        type Frame = (Arc<Node>, usize, Option<Vec<(Arc<Node>, usize)>>);
+        let mut stack: Vec<Frame> = vec![(root.clone(), root_vid, None)];
+        while let Some((node, vid, expanded)) = stack.pop() {
+            if self.memo.contains_key(&(node.id, vid)) {
+                continue;
             }
-        };
-        self.memo.insert(key, r);
-        r
+            let operands = match expanded {
+                Some(ops) => Some(ops),
+                None => match self.operands(&node, vid) {
+                    Some(ops) => {
+                        let pending: Vec<(Arc<Node>, usize)> = ops
+                            .iter()
+                            .rev()
+                            .filter(|(a, v)| !self.memo.contains_key(&(a.id, *v)))
+                            .cloned()
+                            .collect();
+                        if pending.is_empty() {
+                            Some(ops)
+                        } else {
+                            stack.push((node, vid, Some(ops)));
+                            stack.extend(pending.into_iter().map(|(a, v)| (a, v, None)));
+                            continue;
+                        }
+                    }
+                    None => None,
+                },
+            };
+            let regs: Vec<usize> = operands
+                .unwrap_or_default()
+                .iter()
+                .map(|(a, v)| self.memo[&(a.id, *v)])
+                .collect();
+            let r = match (&node.op, regs.as_slice()) {
+                (Op::Fill(s), _) => self.push(Instr::Const(*s), node.dtype),
+                (Op::Unary(op, _), &[ra]) => self.push(Instr::Unary(*op, ra), node.dtype),
+                (Op::Binary(op, _, _), &[ra, rb]) => {
+                    self.push(Instr::Binary(*op, ra, rb), node.dtype)
+                }
+                (Op::Where(..), &[rc, ra, rb]) => self.push(Instr::Where(rc, ra, rb), node.dtype),
+                (Op::Transpose(..) | Op::Rechunk(_) | Op::Slice(..), &[ra]) => ra,
+                _ => {
+                    let view = &self.views[vid];
+                    let leaf = Leaf {
+                        node: node.clone(),
+                        stage: if self.is_staged(&node) {
+                            self.stage_of.get(&node.id).copied()
+                        } else {
+                            None
+                        },
+                        axis_to_root: view.to_root.clone(),
+                        offset: view.offset.clone(),
+                        stretched: view.stretched.clone(),
+                    };
+                    self.prog.leaves.push(leaf);
+                    let li = self.prog.leaves.len() - 1;
+                    self.push(Instr::Leaf(li), node.dtype)
+                }
+            };
+            self.memo.insert((node.id, vid), r);
+        }
+        self.memo[&(root.id, root_vid)]
     }
 }
 

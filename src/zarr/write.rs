@@ -462,7 +462,8 @@ impl ZarrSink {
             pool::take(self.dtype, &region.iter().map(|r| r.1).collect::<Vec<_>>())
         };
         let result = (|| {
-            let a = T::chunk_mut(&mut buf).ok_or(Error::Cancelled)?;
+            let a = T::chunk_mut(&mut buf)
+                .ok_or_else(|| Error::internal("to_zarr", "write buffer of the wrong dtype"))?;
             if covers_chunk_in_array {
                 let in_chunk: Vec<usize> = region.iter().map(|r| r.1).collect();
                 if in_chunk != cshape {
@@ -479,7 +480,9 @@ impl ZarrSink {
                     }
                     fill(&mut StridedDst::new(v))?;
                 }
-                let data = a.as_slice().ok_or(Error::Cancelled)?;
+                let data = a
+                    .as_slice()
+                    .ok_or_else(|| Error::internal("to_zarr", "write buffer is not contiguous"))?;
                 self.array
                     .store_chunk_opt(&cidx, data, &self.codec)
                     .map_err(|e| store_error(&self.store, "/", Some(key()), e))
@@ -493,7 +496,9 @@ impl ZarrSink {
                 let shape: Vec<u64> = abs.iter().map(|r| r.1 as u64).collect();
                 let sub = ArraySubset::new_with_start_shape(start, shape)
                     .map_err(|e| store_error(&self.store, "/", Some(key()), e))?;
-                let data = a.as_slice().ok_or(Error::Cancelled)?;
+                let data = a
+                    .as_slice()
+                    .ok_or_else(|| Error::internal("to_zarr", "write buffer is not contiguous"))?;
                 self.array
                     .store_chunk_subset_opt(&cidx, &sub, data, &self.codec)
                     .map_err(|e| store_error(&self.store, "/", Some(key()), e))
@@ -521,7 +526,8 @@ impl OutputSink for ZarrSink {
 
     fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
         with_dtype!(self.dtype, T => {
-            let a = T::chunk_ref(chunk).ok_or(Error::Cancelled)?;
+            let a = T::chunk_ref(chunk)
+                .ok_or_else(|| Error::internal("to_zarr", "chunk of the wrong dtype"))?;
             self.write_region::<T>(region, |dst| {
                 dst.scatter_array(a);
                 Ok(())

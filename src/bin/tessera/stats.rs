@@ -105,7 +105,7 @@ pub fn run(path: &Path, axis: Option<usize>, threads: Option<usize>) -> tessera:
                 let ranges: Vec<_> = region.iter().map(|&(s, l)| s..s + l).collect();
                 let chunk: ArrayD<f64> = x.slice(&ranges)?.compute_with(&one)?;
                 let partial = summarize(&chunk, axis);
-                let mut acc = acc.lock().map_err(|_| Error::Cancelled)?;
+                let mut acc = acc.lock().map_err(|_| poisoned())?;
                 let base = axis.map_or(0, |a| region[a].0);
                 for (k, p) in partial.iter().enumerate() {
                     acc[base + k].merge(p);
@@ -126,7 +126,7 @@ pub fn run(path: &Path, axis: Option<usize>, threads: Option<usize>) -> tessera:
         None => work()?,
     }
     drop(bar);
-    let acc = acc.into_inner().map_err(|_| Error::Cancelled)?;
+    let acc = acc.into_inner().map_err(|_| poisoned())?;
     println!(
         "{}: {} {:?}, {} chunks read in {:.2} s",
         path.display(),
@@ -183,5 +183,13 @@ fn summarize(chunk: &ArrayD<f64>, axis: Option<usize>) -> Vec<Summary> {
             .axis_iter(Axis(a))
             .map(|lane| Summary::of(&lane.iter().copied().collect::<Vec<_>>()))
             .collect(),
+    }
+}
+
+/// The error for a lock poisoned by a panicking worker.
+fn poisoned() -> Error {
+    Error::Internal {
+        op: "stats".into(),
+        msg: "a lock was poisoned by a panic".into(),
     }
 }
