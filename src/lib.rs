@@ -40,7 +40,8 @@ pub mod zarr;
 pub use tessera_kernels as kernels;
 
 pub use array::{
-    compute_many, compute_many_with, plan_many, where_, AnyArray, Array, Axes, Operand,
+    compute_many, compute_many_with, concatenate, plan_many, stack, where_, AnyArray, Array, Axes,
+    Operand,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
@@ -51,5 +52,7 @@ pub use expr::{BinaryOp, ReduceKind, UnaryOp};
 
 /// The names most programs need.
 pub mod prelude {
-    pub use crate::{compute_many, random, where_, Array, Axes, ChunkSpec, ComputeOptions};
+    pub use crate::{
+        compute_many, concatenate, random, stack, where_, Array, Axes, ChunkSpec, ComputeOptions,
+    };
 }

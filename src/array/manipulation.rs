@@ -1,4 +1,5 @@
-//! Changing how an array is cut or which part of it is used: `rechunk`, `slice`.
+//! Changing how an array is cut, which part of it is used, or its unit axes: `rechunk`,
+//! `slice`, `expand_dims`, `squeeze`.
 
 use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid, ChunkSpec};
@@ -8,6 +9,97 @@ use crate::expr::{Node, Op};
 use std::ops::Range;
 
 impl<T: Element> Array<T> {
+    /// The same values with a new axis of length 1 at position `axis` (NumPy's
+    /// `expand_dims`, `x[:, None]`). Free: it changes how the values are viewed, fused into
+    /// whatever reads them.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<f64>::arange(0.0, 4.0, 1.0, 2).unwrap();
+    /// let col = x.expand_dims(1).unwrap();           // shape [4, 1]
+    /// let table = (&col * &x).compute().unwrap();    // outer product by broadcasting
+    /// assert_eq!(table.shape(), &[4, 4]);
+    /// assert_eq!(table[[3, 2]], 6.0);
+    /// ```
+    pub fn expand_dims(&self, axis: usize) -> Result<Array<T>> {
+        let nd = self.ndim() + 1;
+        if axis >= nd {
+            return Err(Error::Axis {
+                op: "expand_dims".into(),
+                axis,
+                ndim: nd,
+            });
+        }
+        let mut shape = self.shape().to_vec();
+        shape.insert(axis, 1);
+        let mut axes: Vec<AxisChunks> = (0..self.ndim())
+            .map(|d| self.node.grid.axis(d).clone())
+            .collect();
+        axes.insert(axis, AxisChunks::regular(1, 1));
+        Ok(Array::wrap(Node::new(
+            T::DTYPE,
+            shape,
+            ChunkGrid::from_axes(axes),
+            Op::ExpandDims(axis, self.node.clone()),
+        )))
+    }
+
+    /// The same values without length-1 axes: all of them for `..`, or the axes given (each
+    /// must have length 1), like NumPy's `squeeze`. Free, as [`expand_dims`](Self::expand_dims).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::ones(&[1, 3, 1], 2).unwrap();
+    /// assert_eq!(x.squeeze(..).unwrap().shape(), &[3]);
+    /// assert_eq!(x.squeeze(2).unwrap().shape(), &[1, 3]);
+    /// assert!(x.squeeze(1).is_err()); // axis 1 has length 3
+    /// ```
+    pub fn squeeze(&self, axes: impl Into<super::Axes>) -> Result<Array<T>> {
+        let axes = axes.into();
+        let nd = self.ndim();
+        let mut drop: Vec<usize> = match axes.list() {
+            None => (0..nd).filter(|&d| self.shape()[d] == 1).collect(),
+            Some(list) => {
+                for &a in list {
+                    if a >= nd {
+                        return Err(Error::Axis {
+                            op: "squeeze".into(),
+                            axis: a,
+                            ndim: nd,
+                        });
+                    }
+                    if self.shape()[a] != 1 {
+                        return Err(Error::Shape {
+                            op: "squeeze".into(),
+                            msg: format!(
+                                "axis {a} of an array of shape {:?} does not have length 1",
+                                self.shape()
+                            ),
+                        });
+                    }
+                }
+                list.to_vec()
+            }
+        };
+        drop.sort_unstable();
+        drop.dedup();
+        if drop.is_empty() {
+            return Ok(self.clone());
+        }
+        let keep: Vec<usize> = (0..nd).filter(|d| !drop.contains(d)).collect();
+        let shape = keep.iter().map(|&d| self.shape()[d]).collect();
+        let grid_axes = keep
+            .iter()
+            .map(|&d| self.node.grid.axis(d).clone())
+            .collect();
+        Ok(Array::wrap(Node::new(
+            T::DTYPE,
+            shape,
+            ChunkGrid::from_axes(grid_axes),
+            Op::Squeeze(drop, self.node.clone()),
+        )))
+    }
+
     /// The same values cut into different chunks.
     ///
     /// Rechunking is fused into whatever reads the array: a task that needs a region spanning

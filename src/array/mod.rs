@@ -3,12 +3,14 @@
 mod any;
 mod creation;
 mod elementwise;
+mod join;
 mod manipulation;
 mod operators;
 mod reductions;
 
 pub use any::AnyArray;
 pub use elementwise::{where_, Operand};
+pub use join::{concatenate, stack};
 pub use reductions::Axes;
 
 use crate::chunks::ChunkGrid;
@@ -218,7 +220,7 @@ impl<T: Element> Array<T> {
     /// ```
     pub fn persist(&self) -> Result<Array<T>> {
         let plan = Plan::build(std::slice::from_ref(&self.node));
-        let col = Collector::new(self.node.grid.num_chunks());
+        let col = Collector::new(&self.node.grid);
         execute(&plan, &[&col], &ComputeOptions::default())?;
         let chunks = col
             .chunks

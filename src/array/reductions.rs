@@ -44,6 +44,11 @@ impl Axes {
         }
     }
 
+    /// The axes given, or `None` for all.
+    pub(crate) fn list(&self) -> Option<&[usize]> {
+        self.axes.as_deref()
+    }
+
     /// Keep reduced axes as length-1 axes (NumPy's `keepdims=True`).
     pub fn keepdims(mut self) -> Self {
         self.keepdims = true;

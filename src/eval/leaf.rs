@@ -6,7 +6,7 @@ use crate::chunks::{next_in_box, ChunkGrid};
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::expr::Op;
-use crate::plan::Leaf;
+use crate::plan::{Leaf, NO_ROOT_AXIS};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, ShapeBuilder, Slice};
 use std::sync::Arc;
 
@@ -220,7 +220,18 @@ impl LeafData {
                 v.slice_axis_inplace(Axis(ax), Slice::from(s..s + l));
             }
         }
-        let m = if self.constant { 0 } else { self.sub.len() };
+        // Squeezed axes (length 1, on no root axis) are dropped.
+        let mut to_root: Vec<usize> = Vec::new();
+        if !self.constant {
+            to_root.clone_from(&leaf.axis_to_root);
+            for ax in (0..to_root.len()).rev() {
+                if to_root[ax] == NO_ROOT_AXIS {
+                    v.index_axis_inplace(Axis(ax), 0);
+                    to_root.remove(ax);
+                }
+            }
+        }
+        let m = to_root.len();
         let n = shape.len();
         for _ in m..n {
             let nd = v.ndim();
@@ -228,10 +239,8 @@ impl LeafData {
         }
         // perm[d]: which axis of v becomes root axis d.
         let mut perm = vec![usize::MAX; n];
-        if !self.constant {
-            for (p, &d) in leaf.axis_to_root.iter().enumerate() {
-                perm[d] = p;
-            }
+        for (p, &d) in to_root.iter().enumerate() {
+            perm[d] = p;
         }
         let mut next = m;
         for p in perm.iter_mut() {

@@ -1,44 +1,44 @@
-//! Map tasks: evaluate a stage's fused program over one output chunk.
+//! Evaluating a fused program over one region: map tasks and everything that writes a
+//! program's values into an output.
 
 use super::leaf::{resolve, LeafData};
 use super::strided::StridedDst;
 use super::tile::{RegElem, TileRunner};
 use super::TaskEnv;
-use crate::dtype::{with_dtype, ChunkData, Element};
+use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::Result;
-use crate::plan::Stage;
-use ndarray::{ArrayD, IxDyn};
+use crate::plan::Program;
+use ndarray::{ArrayD, Axis, IxDyn};
 
-/// Resolves every leaf of `stage`'s program for `region`.
+/// Resolves every leaf of `program` for `region`.
 pub(crate) fn leaves_for(
-    stage: &Stage,
+    program: &Program,
     region: &[(usize, usize)],
     env: &TaskEnv<'_>,
 ) -> Result<Vec<LeafData>> {
-    stage
-        .program
+    program
         .leaves
         .iter()
         .map(|l| resolve(l, region, env.fetch))
         .collect()
 }
 
-/// Runs the program over `region` and writes the result into `dst`.
+/// Runs `program` over `region` and writes the result into `dst` (of the region's shape).
 pub(crate) fn eval_into<T: RegElem>(
-    stage: &Stage,
+    program: &Program,
     region: &[(usize, usize)],
     env: &TaskEnv<'_>,
     dst: &mut StridedDst<T>,
 ) -> Result<()> {
     let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
-    let leaves = leaves_for(stage, region, env)?;
+    let leaves = leaves_for(program, region, env)?;
     let owned: usize = leaves
         .iter()
-        .zip(&stage.program.leaves)
+        .zip(&program.leaves)
         .map(|(d, l)| d.owned_bytes(l))
         .sum();
     let _hold = env.mem.hold(owned);
-    let mut runner = TileRunner::new(&stage.program, &leaves, &shape)?;
+    let mut runner = TileRunner::new(program, &leaves, &shape)?;
     let into = runner.writes_into();
     for t in runner.tiles() {
         // The last instruction writes straight into the output where the tile is adjacent
@@ -54,18 +54,24 @@ pub(crate) fn eval_into<T: RegElem>(
     Ok(())
 }
 
-/// Computes the chunk of `stage` covering `region` as a new array.
+/// Computes `program` (whose result has dtype `dtype`) over `region` as a new array, with a
+/// length-1 axis inserted at `inserted_axis` if given.
 pub(crate) fn map_chunk(
-    stage: &Stage,
+    program: &Program,
+    dtype: DType,
     region: &[(usize, usize)],
+    inserted_axis: Option<usize>,
     env: &TaskEnv<'_>,
 ) -> Result<ChunkData> {
     let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
-    with_dtype!(stage.node.dtype, T => {
+    with_dtype!(dtype, T => {
         let mut out = ArrayD::<T>::default(IxDyn(&shape));
         {
             let mut dst = StridedDst::new(out.view_mut());
-            eval_into::<T>(stage, region, env, &mut dst)?;
+            eval_into::<T>(program, region, env, &mut dst)?;
+        }
+        if let Some(a) = inserted_axis {
+            out = out.insert_axis(Axis(a));
         }
         Ok(T::into_chunk(out))
     })

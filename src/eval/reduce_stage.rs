@@ -9,17 +9,25 @@ use super::tile::TileRunner;
 use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::Result;
+use crate::expr::Node;
 use crate::expr::{ReduceKind, ReduceSpec};
+use crate::plan::ops::reduce::ReduceOp;
 use crate::plan::tree::{for_each_box, TreeShape};
-use crate::plan::Stage;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 use std::marker::PhantomData;
 
 /// The typed executor of one reduce stage.
 pub(crate) trait ReduceStage: Send + Sync {
-    /// Computes output chunk `out_lin` (C-order index in the output grid).
-    fn output_chunk(&self, stage: &Stage, out_lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
+    /// Computes output chunk `out_lin` (C-order index in the output grid) of `op`, whose
+    /// result is `node`.
+    fn output_chunk(
+        &self,
+        op: &ReduceOp,
+        node: &Node,
+        out_lin: usize,
+        env: &TaskEnv<'_>,
+    ) -> Result<ChunkData>;
 }
 
 /// Builds the executor for a reduction of `spec` over input values of type `input`.
@@ -60,19 +68,20 @@ struct Exec<T, R> {
 }
 
 impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
-    fn output_chunk(&self, stage: &Stage, out_lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
-        let crate::plan::StageKind::Reduce(spec) = &stage.kind else {
-            return Err(crate::error::Error::Internal {
-                op: stage.node.label(),
-                msg: "not a reduce stage".into(),
-            });
-        };
-        let grid = &stage.grid;
+    fn output_chunk(
+        &self,
+        op: &ReduceOp,
+        node: &Node,
+        out_lin: usize,
+        env: &TaskEnv<'_>,
+    ) -> Result<ChunkData> {
+        let spec = &op.spec;
+        let grid = &op.grid;
         let nd = grid.ndim();
         let tree = TreeShape::new(grid, &spec.axes, spec.split_every);
         // The output chunk's index along the kept input axes.
         let mut out_idx = Vec::new();
-        stage.node.grid.unravel(out_lin, &mut out_idx);
+        node.grid.unravel(out_lin, &mut out_idx);
         let kept: Vec<usize> = (0..nd).filter(|a| !spec.axes.contains(a)).collect();
         let mut base = vec![0usize; nd];
         if spec.keepdims {
@@ -87,7 +96,7 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         let full: Vec<(usize, usize)> = tree.counts.iter().map(|&c| (0, c)).collect();
         let ctx = Ctx {
             ex: self,
-            stage,
+            op,
             spec,
             tree: &tree,
             base,
@@ -97,16 +106,16 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         let count: f64 = spec
             .axes
             .iter()
-            .map(|&a| stage.node_input_len(a) as f64)
+            .map(|&a| grid.axis(a).len() as f64)
             .product();
-        let oshape = stage.node.grid.region_shape(out_lin);
+        let oshape = node.grid.region_shape(out_lin);
         let mut vals = Vec::with_capacity(acc.len());
         for a in &acc {
             vals.push(self.r.finish(a, count)?);
         }
         let arr = ArrayD::from_shape_vec(IxDyn(&oshape), vals).map_err(|e| {
             crate::error::Error::Internal {
-                op: stage.node.label(),
+                op: node.label(),
                 msg: format!("output chunk shape {oshape:?}: {e}"),
             }
         })?;
@@ -116,7 +125,7 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
 
 struct Ctx<'a, T: RElem, R: Reducer<T>> {
     ex: &'a Exec<T, R>,
-    stage: &'a Stage,
+    op: &'a ReduceOp,
     spec: &'a ReduceSpec,
     tree: &'a TreeShape,
     /// Chunk index along kept axes (reduced axes are filled per chunk).
@@ -180,7 +189,7 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
     fn chunk_partial(&self, ridx: &[usize]) -> Result<Vec<R::Acc>> {
         self.env.check()?;
         self.env.counters.add_reduce_chunk();
-        let grid = &self.stage.grid;
+        let grid = &self.op.grid;
         let mut idx = self.base.clone();
         for (k, &a) in self.spec.axes.iter().enumerate() {
             idx[a] = ridx[k];
@@ -195,8 +204,8 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
             shape: &gshape,
             axes: &self.spec.axes,
         };
-        let prog = &self.stage.program;
-        let leaves = leaves_for(self.stage, &region, self.env)?;
+        let prog = &self.op.program;
+        let leaves = leaves_for(prog, &region, self.env)?;
         let owned: usize = leaves
             .iter()
             .zip(&prog.leaves)
@@ -236,12 +245,5 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
             }
         }
         Ok(r.chunk(tmp.view().into_dyn(), &pos))
-    }
-}
-
-impl Stage {
-    /// Length of the reduce stage's input along `axis`.
-    pub(crate) fn node_input_len(&self, axis: usize) -> usize {
-        self.grid.axis(axis).len()
     }
 }

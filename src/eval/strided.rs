@@ -251,6 +251,19 @@ impl<T: Copy> StridedDst<T> {
         self.shape.iter().product()
     }
 
+    /// The same destination without `axis`, which must have length 1 (`stack` writes a
+    /// program's values into an output chunk that has one more axis). The addressed
+    /// elements do not change. Returns `false` (and changes nothing) if the axis is missing
+    /// or longer than 1.
+    pub(crate) fn drop_unit_axis(&mut self, axis: usize) -> bool {
+        if self.shape.get(axis) != Some(&1) {
+            return false;
+        }
+        self.shape.remove(axis);
+        self.strides.remove(axis);
+        true
+    }
+
     /// The elements of `tile` as one slice of the destination, when they are adjacent there
     /// (a flat run of a C-contiguous destination, or one row of a block with unit column
     /// stride), so that a tile's result can be written in place.

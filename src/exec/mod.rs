@@ -14,10 +14,8 @@ pub(crate) mod sink;
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
 use crate::eval::leaf::Fetch;
-use crate::eval::map::map_chunk;
-use crate::eval::reduce_stage::{self, ReduceStage};
 use crate::eval::TaskEnv;
-use crate::plan::{Plan, StageKind, TaskCounts};
+use crate::plan::{Plan, TaskCounts};
 use memory::MemoryTracker;
 use rayon::prelude::*;
 use sink::OutputSink;
@@ -142,8 +140,9 @@ type Store = Mutex<HashMap<usize, (Arc<ChunkData>, usize)>>;
 
 struct Executor<'p> {
     plan: &'p Plan,
-    /// For each stage, the (consumer stage, leaf) pairs that read it.
-    readers: Vec<Vec<(usize, usize)>>,
+    /// For each stage read by later stages, how many reads each of its chunks will get (0:
+    /// nothing needs it); empty for stages no later stage reads.
+    reads: Vec<Vec<u32>>,
     store: Vec<Store>,
     mem: MemoryTracker,
     counters: Counters,
@@ -158,10 +157,10 @@ impl Fetch for Executor<'_> {
             .lock()
             .map_err(|_| Error::internal("scheduler", "a lock was poisoned by a panic"))?;
         let Some(entry) = st.get_mut(&idx) else {
-            return Err(Error::Internal {
-                op: format!("stage {stage} chunk {idx}"),
-                msg: "chunk read more often than planned".into(),
-            });
+            return Err(Error::internal(
+                format!("stage {stage} chunk {idx}"),
+                "chunk read more often than planned",
+            ));
         };
         entry.1 -= 1;
         let data = entry.0.clone();
@@ -173,54 +172,67 @@ impl Fetch for Executor<'_> {
     }
 }
 
-impl Executor<'_> {
-    /// How many tasks of later stages read chunk `lin` of stage `s`.
-    fn reads_of(&self, s: usize, lin: usize) -> usize {
-        let producer = &self.plan.stages[s].node.grid;
-        let mut pidx = Vec::new();
-        producer.unravel(lin, &mut pidx);
-        self.readers[s]
+/// How many times each chunk of each stage will be read by later stages' tasks, from the
+/// operators' own [`reads`](crate::plan::ops::ChunkOp::reads). Stages are visited from the
+/// last: a chunk no one reads (and that is no output) is culled, and its own reads are not
+/// counted.
+fn count_reads(plan: &Plan) -> Vec<Vec<u32>> {
+    let n = plan.stages.len();
+    let reads_stages = |c: usize| {
+        plan.stages[c]
+            .op
+            .programs()
             .iter()
-            .map(|&(c, l)| {
-                let cs = &self.plan.stages[c];
-                let leaf = &cs.program.leaves[l];
-                let cg = &cs.grid;
-                let mut n = 1usize;
-                let mut mapped = vec![false; cg.ndim()];
-                for (p, &d) in leaf.axis_to_root.iter().enumerate() {
-                    mapped[d] = true;
-                    let pa = producer.axis(p);
-                    let (start, end) = (pa.offset(pidx[p]), pa.offset(pidx[p] + 1));
-                    let off = leaf.offset[p];
-                    let ca = cg.axis(d);
-                    if leaf.stretched[p] {
-                        // Every consumer chunk along d reads element `off` of the leaf.
-                        let holds = (start <= off && off < end) || (start == end && off == start);
-                        n *= if holds { ca.count() } else { 0 };
-                    } else if start == end {
-                        n *= usize::from(off <= start && start <= off + ca.len());
-                    } else {
-                        // The producer chunk in root coordinates, clipped to the root axis.
-                        let lo = start.saturating_sub(off).min(ca.len());
-                        let hi = end.saturating_sub(off).min(ca.len());
-                        n *= if lo < hi {
-                            ca.chunks_before(hi) - ca.chunks_before(lo)
-                                + usize::from(!is_chunk_start(ca, lo))
-                        } else {
-                            0
-                        };
-                    }
-                }
-                for (d, m) in mapped.iter().enumerate() {
-                    if !m {
-                        n *= cg.axis(d).count();
-                    }
-                }
-                n
-            })
-            .sum()
+            .flat_map(|p| &p.leaves)
+            .filter_map(|l| l.stage)
+            .collect::<Vec<_>>()
+    };
+    let mut counts: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for c in 0..n {
+        for k in reads_stages(c) {
+            if counts[k].is_empty() {
+                counts[k] = vec![0; plan.stages[k].node.grid.num_chunks()];
+            }
+        }
     }
+    let mut first = Vec::new();
+    let mut last = Vec::new();
+    for c in (0..n).rev() {
+        if reads_stages(c).is_empty() {
+            continue;
+        }
+        let st = &plan.stages[c];
+        let is_output = plan.outputs.contains(&c);
+        for lin in 0..st.node.grid.num_chunks() {
+            if !is_output && counts[c].get(lin).is_none_or(|&r| r == 0) {
+                continue;
+            }
+            st.op.reads(&st.node, lin, &mut |r| {
+                for leaf in &st.op.programs()[r.program].leaves {
+                    let Some(k) = leaf.stage else { continue };
+                    let lreg = leaf.region(&r.region);
+                    if lreg.iter().any(|x| x.1 == 0) {
+                        continue; // an empty region reads nothing
+                    }
+                    let grid = &plan.stages[k].node.grid;
+                    let (a, b) = grid.chunk_box(&lreg);
+                    first.clone_from(&a);
+                    last.clone_from(&b);
+                    let mut idx = first.clone();
+                    loop {
+                        counts[k][grid.ravel(&idx)] += 1;
+                        if !crate::chunks::next_in_box(&mut idx, &first, &last) {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    }
+    counts
+}
 
+impl Executor<'_> {
     fn env(&self) -> TaskEnv<'_> {
         TaskEnv {
             fetch: self,
@@ -237,24 +249,13 @@ impl Executor<'_> {
                 .filter(|(o, _)| *o == s)
                 .map(|(_, k)| *k)
                 .collect();
-            let reducer: Option<Box<dyn ReduceStage>> = match &stage.kind {
-                StageKind::Reduce(spec) => Some(reduce_stage::make(
-                    spec,
-                    stage.program.dtypes[stage.program.result()],
-                )),
-                StageKind::Map => None,
-            };
             let n = stage.node.grid.num_chunks();
             let label = stage.node.label();
             let result = (0..n).into_par_iter().try_for_each(|lin| {
                 let task = || -> Result<()> {
                     let env = self.env();
                     env.check()?;
-                    let reads = if self.readers[s].is_empty() {
-                        0
-                    } else {
-                        self.reads_of(s, lin)
-                    };
+                    let reads = self.reads[s].get(lin).map_or(0, |&r| r as usize);
                     if reads == 0 && mine.is_empty() {
                         return Ok(()); // culled: no one reads this chunk
                     }
@@ -262,20 +263,17 @@ impl Executor<'_> {
                     let mut idx = Vec::new();
                     stage.node.grid.unravel(lin, &mut idx);
                     stage.node.grid.region(&idx, &mut region);
-                    if let ([k], 0, None) = (mine.as_slice(), reads, &reducer) {
-                        // Write straight into the output: no intermediate chunk.
-                        env.counters.add_map();
-                        return k.eval_into(stage, lin, &region, &env);
-                    }
-                    let chunk = Arc::new(match &reducer {
-                        Some(r) => r.output_chunk(stage, lin, &env)?,
-                        None => {
+                    if let ([k], 0) = (mine.as_slice(), reads) {
+                        if let Some(input) = stage.op.direct(&stage.node, lin) {
+                            // Write straight into the output: no intermediate chunk.
                             env.counters.add_map();
-                            map_chunk(stage, &region, &env)?
+                            let program = &stage.op.programs()[input.program];
+                            return k.eval_into(program, &input, &region, &env);
                         }
-                    });
+                    }
+                    let chunk = Arc::new(stage.op.run(&stage.node, lin, &env)?);
                     for k in &mine {
-                        k.put(lin, &region, &chunk)?;
+                        k.put(&region, &chunk)?;
                     }
                     if reads > 0 {
                         self.mem.add(chunk.nbytes());
@@ -354,17 +352,9 @@ pub(crate) fn execute(
     opts: &ComputeOptions,
 ) -> Result<ComputeStats> {
     let t0 = Instant::now();
-    let mut readers = vec![Vec::new(); plan.stages.len()];
-    for (c, st) in plan.stages.iter().enumerate() {
-        for (l, leaf) in st.program.leaves.iter().enumerate() {
-            if let Some(s) = leaf.stage {
-                readers[s].push((c, l));
-            }
-        }
-    }
     let ex = Executor {
         plan,
-        readers,
+        reads: count_reads(plan),
         store: plan
             .stages
             .iter()
@@ -427,11 +417,6 @@ fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
     let tp = Arc::new(tp);
     p.insert(n, tp.clone());
     Ok(tp)
-}
-
-/// Whether a chunk of `axis` starts at `pos`.
-fn is_chunk_start(axis: &crate::chunks::AxisChunks, pos: usize) -> bool {
-    pos < axis.len() && axis.offset(axis.chunk_of(pos)) == pos
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use crate::eval::map::eval_into;
 use crate::eval::strided::StridedDst;
 use crate::eval::tile::RegElem;
 use crate::eval::TaskEnv;
-use crate::plan::Stage;
+use crate::plan::ops::InputRegion;
+use crate::plan::Program;
 use ndarray::{ArrayD, IxDyn};
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
@@ -15,16 +16,30 @@ use std::sync::{Arc, OnceLock};
 
 /// Receives the chunks of one output.
 pub(crate) trait OutputSink: Sync {
-    /// Evaluates `stage`'s program for chunk `lin` directly into the output.
+    /// Evaluates `program` over `input.region` straight into the output chunk at `region`.
     fn eval_into(
         &self,
-        stage: &Stage,
-        lin: usize,
+        program: &Program,
+        input: &InputRegion,
         region: &[(usize, usize)],
         env: &TaskEnv<'_>,
     ) -> Result<()>;
-    /// Takes a computed chunk.
-    fn put(&self, lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()>;
+    /// Takes the computed chunk at `region`.
+    fn put(&self, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()>;
+}
+
+/// Drops from `dst` the length-1 axis an operator inserts (`stack`), if any.
+pub(crate) fn drop_inserted_axis<T: Copy>(
+    dst: &mut StridedDst<T>,
+    input: &InputRegion,
+) -> Result<()> {
+    match input.inserted_axis {
+        Some(a) if !dst.drop_unit_axis(a) => Err(Error::internal(
+            "output",
+            format!("axis {a} of the output chunk is not of length 1"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Writes the chunks of one output into memory described by a base pointer and strides:
@@ -68,16 +83,17 @@ impl<T: RegElem> RegionWriter<T> {
 impl<T: RegElem> OutputSink for RegionWriter<T> {
     fn eval_into(
         &self,
-        stage: &Stage,
-        _lin: usize,
+        program: &Program,
+        input: &InputRegion,
         region: &[(usize, usize)],
         env: &TaskEnv<'_>,
     ) -> Result<()> {
         let mut dst = self.dst(region);
-        eval_into::<T>(stage, region, env, &mut dst)
+        drop_inserted_axis(&mut dst, input)?;
+        eval_into::<T>(program, &input.region, env, &mut dst)
     }
 
-    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+    fn put(&self, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
         let a = T::chunk_ref(chunk).ok_or_else(|| Error::Task {
             task: "output".into(),
             msg: format!(
@@ -181,12 +197,14 @@ impl<'a, T: RegElem> ViewSink<'a, T> {
 /// Collects the chunks of one output in grid order.
 pub(crate) struct Collector {
     pub(crate) chunks: Vec<OnceLock<Arc<ChunkData>>>,
+    grid: crate::chunks::ChunkGrid,
 }
 
 impl Collector {
-    pub(crate) fn new(n: usize) -> Self {
+    pub(crate) fn new(grid: &crate::chunks::ChunkGrid) -> Self {
         Collector {
-            chunks: (0..n).map(|_| OnceLock::new()).collect(),
+            chunks: (0..grid.num_chunks()).map(|_| OnceLock::new()).collect(),
+            grid: grid.clone(),
         }
     }
 }
@@ -194,16 +212,29 @@ impl Collector {
 impl OutputSink for Collector {
     fn eval_into(
         &self,
-        stage: &Stage,
-        lin: usize,
+        program: &Program,
+        input: &InputRegion,
         region: &[(usize, usize)],
         env: &TaskEnv<'_>,
     ) -> Result<()> {
-        let c = Arc::new(crate::eval::map::map_chunk(stage, region, env)?);
-        self.put(lin, region, &c)
+        let c = Arc::new(crate::eval::map::map_chunk(
+            program,
+            program.dtypes[program.result()],
+            &input.region,
+            input.inserted_axis,
+            env,
+        )?);
+        self.put(region, &c)
     }
 
-    fn put(&self, lin: usize, _region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+    fn put(&self, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+        let lin = self.grid.ravel(
+            &region
+                .iter()
+                .enumerate()
+                .map(|(a, r)| self.grid.chunk_of(a, r.0))
+                .collect::<Vec<_>>(),
+        );
         let _ = self.chunks[lin].set(chunk.clone());
         Ok(())
     }

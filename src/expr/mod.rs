@@ -121,6 +121,20 @@ pub enum Op {
     Rechunk(Arc<Node>),
     /// A box of the input starting at these offsets, with the node's shape (step 1).
     Slice(Vec<usize>, Arc<Node>),
+    /// The input with a new axis of length 1 at this position.
+    ExpandDims(usize, Arc<Node>),
+    /// The input without these axes (sorted; each of length 1).
+    Squeeze(Vec<usize>, Arc<Node>),
+    /// The inputs joined along `axis`: an existing axis (`concatenate`) or, with `stack`, a
+    /// new one at that position.
+    Concat {
+        /// The joined axis of the result.
+        axis: usize,
+        /// Whether `axis` is new (input `i` is index `i` along it).
+        stack: bool,
+        /// The joined arrays, in order.
+        inputs: Vec<Arc<Node>>,
+    },
 }
 
 impl Drop for Node {
@@ -148,9 +162,12 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         | Op::Transpose(_, a)
         | Op::Reduce(_, a)
         | Op::Rechunk(a)
-        | Op::Slice(_, a) => stack.push(a),
+        | Op::Slice(_, a)
+        | Op::ExpandDims(_, a)
+        | Op::Squeeze(_, a) => stack.push(a),
         Op::Binary(_, a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
+        Op::Concat { inputs, .. } => stack.extend(inputs),
         Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
     }
 }
@@ -184,10 +201,19 @@ impl Node {
             | Op::Transpose(_, a)
             | Op::Reduce(_, a)
             | Op::Rechunk(a)
-            | Op::Slice(_, a) => vec![a],
+            | Op::Slice(_, a)
+            | Op::ExpandDims(_, a)
+            | Op::Squeeze(_, a) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
+            Op::Concat { inputs, .. } => inputs.iter().collect(),
         }
+    }
+
+    /// Whether this node is always computed by a stage of its own (its chunks are not a
+    /// fused view of its inputs): reductions and joins.
+    pub fn needs_stage(&self) -> bool {
+        matches!(self.op, Op::Reduce(..) | Op::Concat { .. })
     }
 
     /// Whether this node is an elementwise operation that can be fused into its consumer.
@@ -221,6 +247,17 @@ impl Node {
             Op::Source(src) => src.label(),
             Op::Rechunk(_) => format!("rechunk({})", self.grid.describe()),
             Op::Slice(starts, _) => format!("slice(start={starts:?}, shape={:?})", self.shape),
+            Op::ExpandDims(a, _) => format!("expand_dims(axis={a})"),
+            Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
+            Op::Concat {
+                axis,
+                stack,
+                inputs,
+            } => format!(
+                "{}(axis={axis}, {} arrays)",
+                if *stack { "stack" } else { "concatenate" },
+                inputs.len()
+            ),
         }
     }
 

@@ -8,79 +8,40 @@
 //! tasks are enumerated from a stage by index arithmetic, so building a plan costs the same
 //! for 10 chunks as for 10⁶.
 
+pub(crate) mod ops;
 mod program;
 pub(crate) mod tree;
 
-pub(crate) use program::{Instr, Leaf, Program};
+pub(crate) use program::{Instr, Leaf, Program, NO_ROOT_AXIS};
 
 use crate::chunks::ChunkGrid;
-use crate::expr::{Node, NodeId, Op, ReduceSpec};
+use crate::expr::{Node, NodeId, Op};
+use ops::concat::ConcatOp;
+use ops::map::MapOp;
+use ops::reduce::ReduceOp;
+use ops::ChunkOp;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// What a stage does.
-#[derive(Debug, Clone)]
-pub(crate) enum StageKind {
-    /// One task per output chunk evaluates the program over the chunk's region.
-    Map,
-    /// One task per input chunk evaluates the program and reduces it to a partial; partials
-    /// are combined in a tree of at most `split_every` inputs per task.
-    Reduce(ReduceSpec),
-}
-
-/// One array-level stage of a plan.
+/// One array-level stage of a plan: the operator producing the chunks of one node.
 #[derive(Debug, Clone)]
 pub(crate) struct Stage {
     /// The node whose chunks this stage produces.
     pub node: Arc<Node>,
-    /// What the stage does.
-    pub kind: StageKind,
-    /// The fused program (for a reduce stage, the program computing the reduction's input).
-    pub program: Program,
-    /// The chunk grid the program runs over (the output's for map stages, the input's for
-    /// reduce stages).
-    pub grid: ChunkGrid,
+    /// How they are computed.
+    pub op: Arc<dyn ChunkOp>,
 }
 
 impl Stage {
-    /// Number of tasks by kind: (`map`, `reduce-chunk`, `reduce-combine`).
+    /// Number of tasks by kind.
     pub fn task_counts(&self) -> TaskCounts {
-        match &self.kind {
-            StageKind::Map => TaskCounts {
-                map: self.grid.num_chunks(),
-                ..Default::default()
-            },
-            StageKind::Reduce(spec) => {
-                let t = tree::TreeShape::new(&self.grid, &spec.axes, spec.split_every);
-                TaskCounts {
-                    reduce_chunk: self.grid.num_chunks(),
-                    reduce_combine: t.combine_tasks() * t.num_outputs(),
-                    ..Default::default()
-                }
-            }
-        }
+        self.op.task_counts(&self.node)
     }
 
-    /// Memory a single task of this stage needs at most, in bytes: its input views that must
-    /// be generated, its output, and its working buffers.
+    /// Memory a single task of this stage needs at most, in bytes.
     pub fn projected_task_bytes(&self) -> usize {
-        let chunk = self.grid.max_chunk_len();
-        let out = chunk * self.node.dtype.size();
-        let generated: usize = self
-            .program
-            .leaves
-            .iter()
-            .filter(|l| matches!(l.node.op, Op::Generate(_)))
-            .map(|l| chunk * l.node.dtype.size())
-            .sum();
-        let temp = match &self.kind {
-            StageKind::Reduce(_) if !self.program.is_identity() => {
-                chunk * self.program.dtypes[self.program.result()].size()
-            }
-            _ => 0,
-        };
-        out + generated + temp
+        self.op.projected_task_bytes(&self.node)
     }
 }
 
@@ -136,12 +97,14 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StageInfo {
+    /// The operator, e.g. `map`, `reduce sum axes=[0] split_every=8`, `concatenate axis=1`.
+    pub operator: String,
     /// The reduction the stage computes, or `None` for a map stage (one task per chunk).
     pub reduction: Option<crate::expr::ReduceKind>,
     /// The operation producing the stage's chunks, as [`Array::explain`](crate::Array::explain)
     /// names it.
     pub label: String,
-    /// The fused program each task runs, e.g. `add(sin(L0), 1.0)`.
+    /// The fused program of each input, e.g. `add(sin(L0), 1.0)` (`; ` between inputs).
     pub program: String,
     /// Element type of the stage's chunks.
     pub dtype: crate::dtype::DType,
@@ -162,12 +125,10 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, st)| StageInfo {
-                reduction: match &st.kind {
-                    StageKind::Reduce(spec) => Some(spec.kind),
-                    StageKind::Map => None,
-                },
+                operator: st.op.describe(),
+                reduction: st.op.reduction().map(|r| r.kind),
                 label: st.node.label(),
-                program: st.program.describe(),
+                program: describe_programs(st.op.programs()),
                 dtype: st.node.dtype,
                 shape: st.node.shape.clone(),
                 chunks: st.node.grid.clone(),
@@ -195,19 +156,9 @@ impl Plan {
         }
         let stages = stage_nodes
             .iter()
-            .map(|node| match &node.op {
-                Op::Reduce(spec, input) => Stage {
-                    node: node.clone(),
-                    kind: StageKind::Reduce(spec.clone()),
-                    program: Program::build(input, &stage_of, Some(node.id)),
-                    grid: input.grid.clone(),
-                },
-                _ => Stage {
-                    node: node.clone(),
-                    kind: StageKind::Map,
-                    program: Program::build(node, &stage_of, Some(node.id)),
-                    grid: node.grid.clone(),
-                },
+            .map(|node| Stage {
+                node: node.clone(),
+                op: lower(node, &stage_of),
             })
             .collect();
         Plan {
@@ -231,34 +182,34 @@ impl Plan {
         let mut s = String::new();
         for (i, st) in self.stages.iter().enumerate() {
             let t = st.task_counts();
-            let kind = match &st.kind {
-                StageKind::Map => "map".to_string(),
-                StageKind::Reduce(r) => format!(
-                    "reduce {} axes={:?} split_every={}",
-                    r.kind.name(),
-                    r.axes,
-                    r.split_every
-                ),
-            };
             let _ = writeln!(
                 s,
-                "stage {i}: {kind} -> {} {:?} chunks {} ({} chunks)",
+                "stage {i}: {} -> {} {:?} chunks {} ({} chunks)",
+                st.op.describe(),
                 st.node.dtype,
                 st.node.shape,
                 st.node.grid.describe(),
                 st.node.grid.num_chunks()
             );
-            let _ = writeln!(s, "  program: {}", st.program.describe());
-            for (li, l) in st.program.leaves.iter().enumerate() {
-                let src = match l.stage {
-                    Some(k) => format!("stage {k}"),
-                    None => l.node.label(),
+            let programs = st.op.programs();
+            for (pi, p) in programs.iter().enumerate() {
+                let name = if programs.len() > 1 {
+                    format!("input {pi}")
+                } else {
+                    "program".into()
                 };
-                let _ = writeln!(
-                    s,
-                    "  L{li}: {src} {} {:?} axes->{:?}",
-                    l.node.dtype, l.node.shape, l.axis_to_root
-                );
+                let _ = writeln!(s, "  {name}: {}", p.describe());
+                for (li, l) in p.leaves.iter().enumerate() {
+                    let src = match l.stage {
+                        Some(k) => format!("stage {k}"),
+                        None => l.node.label(),
+                    };
+                    let _ = writeln!(
+                        s,
+                        "    L{li}: {src} {} {:?} axes->{:?}",
+                        l.node.dtype, l.node.shape, l.axis_to_root
+                    );
+                }
             }
             let _ = writeln!(
                 s,
@@ -295,7 +246,7 @@ fn collect(
     let mut stack: Vec<(Arc<Node>, bool)> = vec![(node.clone(), false)];
     while let Some((n, expanded)) = stack.pop() {
         if expanded {
-            let is_stage = outputs.contains(&n.id) || matches!(n.op, Op::Reduce(..));
+            let is_stage = outputs.contains(&n.id) || n.needs_stage();
             if is_stage && !stage_of.contains_key(&n.id) {
                 stage_of.insert(n.id, stages.len());
                 stages.push(n.clone());
@@ -310,4 +261,57 @@ fn collect(
             stack.push((i.clone(), false));
         }
     }
+}
+
+/// The operator computing `node`, whose inputs are read through `stage_of`.
+fn lower(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Arc<dyn ChunkOp> {
+    match &node.op {
+        Op::Reduce(spec, input) => Arc::new(ReduceOp::new(
+            spec.clone(),
+            Program::build(input, stage_of, None),
+            input.grid.clone(),
+        )),
+        Op::Concat {
+            axis,
+            stack,
+            inputs,
+        } => {
+            let programs = inputs
+                .iter()
+                .map(|i| Program::build(i, stage_of, None))
+                .collect();
+            let (mut first_chunk, mut start) = (Vec::new(), Vec::new());
+            let (mut c, mut e) = (0, 0);
+            for i in inputs {
+                first_chunk.push(c);
+                start.push(e);
+                if *stack {
+                    c += 1;
+                    e += 1;
+                } else {
+                    c += i.grid.axis(*axis).count();
+                    e += i.shape[*axis];
+                }
+            }
+            Arc::new(ConcatOp {
+                axis: *axis,
+                stack: *stack,
+                programs,
+                first_chunk,
+                start,
+            })
+        }
+        _ => Arc::new(MapOp {
+            program: Program::build(node, stage_of, Some(node.id)),
+        }),
+    }
+}
+
+/// The programs of an operator's inputs in one line.
+fn describe_programs(programs: &[Program]) -> String {
+    programs
+        .iter()
+        .map(|p| p.describe())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

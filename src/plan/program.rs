@@ -10,6 +10,10 @@ use crate::expr::{BinaryOp, Node, NodeId, Op, UnaryOp};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The `axis_to_root` entry of a leaf axis that runs along no root axis (a squeezed axis of
+/// length 1; it is also `stretched`, so only its element at `offset` is read).
+pub(crate) const NO_ROOT_AXIS: usize = usize::MAX;
+
 /// An input of a program, read as a view of the region the task computes.
 #[derive(Debug, Clone)]
 pub struct Leaf {
@@ -17,7 +21,8 @@ pub struct Leaf {
     pub node: Arc<Node>,
     /// `Some(stage)` when the node's chunks are produced by a stage of the plan.
     pub stage: Option<usize>,
-    /// For each axis of the leaf, the axis of the program's root it runs along.
+    /// For each axis of the leaf, the axis of the program's root it runs along
+    /// ([`NO_ROOT_AXIS`] for a squeezed axis).
     pub axis_to_root: Vec<usize>,
     /// For each axis of the leaf, where the root region starts in the leaf (slices).
     pub offset: Vec<usize>,
@@ -200,6 +205,24 @@ impl Builder<'_> {
                 vec![(a.clone(), self.intern(m))]
             }
             Op::Rechunk(a) => vec![(a.clone(), vid)],
+            Op::ExpandDims(axis, a) => {
+                // The new axis runs along a root axis the input does not have.
+                let mut m = self.views[vid].clone();
+                m.to_root.remove(*axis);
+                m.offset.remove(*axis);
+                m.stretched.remove(*axis);
+                vec![(a.clone(), self.intern(m))]
+            }
+            Op::Squeeze(axes, a) => {
+                // A squeezed axis runs along no root axis: its one element is read.
+                let mut m = self.views[vid].clone();
+                for &k in axes {
+                    m.to_root.insert(k, NO_ROOT_AXIS);
+                    m.offset.insert(k, 0);
+                    m.stretched.insert(k, true);
+                }
+                vec![(a.clone(), self.intern(m))]
+            }
             Op::Slice(starts, a) => {
                 let mut m = self.views[vid].clone();
                 for (o, s) in m.offset.iter_mut().zip(starts) {
@@ -262,7 +285,14 @@ impl Builder<'_> {
                     self.push(Instr::Binary(*op, ra, rb), node.dtype)
                 }
                 (Op::Where(..), &[rc, ra, rb]) => self.push(Instr::Where(rc, ra, rb), node.dtype),
-                (Op::Transpose(..) | Op::Rechunk(_) | Op::Slice(..), &[ra]) => ra,
+                (
+                    Op::Transpose(..)
+                    | Op::Rechunk(_)
+                    | Op::Slice(..)
+                    | Op::ExpandDims(..)
+                    | Op::Squeeze(..),
+                    &[ra],
+                ) => ra,
                 _ => {
                     let view = &self.views[vid];
                     let leaf = Leaf {

@@ -11,10 +11,11 @@ use crate::error::{Error, Result};
 use crate::eval::map::eval_into;
 use crate::eval::strided::StridedDst;
 use crate::eval::{pool, TaskEnv};
-use crate::exec::sink::OutputSink;
+use crate::exec::sink::{drop_inserted_axis, OutputSink};
 use crate::exec::{execute, ComputeOptions};
 use crate::expr::{Node, Op};
-use crate::plan::{Plan, Stage};
+use crate::plan::ops::InputRegion;
+use crate::plan::{Plan, Program};
 use ndarray::{ArrayViewMutD, Axis, Slice};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -514,17 +515,20 @@ impl ZarrSink {
 impl OutputSink for ZarrSink {
     fn eval_into(
         &self,
-        stage: &Stage,
-        _lin: usize,
+        program: &Program,
+        input: &InputRegion,
         region: &[(usize, usize)],
         env: &TaskEnv<'_>,
     ) -> Result<()> {
         with_dtype!(self.dtype, T => {
-            self.write_region::<T>(region, |dst| eval_into::<T>(stage, region, env, dst))
+            self.write_region::<T>(region, |dst| {
+                drop_inserted_axis(dst, input)?;
+                eval_into::<T>(program, &input.region, env, dst)
+            })
         })
     }
 
-    fn put(&self, _lin: usize, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
+    fn put(&self, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()> {
         with_dtype!(self.dtype, T => {
             let a = T::chunk_ref(chunk)
                 .ok_or_else(|| Error::internal("to_zarr", "chunk of the wrong dtype"))?;

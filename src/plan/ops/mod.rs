@@ -1,0 +1,83 @@
+//! Physical operators: what one stage of a plan does for each of its output chunks.
+//!
+//! A stage is one [`ChunkOp`] producing the chunks of one node. For an output chunk an
+//! operator says which regions of its inputs it reads ([`ChunkOp::reads`], index arithmetic
+//! over the grids, never a stored task list), how much memory one task needs, and computes
+//! the chunk ([`ChunkOp::run`]). Each input of an operator is a fused [`Program`]: the
+//! elementwise work in front of the operator runs inside its tasks, tile by tile, and only the
+//! program's leaves are read (sources, generators, other stages' chunks). The scheduler
+//! (`exec`) knows nothing operator-specific: it counts reads through `reads`, stores chunks
+//! later stages read, and frees them after their last reader.
+//!
+//! - [`map::MapOp`]: an elementwise expression, one task per output chunk;
+//! - [`reduce::ReduceOp`]: a reduction, each output chunk a tree over its input chunks;
+//! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region.
+
+pub(crate) mod concat;
+pub(crate) mod map;
+pub(crate) mod reduce;
+
+use super::{Program, TaskCounts};
+use crate::dtype::ChunkData;
+use crate::error::Result;
+use crate::eval::TaskEnv;
+use crate::expr::{Node, ReduceSpec};
+use std::fmt;
+
+/// `(start, len)` per axis: a box of an array.
+pub(crate) type Region = [(usize, usize)];
+
+/// The region an output chunk needs from one input: a region of the input program's root.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct InputRegion {
+    /// Which of [`ChunkOp::programs`] is read.
+    pub program: usize,
+    /// `(start, len)` per axis of that program's root.
+    pub region: Vec<(usize, usize)>,
+    /// An axis of length 1 in the output chunk that the program's root does not have
+    /// (`stack` inserts one), or `None`.
+    pub inserted_axis: Option<usize>,
+}
+
+/// One physical operator: how the chunks of a stage's node are computed.
+pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
+    /// A short description for plans, e.g. `map` or `reduce sum axes=[0] split_every=8`.
+    fn describe(&self) -> String;
+
+    /// The reduction this operator computes, if it is one (for plan summaries).
+    fn reduction(&self) -> Option<&ReduceSpec> {
+        None
+    }
+
+    /// The fused programs of the operator's inputs.
+    fn programs(&self) -> &[Program];
+
+    /// Tasks by kind that computing every output chunk takes.
+    fn task_counts(&self, node: &Node) -> TaskCounts;
+
+    /// Memory one task needs at most, in bytes: its output, generated inputs and buffers.
+    fn projected_task_bytes(&self, node: &Node) -> usize;
+
+    /// Calls `f` with every input region output chunk `lin` reads, once per read.
+    fn reads(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion));
+
+    /// When output chunk `lin` is exactly one program evaluated over one region, that region:
+    /// an output sink may then evaluate it straight into its memory.
+    fn direct(&self, _node: &Node, _lin: usize) -> Option<InputRegion> {
+        None
+    }
+
+    /// Computes output chunk `lin`.
+    fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
+}
+
+/// Projected bytes of a task evaluating `program` over a chunk of `chunk_len` elements:
+/// generated leaves are materialized per task, computed results need a buffer.
+pub(crate) fn program_task_bytes(program: &Program, chunk_len: usize) -> usize {
+    program
+        .leaves
+        .iter()
+        .filter(|l| matches!(l.node.op, crate::expr::Op::Generate(_)))
+        .map(|l| chunk_len * l.node.dtype.size())
+        .sum()
+}

@@ -1,0 +1,134 @@
+//! The reduce operator: each output chunk reduces the box of input chunks it covers, every
+//! input chunk to a partial (the input's elementwise program fused in) and the partials
+//! combined in a fixed tree of at most `split_every` inputs per combine.
+
+use super::{program_task_bytes, ChunkOp, InputRegion, Region};
+use crate::chunks::ChunkGrid;
+use crate::dtype::ChunkData;
+use crate::error::Result;
+use crate::eval::reduce_stage::{self, ReduceStage};
+use crate::eval::TaskEnv;
+use crate::expr::{Node, ReduceSpec};
+use crate::plan::tree::{for_each_box, TreeShape};
+use crate::plan::{Program, TaskCounts};
+use std::fmt;
+
+/// A reduction of a fused program over some axes.
+pub(crate) struct ReduceOp {
+    /// What is reduced, over which axes.
+    pub spec: ReduceSpec,
+    /// The fused program computing the reduction's input.
+    pub program: Program,
+    /// The chunk grid of the reduction's input (the program runs over its chunks).
+    pub grid: ChunkGrid,
+    /// The typed reducer.
+    exec: Box<dyn ReduceStage>,
+}
+
+impl fmt::Debug for ReduceOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReduceOp")
+            .field("spec", &self.spec)
+            .field("program", &self.program)
+            .field("grid", &self.grid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReduceOp {
+    /// The reduction `spec` of the values `program` computes over `grid`.
+    pub(crate) fn new(spec: ReduceSpec, program: Program, grid: ChunkGrid) -> Self {
+        let exec = reduce_stage::make(&spec, program.dtypes[program.result()]);
+        ReduceOp {
+            spec,
+            program,
+            grid,
+            exec,
+        }
+    }
+
+    /// Calls `f` with the region of every input chunk that output chunk `lin` of `node`
+    /// reduces, in C order.
+    pub(crate) fn for_each_input_chunk(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&Region)) {
+        let nd = self.grid.ndim();
+        let mut out_idx = Vec::new();
+        node.grid.unravel(lin, &mut out_idx);
+        let kept: Vec<usize> = (0..nd).filter(|a| !self.spec.axes.contains(a)).collect();
+        let gs = self.grid.grid_shape();
+        // One piece per chunk along reduced axes, the output chunk's index along kept ones.
+        let mut pieces: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nd];
+        for (k, &a) in kept.iter().enumerate() {
+            let i = if self.spec.keepdims {
+                out_idx[a]
+            } else {
+                out_idx[k]
+            };
+            pieces[a] = vec![(i, 1)];
+        }
+        for &a in &self.spec.axes {
+            pieces[a] = (0..gs[a]).map(|i| (i, 1)).collect();
+        }
+        if pieces.iter().any(|p| p.is_empty()) {
+            return;
+        }
+        let mut region = Vec::new();
+        for_each_box(&pieces, |b| {
+            let idx: Vec<usize> = b.iter().map(|p| p.0).collect();
+            self.grid.region(&idx, &mut region);
+            f(&region);
+        });
+    }
+}
+
+impl ChunkOp for ReduceOp {
+    fn describe(&self) -> String {
+        format!(
+            "reduce {} axes={:?} split_every={}",
+            self.spec.kind.name(),
+            self.spec.axes,
+            self.spec.split_every
+        )
+    }
+
+    fn reduction(&self) -> Option<&ReduceSpec> {
+        Some(&self.spec)
+    }
+
+    fn programs(&self) -> &[Program] {
+        std::slice::from_ref(&self.program)
+    }
+
+    fn task_counts(&self, _node: &Node) -> TaskCounts {
+        let t = TreeShape::new(&self.grid, &self.spec.axes, self.spec.split_every);
+        TaskCounts {
+            reduce_chunk: self.grid.num_chunks(),
+            reduce_combine: t.combine_tasks() * t.num_outputs(),
+            ..Default::default()
+        }
+    }
+
+    fn projected_task_bytes(&self, node: &Node) -> usize {
+        let chunk = self.grid.max_chunk_len();
+        let out = node.grid.max_chunk_len() * node.dtype.size();
+        let temp = if self.program.is_identity() {
+            0
+        } else {
+            chunk * self.program.dtypes[self.program.result()].size()
+        };
+        out + temp + program_task_bytes(&self.program, chunk)
+    }
+
+    fn reads(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
+        self.for_each_input_chunk(node, lin, &mut |region| {
+            f(&InputRegion {
+                program: 0,
+                region: region.to_vec(),
+                inserted_axis: None,
+            })
+        });
+    }
+
+    fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
+        self.exec.output_chunk(self, node, lin, env)
+    }
+}
