@@ -48,7 +48,7 @@ pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};
 pub use exec::memory::MemoryTracker;
 pub use exec::{ComputeOptions, ComputeStats, Progress};
-pub use expr::{BinaryOp, ReduceKind, UnaryOp};
+pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
 
 /// The names most programs need.
 pub mod prelude {

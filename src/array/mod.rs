@@ -7,6 +7,7 @@ mod join;
 mod manipulation;
 mod operators;
 mod reductions;
+mod scans;
 
 pub use any::AnyArray;
 pub use elementwise::{where_, Operand};

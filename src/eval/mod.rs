@@ -5,6 +5,7 @@
 //! - [`map`]: map tasks (one output chunk each);
 //! - [`reduce`], [`reducers`] and [`reduce_stage`]: the chunk traversal, the reducers and the
 //!   per-output reduction tree;
+//! - [`scan`]: running sums and products along an axis;
 //! - [`generate`]: generated inputs (ranges, random numbers);
 //! - [`strided`]: copying tiles out of and into strided views.
 
@@ -16,6 +17,7 @@ pub(crate) mod reduce;
 pub(crate) mod reduce_stage;
 pub(crate) mod reducers;
 mod regalloc;
+pub(crate) mod scan;
 pub(crate) mod strided;
 pub(crate) mod tile;
 mod tile_fuse;

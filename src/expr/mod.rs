@@ -7,7 +7,7 @@
 mod ops;
 mod source;
 
-pub use ops::{BinaryOp, ReduceKind, UnaryOp};
+pub use ops::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
 pub use source::ChunkSource;
 
 use crate::chunks::ChunkGrid;
@@ -125,6 +125,28 @@ pub enum Op {
     ExpandDims(usize, Arc<Node>),
     /// The input without these axes (sorted; each of length 1).
     Squeeze(Vec<usize>, Arc<Node>),
+    /// The running reduction of `input` along `axis`; `totals` is the matching
+    /// [`Op::ScanTotals`] node, whose values carry the scan from one chunk to the next.
+    Scan {
+        /// What is accumulated.
+        kind: ScanKind,
+        /// The scanned axis.
+        axis: usize,
+        /// The scanned array.
+        input: Arc<Node>,
+        /// The total of every chunk of `input` along `axis`.
+        totals: Arc<Node>,
+    },
+    /// The total of each chunk of `input` along `axis` (one element per chunk along it,
+    /// accumulated in the scan's order).
+    ScanTotals {
+        /// What is accumulated.
+        kind: ScanKind,
+        /// The scanned axis.
+        axis: usize,
+        /// The scanned array.
+        input: Arc<Node>,
+    },
     /// The inputs joined along `axis`: an existing axis (`concatenate`) or, with `stack`, a
     /// new one at that position.
     Concat {
@@ -168,6 +190,8 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         Op::Binary(_, a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
         Op::Concat { inputs, .. } => stack.extend(inputs),
+        Op::Scan { input, totals, .. } => stack.extend([input, totals]),
+        Op::ScanTotals { input, .. } => stack.push(input),
         Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
     }
 }
@@ -207,13 +231,18 @@ impl Node {
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
             Op::Concat { inputs, .. } => inputs.iter().collect(),
+            Op::Scan { input, totals, .. } => vec![input, totals],
+            Op::ScanTotals { input, .. } => vec![input],
         }
     }
 
     /// Whether this node is always computed by a stage of its own (its chunks are not a
-    /// fused view of its inputs): reductions and joins.
+    /// fused view of its inputs): reductions, joins and scans.
     pub fn needs_stage(&self) -> bool {
-        matches!(self.op, Op::Reduce(..) | Op::Concat { .. })
+        matches!(
+            self.op,
+            Op::Reduce(..) | Op::Concat { .. } | Op::Scan { .. } | Op::ScanTotals { .. }
+        )
     }
 
     /// Whether this node is an elementwise operation that can be fused into its consumer.
@@ -249,6 +278,10 @@ impl Node {
             Op::Slice(starts, _) => format!("slice(start={starts:?}, shape={:?})", self.shape),
             Op::ExpandDims(a, _) => format!("expand_dims(axis={a})"),
             Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
+            Op::Scan { kind, axis, .. } => format!("{}(axis={axis})", kind.name()),
+            Op::ScanTotals { kind, axis, .. } => {
+                format!("{}-chunk-totals(axis={axis})", kind.name())
+            }
             Op::Concat {
                 axis,
                 stack,

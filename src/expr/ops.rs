@@ -204,3 +204,28 @@ impl ReduceKind {
         matches!(self, ArgMin | ArgMax | NanArgMin | NanArgMax)
     }
 }
+
+/// What a scan (cumulative operation along an axis) computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScanKind {
+    /// Running sum (`cumsum`).
+    Sum,
+    /// Running product (`cumprod`).
+    Prod,
+    /// Running sum with NaN counted as zero (`nancumsum`).
+    NanSum,
+    /// Running product with NaN counted as one (`nancumprod`).
+    NanProd,
+}
+
+impl ScanKind {
+    /// The NumPy-style name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanKind::Sum => "cumsum",
+            ScanKind::Prod => "cumprod",
+            ScanKind::NanSum => "nancumsum",
+            ScanKind::NanProd => "nancumprod",
+        }
+    }
+}

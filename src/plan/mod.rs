@@ -19,6 +19,7 @@ use crate::expr::{Node, NodeId, Op};
 use ops::concat::ConcatOp;
 use ops::map::MapOp;
 use ops::reduce::ReduceOp;
+use ops::scan::{ScanOp, ScanTotalsOp};
 use ops::ChunkOp;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -301,6 +302,25 @@ fn lower(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Arc<dyn ChunkOp
                 start,
             })
         }
+        Op::ScanTotals { kind, axis, input } => Arc::new(ScanTotalsOp {
+            kind: *kind,
+            axis: *axis,
+            program: Program::build(input, stage_of, None),
+            input_grid: input.grid.clone(),
+        }),
+        Op::Scan {
+            kind,
+            axis,
+            input,
+            totals,
+        } => Arc::new(ScanOp {
+            kind: *kind,
+            axis: *axis,
+            programs: vec![
+                Program::build(input, stage_of, None),
+                Program::build(totals, stage_of, None),
+            ],
+        }),
         _ => Arc::new(MapOp {
             program: Program::build(node, stage_of, Some(node.id)),
         }),
