@@ -40,8 +40,8 @@ pub mod zarr;
 pub use tessera_kernels as kernels;
 
 pub use array::{
-    compute_many, compute_many_with, concatenate, plan_many, stack, where_, AnyArray, Array, Axes,
-    Operand,
+    compute_many, compute_many_with, concatenate, map_blocks, plan_many, stack, where_, AnyArray,
+    Array, Axes, BlockInfo, Operand,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};

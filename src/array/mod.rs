@@ -1,6 +1,7 @@
 //! The lazy chunked array type [`Array`].
 
 mod any;
+mod blocks;
 mod creation;
 mod elementwise;
 mod join;
@@ -10,6 +11,7 @@ mod reductions;
 mod scans;
 
 pub use any::AnyArray;
+pub use blocks::{map_blocks, BlockInfo};
 pub use elementwise::{where_, Operand};
 pub use join::{concatenate, stack};
 pub use reductions::Axes;

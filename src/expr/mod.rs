@@ -15,6 +15,19 @@ use crate::dtype::{ChunkData, DType, Scalar};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A function over the blocks of arrays, with the element types erased (see
+/// `array::blocks`).
+pub trait BlockFn: Send + Sync + std::fmt::Debug {
+    /// A name for plans and errors.
+    fn name(&self) -> String;
+    /// Computes one output block from the inputs' blocks.
+    fn call(
+        &self,
+        inputs: &[ChunkData],
+        info: &crate::array::BlockInfo,
+    ) -> crate::error::Result<ChunkData>;
+}
+
 /// Identity of a node; unique for the life of the process.
 pub type NodeId = u64;
 
@@ -147,6 +160,16 @@ pub enum Op {
         /// The scanned array.
         input: Arc<Node>,
     },
+    /// A user function applied to the blocks of `inputs` (aligned like elementwise operands);
+    /// the node's grid gives each output block's shape.
+    MapBlocks {
+        /// The function, with its element types erased.
+        func: Arc<dyn BlockFn>,
+        /// The arrays whose blocks it reads.
+        inputs: Vec<Arc<Node>>,
+        /// The grid the inputs are aligned to (block `i` of the output reads block `i` of it).
+        in_grid: ChunkGrid,
+    },
     /// The inputs joined along `axis`: an existing axis (`concatenate`) or, with `stack`, a
     /// new one at that position.
     Concat {
@@ -189,7 +212,7 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         | Op::Squeeze(_, a) => stack.push(a),
         Op::Binary(_, a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
-        Op::Concat { inputs, .. } => stack.extend(inputs),
+        Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => stack.extend(inputs),
         Op::Scan { input, totals, .. } => stack.extend([input, totals]),
         Op::ScanTotals { input, .. } => stack.push(input),
         Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
@@ -230,7 +253,7 @@ impl Node {
             | Op::Squeeze(_, a) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
-            Op::Concat { inputs, .. } => inputs.iter().collect(),
+            Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => inputs.iter().collect(),
             Op::Scan { input, totals, .. } => vec![input, totals],
             Op::ScanTotals { input, .. } => vec![input],
         }
@@ -241,7 +264,11 @@ impl Node {
     pub fn needs_stage(&self) -> bool {
         matches!(
             self.op,
-            Op::Reduce(..) | Op::Concat { .. } | Op::Scan { .. } | Op::ScanTotals { .. }
+            Op::Reduce(..)
+                | Op::Concat { .. }
+                | Op::Scan { .. }
+                | Op::ScanTotals { .. }
+                | Op::MapBlocks { .. }
         )
     }
 
@@ -278,6 +305,9 @@ impl Node {
             Op::Slice(starts, _) => format!("slice(start={starts:?}, shape={:?})", self.shape),
             Op::ExpandDims(a, _) => format!("expand_dims(axis={a})"),
             Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
+            Op::MapBlocks { func, inputs, .. } => {
+                format!("map_blocks({}, {} arrays)", func.name(), inputs.len())
+            }
             Op::Scan { kind, axis, .. } => format!("{}(axis={axis})", kind.name()),
             Op::ScanTotals { kind, axis, .. } => {
                 format!("{}-chunk-totals(axis={axis})", kind.name())

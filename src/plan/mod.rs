@@ -16,6 +16,7 @@ pub(crate) use program::{Instr, Leaf, Program, NO_ROOT_AXIS};
 
 use crate::chunks::ChunkGrid;
 use crate::expr::{Node, NodeId, Op};
+use ops::blocks::MapBlocksOp;
 use ops::concat::ConcatOp;
 use ops::map::MapOp;
 use ops::reduce::ReduceOp;
@@ -302,6 +303,19 @@ fn lower(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Arc<dyn ChunkOp
                 start,
             })
         }
+        Op::MapBlocks {
+            func,
+            inputs,
+            in_grid,
+        } => Arc::new(MapBlocksOp {
+            func: func.clone(),
+            programs: inputs
+                .iter()
+                .map(|i| Program::build(i, stage_of, None))
+                .collect(),
+            shapes: inputs.iter().map(|i| i.shape.clone()).collect(),
+            in_grid: in_grid.clone(),
+        }),
         Op::ScanTotals { kind, axis, input } => Arc::new(ScanTotalsOp {
             kind: *kind,
             axis: *axis,

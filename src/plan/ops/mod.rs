@@ -12,9 +12,11 @@
 //! - [`map::MapOp`]: an elementwise expression, one task per output chunk;
 //! - [`reduce::ReduceOp`]: a reduction, each output chunk a tree over its input chunks;
 //! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region;
+//! - [`blocks::MapBlocksOp`]: `map_blocks`, a user function over aligned input blocks;
 //! - [`scan::ScanTotalsOp`] and [`scan::ScanOp`]: `cumsum` and its kin, chunk totals then a
 //!   scan of each chunk from its carry.
 
+pub(crate) mod blocks;
 pub(crate) mod concat;
 pub(crate) mod map;
 pub(crate) mod reduce;
