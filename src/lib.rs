@@ -41,7 +41,7 @@ pub use tessera_kernels as kernels;
 
 pub use array::{
     compute_many, compute_many_with, concatenate, map_blocks, plan_many, stack, where_, AnyArray,
-    Array, Axes, BlockInfo, Operand,
+    Array, Axes, BlockInfo, Idx, Operand,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
@@ -54,5 +54,6 @@ pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
 pub mod prelude {
     pub use crate::{
         compute_many, concatenate, random, stack, where_, Array, Axes, ChunkSpec, ComputeOptions,
+        Idx,
     };
 }

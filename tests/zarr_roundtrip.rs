@@ -16,7 +16,7 @@ use tessera::zarr::{
     self, ArrayInfo, BloscCompressor, Compression, Durability, MissingChunks, NodeKind,
     ReadOptions, Shuffle, WriteOptions,
 };
-use tessera::{AnyArray, Array, ChunkSpec, ComputeOptions, DType, Error};
+use tessera::{AnyArray, Array, ChunkSpec, ComputeOptions, DType, Error, Idx};
 
 fn info_of(path: &Path) -> ArrayInfo {
     match zarr::info(path).unwrap().kind {
@@ -923,6 +923,37 @@ fn sliced_reads_open_only_the_chunks_they_need() {
         .compute_stats(&ComputeOptions::default())
         .unwrap();
     assert!(stats.tasks.total() <= 4 + 1, "{:?}", stats.tasks);
+}
+
+#[test]
+fn stepped_indexing_opens_only_chunks_holding_selected_elements() {
+    let dir = TempDir::new("rt-stepped");
+    let v = plain::<f64>(9, &[40, 40]);
+    let store = dir.join("s");
+    zarr::to_zarr(
+        &Array::from_ndarray(v.clone(), 10).unwrap(),
+        &store,
+        WriteOptions::default().chunks([10, 10]),
+    )
+    .unwrap()
+    .compute()
+    .unwrap();
+    // Rows 25, 10 (x[25:5:-15]) and columns 0, 13, 26, 39 (x[:, ::13]): the chunks in rows
+    // 1..3 and every column; row chunks 0 and 3 hold nothing selected and are deleted.
+    assert_eq!(keep_only_chunks_under(&store, &[10..30, 0..40], 10), 8);
+    let strict = ReadOptions::default().missing_chunks(MissingChunks::Error);
+    let a = zarr::open_zarr_with::<f64>(&store, &strict).unwrap();
+    let got = a
+        .index(&[Idx::slice(6, Some(26), -15), Idx::slice(0, None, 13)])
+        .unwrap();
+    let want = v.slice(ndarray::s![6..26;-15, ..;13]).to_owned().into_dyn();
+    assert_eq!(got.compute().unwrap(), want);
+    // x[::20] reads rows 0 and 20: row 0 lies in a deleted chunk.
+    assert!(a
+        .index(&[Idx::slice(0, None, 20)])
+        .unwrap()
+        .compute()
+        .is_err());
 }
 
 /// A shape, then per axis: in-memory, write and read chunk sizes, and shard multiples.

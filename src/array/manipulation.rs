@@ -179,7 +179,11 @@ impl<T: Element> Array<T> {
             T::DTYPE,
             shape,
             ChunkGrid::from_axes(axes),
-            Op::Slice(starts, self.node.clone()),
+            Op::Slice {
+                step: vec![1; starts.len()],
+                start: starts,
+                input: self.node.clone(),
+            },
         )))
     }
 

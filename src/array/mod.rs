@@ -4,15 +4,18 @@ mod any;
 mod blocks;
 mod creation;
 mod elementwise;
+mod indexing;
 mod join;
 mod manipulation;
 mod operators;
 mod reductions;
+mod reshape;
 mod scans;
 
 pub use any::AnyArray;
 pub use blocks::{map_blocks, BlockInfo};
 pub use elementwise::{where_, Operand};
+pub use indexing::Idx;
 pub use join::{concatenate, stack};
 pub use reductions::Axes;
 

@@ -218,6 +218,12 @@ impl LeafData {
         if !self.constant {
             for (ax, &(s, l)) in self.sub.iter().enumerate() {
                 v.slice_axis_inplace(Axis(ax), Slice::from(s..s + l));
+                // A stepped leaf axis: every step-th element of the box, backwards for a
+                // negative step (the box starts and ends on selected elements).
+                let step = leaf.step[ax];
+                if step != 1 && !leaf.stretched[ax] {
+                    v.slice_axis_inplace(Axis(ax), Slice::new(0, None, step));
+                }
             }
         }
         // Squeezed axes (length 1, on no root axis) are dropped.
@@ -250,12 +256,21 @@ impl LeafData {
             }
         }
         let v = v.permuted_axes(IxDyn(&perm));
-        // Broadcast: stretched axes (length 1 in the leaf) get stride 0.
+        // Broadcast: stretched axes (length 1 in the leaf) get stride 0. An axis read
+        // backwards (a negative step) is described from its last element with a positive
+        // stride, then inverted again on the finished view.
         let mut strides = Vec::with_capacity(n);
+        let mut ptr = v.as_ptr();
+        let mut backwards = Vec::new();
         for d in 0..n {
             let (have, want) = (v.shape()[d], shape[d]);
             if have == want {
-                strides.push(v.strides()[d] as usize);
+                let st = v.strides()[d];
+                if st < 0 && have > 1 {
+                    ptr = ptr.wrapping_offset(st * (have as isize - 1));
+                    backwards.push(d);
+                }
+                strides.push(st.unsigned_abs());
             } else if have == 1 {
                 strides.push(0);
             } else {
@@ -265,11 +280,17 @@ impl LeafData {
                 });
             }
         }
-        let ptr = v.as_ptr();
-        // SAFETY: `ptr` and the strides come from a valid view of `self.data` (borrowed for
-        // the returned lifetime); axes kept at their length keep their strides, stretched
-        // axes of length 1 get stride 0 and so only ever address index 0 of that axis. Every
-        // in-bounds index therefore addresses an element the original view addresses.
-        Ok(unsafe { ArrayViewD::from_shape_ptr(IxDyn(shape).strides(IxDyn(&strides)), ptr) })
+        // SAFETY: `ptr` and the strides describe the same elements as the valid view `v` of
+        // `self.data` (borrowed for the returned lifetime): axes kept at their length keep
+        // their stride, those with a negative stride start from the element `v` reaches last
+        // along them with the stride's magnitude (the same set of addresses), and stretched
+        // axes of length 1 get stride 0, so only ever address index 0 of that axis. Every
+        // in-bounds index therefore addresses an element `v` addresses.
+        let mut out =
+            unsafe { ArrayViewD::from_shape_ptr(IxDyn(shape).strides(IxDyn(&strides)), ptr) };
+        for d in backwards {
+            out.invert_axis(Axis(d));
+        }
+        Ok(out)
     }
 }

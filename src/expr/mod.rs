@@ -28,6 +28,15 @@ pub trait BlockFn: Send + Sync + std::fmt::Debug {
     ) -> crate::error::Result<ChunkData>;
 }
 
+/// Consecutive input axes and output axes of a reshape whose lengths have the same product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AxisGroup {
+    /// The input axes.
+    pub input: std::ops::Range<usize>,
+    /// The output axes.
+    pub output: std::ops::Range<usize>,
+}
+
 /// Identity of a node; unique for the life of the process.
 pub type NodeId = u64;
 
@@ -132,8 +141,16 @@ pub enum Op {
     Source(Arc<dyn ChunkSource>),
     /// The same values with a different chunk grid (the node's grid).
     Rechunk(Arc<Node>),
-    /// A box of the input starting at these offsets, with the node's shape (step 1).
-    Slice(Vec<usize>, Arc<Node>),
+    /// Every `step[k]`-th element of the input along axis `k` from `start[k]` on (backwards
+    /// for a negative step), as many as the node's shape says.
+    Slice {
+        /// The input element of the node's first element, per axis.
+        start: Vec<usize>,
+        /// The input stride between successive node elements, per axis (never 0).
+        step: Vec<isize>,
+        /// The sliced array.
+        input: Arc<Node>,
+    },
     /// The input with a new axis of length 1 at this position.
     ExpandDims(usize, Arc<Node>),
     /// The input without these axes (sorted; each of length 1).
@@ -169,6 +186,15 @@ pub enum Op {
         inputs: Vec<Arc<Node>>,
         /// The grid the inputs are aligned to (block `i` of the output reads block `i` of it).
         in_grid: ChunkGrid,
+    },
+    /// The elements of `input` in C order, in the node's shape; each group pairs input
+    /// axes with the output axes they become, and output block `k` of a group is input block
+    /// `k` of its first input axis (the input is chunked so that this holds).
+    Reshape {
+        /// The array reshaped (already rechunked as the groups need).
+        input: Arc<Node>,
+        /// The axis groups, in order.
+        groups: Vec<AxisGroup>,
     },
     /// The inputs joined along `axis`: an existing axis (`concatenate`) or, with `stack`, a
     /// new one at that position.
@@ -207,14 +233,14 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         | Op::Transpose(_, a)
         | Op::Reduce(_, a)
         | Op::Rechunk(a)
-        | Op::Slice(_, a)
+        | Op::Slice { input: a, .. }
         | Op::ExpandDims(_, a)
         | Op::Squeeze(_, a) => stack.push(a),
         Op::Binary(_, a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
         Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => stack.extend(inputs),
         Op::Scan { input, totals, .. } => stack.extend([input, totals]),
-        Op::ScanTotals { input, .. } => stack.push(input),
+        Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => stack.push(input),
         Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
     }
 }
@@ -248,14 +274,14 @@ impl Node {
             | Op::Transpose(_, a)
             | Op::Reduce(_, a)
             | Op::Rechunk(a)
-            | Op::Slice(_, a)
+            | Op::Slice { input: a, .. }
             | Op::ExpandDims(_, a)
             | Op::Squeeze(_, a) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
             Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => inputs.iter().collect(),
             Op::Scan { input, totals, .. } => vec![input, totals],
-            Op::ScanTotals { input, .. } => vec![input],
+            Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => vec![input],
         }
     }
 
@@ -269,6 +295,7 @@ impl Node {
                 | Op::Scan { .. }
                 | Op::ScanTotals { .. }
                 | Op::MapBlocks { .. }
+                | Op::Reshape { .. }
         )
     }
 
@@ -302,9 +329,19 @@ impl Node {
             Op::Reduce(s, _) => format!("{}(axes={:?})", s.kind.name(), s.axes),
             Op::Source(src) => src.label(),
             Op::Rechunk(_) => format!("rechunk({})", self.grid.describe()),
-            Op::Slice(starts, _) => format!("slice(start={starts:?}, shape={:?})", self.shape),
+            Op::Slice { start, step, .. } => {
+                if step.iter().all(|&k| k == 1) {
+                    format!("slice(start={start:?}, shape={:?})", self.shape)
+                } else {
+                    format!(
+                        "slice(start={start:?}, step={step:?}, shape={:?})",
+                        self.shape
+                    )
+                }
+            }
             Op::ExpandDims(a, _) => format!("expand_dims(axis={a})"),
             Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
+            Op::Reshape { .. } => format!("reshape({:?})", self.shape),
             Op::MapBlocks { func, inputs, .. } => {
                 format!("map_blocks({}, {} arrays)", func.name(), inputs.len())
             }

@@ -20,6 +20,7 @@ use ops::blocks::MapBlocksOp;
 use ops::concat::ConcatOp;
 use ops::map::MapOp;
 use ops::reduce::ReduceOp;
+use ops::reshape::ReshapeOp;
 use ops::scan::{ScanOp, ScanTotalsOp};
 use ops::ChunkOp;
 use std::collections::HashMap;
@@ -315,6 +316,11 @@ fn lower(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Arc<dyn ChunkOp
                 .collect(),
             shapes: inputs.iter().map(|i| i.shape.clone()).collect(),
             in_grid: in_grid.clone(),
+        }),
+        Op::Reshape { input, groups } => Arc::new(ReshapeOp {
+            program: Program::build(input, stage_of, None),
+            input_grid: input.grid.clone(),
+            groups: groups.clone(),
         }),
         Op::ScanTotals { kind, axis, input } => Arc::new(ScanTotalsOp {
             kind: *kind,

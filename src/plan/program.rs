@@ -26,6 +26,9 @@ pub struct Leaf {
     pub axis_to_root: Vec<usize>,
     /// For each axis of the leaf, where the root region starts in the leaf (slices).
     pub offset: Vec<usize>,
+    /// For each axis of the leaf, the leaf stride between successive root elements (negative
+    /// when the leaf is read backwards; `offset` is where root element 0 lies).
+    pub step: Vec<isize>,
     /// For each axis of the leaf, whether one element (at `offset`) is broadcast along the
     /// whole root axis.
     pub stretched: Vec<bool>,
@@ -41,11 +44,26 @@ impl Leaf {
                 if self.stretched[p] {
                     (self.offset[p], 1)
                 } else {
-                    (region[d].0 + self.offset[p], region[d].1)
+                    stepped(self.offset[p], self.step[p], region[d])
                 }
             })
             .collect()
     }
+}
+
+/// The leaf box covering root elements `start..start + len` of an axis on which root element
+/// `i` is leaf element `offset + i * step`: its first element and length.
+pub(crate) fn stepped(offset: usize, step: isize, (start, len): (usize, usize)) -> (usize, usize) {
+    if len == 0 {
+        return (offset.saturating_add_signed(start as isize * step), 0);
+    }
+    let span = (len - 1) * step.unsigned_abs() + 1;
+    let first = if step > 0 {
+        offset + start * step.unsigned_abs()
+    } else {
+        offset - (start + len - 1) * step.unsigned_abs()
+    };
+    (first, span)
 }
 
 /// One instruction; other instructions name its value by its index (the tile evaluator
@@ -100,6 +118,7 @@ impl Program {
         let ident = AxisView {
             to_root: (0..nd).collect(),
             offset: vec![0; nd],
+            step: vec![1; nd],
             stretched: vec![false; nd],
         };
         b.visit(root, ident);
@@ -200,6 +219,7 @@ impl Builder<'_> {
                 for (i, &p) in perm.iter().enumerate() {
                     m.to_root[p] = view.to_root[i];
                     m.offset[p] = view.offset[i];
+                    m.step[p] = view.step[i];
                     m.stretched[p] = view.stretched[i];
                 }
                 vec![(a.clone(), self.intern(m))]
@@ -210,6 +230,7 @@ impl Builder<'_> {
                 let mut m = self.views[vid].clone();
                 m.to_root.remove(*axis);
                 m.offset.remove(*axis);
+                m.step.remove(*axis);
                 m.stretched.remove(*axis);
                 vec![(a.clone(), self.intern(m))]
             }
@@ -219,16 +240,22 @@ impl Builder<'_> {
                 for &k in axes {
                     m.to_root.insert(k, NO_ROOT_AXIS);
                     m.offset.insert(k, 0);
+                    m.step.insert(k, 1);
                     m.stretched.insert(k, true);
                 }
                 vec![(a.clone(), self.intern(m))]
             }
-            Op::Slice(starts, a) => {
+            Op::Slice { start, step, input } => {
+                // Node element i is input element start + i * step: root element r, at node
+                // element offset + r * k, is input element (start + offset * step) + r * k * step.
                 let mut m = self.views[vid].clone();
-                for (o, s) in m.offset.iter_mut().zip(starts) {
-                    *o += s;
+                for d in 0..start.len() {
+                    m.offset[d] = start[d].saturating_add_signed(m.offset[d] as isize * step[d]);
+                    if !m.stretched[d] {
+                        m.step[d] *= step[d];
+                    }
                 }
-                vec![(a.clone(), self.intern(m))]
+                vec![(input.clone(), self.intern(m))]
             }
             _ => return None,
         })
@@ -288,7 +315,7 @@ impl Builder<'_> {
                 (
                     Op::Transpose(..)
                     | Op::Rechunk(_)
-                    | Op::Slice(..)
+                    | Op::Slice { .. }
                     | Op::ExpandDims(..)
                     | Op::Squeeze(..),
                     &[ra],
@@ -304,6 +331,7 @@ impl Builder<'_> {
                         },
                         axis_to_root: view.to_root.clone(),
                         offset: view.offset.clone(),
+                        step: view.step.clone(),
                         stretched: view.stretched.clone(),
                     };
                     self.prog.leaves.push(leaf);
@@ -323,6 +351,7 @@ impl Builder<'_> {
 struct AxisView {
     to_root: Vec<usize>,
     offset: Vec<usize>,
+    step: Vec<isize>,
     stretched: Vec<bool>,
 }
 
@@ -334,6 +363,7 @@ impl AxisView {
         let mut view = AxisView {
             to_root: self.to_root[skip..].to_vec(),
             offset: self.offset[skip..].to_vec(),
+            step: self.step[skip..].to_vec(),
             stretched: self.stretched[skip..].to_vec(),
         };
         for k in 0..input.shape.len() {
@@ -342,6 +372,7 @@ impl AxisView {
                 // axis (including a slice of it) the root region covers.
                 view.stretched[k] = true;
                 view.offset[k] = 0;
+                view.step[k] = 1;
             }
         }
         view

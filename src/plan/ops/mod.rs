@@ -13,6 +13,7 @@
 //! - [`reduce::ReduceOp`]: a reduction, each output chunk a tree over its input chunks;
 //! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region;
 //! - [`blocks::MapBlocksOp`]: `map_blocks`, a user function over aligned input blocks;
+//! - [`reshape::ReshapeOp`]: `reshape`, each output block one input block laid out anew;
 //! - [`scan::ScanTotalsOp`] and [`scan::ScanOp`]: `cumsum` and its kin, chunk totals then a
 //!   scan of each chunk from its carry.
 
@@ -20,6 +21,7 @@ pub(crate) mod blocks;
 pub(crate) mod concat;
 pub(crate) mod map;
 pub(crate) mod reduce;
+pub(crate) mod reshape;
 pub(crate) mod scan;
 
 use super::{Program, TaskCounts};
