@@ -4,10 +4,27 @@
 //! Protocol, the same for every side: build the inputs (untimed; the same counter-based
 //! random data the peers generate), run once untimed, then time R runs. Prints one JSON line
 //! with the times, the median, the peak RSS of the process and a checksum of the result.
+//!
+//! W11 and W12 generate their data inside the timed region (each side with its own random
+//! generator, so their checksums agree only statistically):
+//!
+//! - W11: the means over axis 0 of `u*u`, `v*v` and `u*v` in one computation, u and v
+//!   uniform in [0, 1) (seeds 1 and 2); checksum = the sum of the three means.
+//! - W12: the `tessera demo` pipeline (src/bin/tessera/demo.rs; S = `--size small`, M =
+//!   `--size medium`), repeated here with the same field, store layout, write options and
+//!   phases, without the progress bars and the final tree listing: (1) generate and write
+//!   `temperature`; (2) write `time_mean` (NaN-aware) and `anomaly` in one computation;
+//!   (3) the four reductions in one computation. The store lives in a fresh directory
+//!   under the system temporary directory (`$TMPDIR`), removed untimed before every run
+//!   and at the end. A run's time is the sum of its phases; the JSON line also has
+//!   `phases_s`, `phase_medians_s` and `stats` (the reductions); checksum = global mean +
+//!   anomaly std.
 
-use ndarray::ArrayD;
+use ndarray::{Array2, Array3, ArrayD};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tessera::prelude::*;
+use tessera::zarr::{self, WriteOptions};
 
 fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
     Some(match (w, size) {
@@ -17,6 +34,11 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W2" | "W3" | "W4", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
         ("W8", "M") => (vec![10_000_000], vec![100]),
+        ("W11", "S") => (vec![40, 500, 500], vec![8, 500, 250]),
+        ("W11", "M") => (vec![200, 1000, 2000], vec![20, 1000, 1000]),
+        // The demo's small and medium sizes; its chunks are [73, 181, 360] clipped.
+        ("W12", "S") => (vec![90, 181, 360], vec![73, 181, 360]),
+        ("W12", "M") => (vec![365, 721, 1440], vec![73, 181, 360]),
         _ => return None,
     })
 }
@@ -40,9 +62,167 @@ fn input(shape: &[usize], chunks: &[usize], seed: u64) -> Result<Array<f64>, tes
     Array::from_ndarray(data, chunks.to_vec())
 }
 
+/// What one run gives: the checksum and, for W12, the seconds per phase and the reductions.
+struct Run {
+    checksum: f64,
+    phases: Option<[f64; 3]>,
+    stats: Option<[f32; 4]>,
+}
+
+impl Run {
+    fn plain(checksum: f64) -> Run {
+        Run {
+            checksum,
+            phases: None,
+            stats: None,
+        }
+    }
+}
+
+const W12_PHASES: [&str; 3] = ["generate", "analyse", "reduce"];
+
+/// W11: three means over axis 0 of products of two generated arrays, in one computation.
+fn w11(shape: &[usize], chunks: &[usize], opts: &ComputeOptions) -> Result<f64, tessera::Error> {
+    let u = random::uniform::<f64>(shape, chunks.to_vec(), 1)?;
+    let v = random::uniform::<f64>(shape, chunks.to_vec(), 2)?;
+    let a = (&u * &u).mean(0)?;
+    let b = (&v * &v).mean(0)?;
+    let c = (&u * &v).mean(0)?;
+    let (r, _) = tessera::compute_many_with(&[&a, &b, &c], opts)?;
+    Ok(r.iter().map(|m| m.sum()).sum())
+}
+
+/// W12: the three phases of `tessera demo` (src/bin/tessera/demo.rs) on a fresh store.
+fn w12(store: &Path, shape: &[usize], opts: &ComputeOptions) -> Result<Run, tessera::Error> {
+    let [nt, nlat, nlon] = [shape[0], shape[1], shape[2]];
+    let chunks = [73.min(nt), 181.min(nlat), 360.min(nlon)];
+    let _ = std::fs::remove_dir_all(store); // untimed: the previous run's store
+
+    // 1. Generate and write.
+    let t0 = Instant::now();
+    let temperature = synthetic_temperature(nt, nlat, nlon, chunks)?;
+    zarr::create_group(
+        store,
+        attrs(&[("title", "tessera demo: synthetic daily temperature")]),
+    )?;
+    let wopts = WriteOptions::default()
+        .overwrite(true)
+        .dimension_names(["time", "lat", "lon"])
+        .attribute("units", "K")
+        .attribute("long_name", "air temperature at 2 m")
+        .fill_value(f64::NAN);
+    let w = zarr::to_zarr(&temperature, store.join("temperature"), wopts.clone())?;
+    zarr::write_all(&[&w], opts)?;
+    let generate = t0.elapsed().as_secs_f64();
+
+    // 2. Time mean and anomaly, written in one computation.
+    let t1 = Instant::now();
+    let t = zarr::open_zarr::<f32>(store.join("temperature"))?;
+    let time_mean = t.nanmean(0)?;
+    let anomaly = t.try_sub(&time_mean)?;
+    let w_mean = zarr::to_zarr(
+        &time_mean,
+        store.join("time_mean"),
+        WriteOptions::default()
+            .overwrite(true)
+            .dimension_names(["lat", "lon"])
+            .attribute("units", "K")
+            .fill_value(f64::NAN),
+    )?;
+    let w_anom = zarr::to_zarr(
+        &anomaly,
+        store.join("anomaly"),
+        wopts.attribute("long_name", "temperature anomaly against the time mean"),
+    )?;
+    zarr::write_all(&[&w_mean, &w_anom], opts)?;
+    let analyse = t1.elapsed().as_secs_f64();
+
+    // 3. Reductions of the stored arrays.
+    let t2 = Instant::now();
+    let t = zarr::open_zarr::<f32>(store.join("temperature"))?;
+    let a = zarr::open_zarr::<f32>(store.join("anomaly"))?;
+    let global_mean = t.nanmean(..)?;
+    let anomaly_std = a.nanstd(..)?;
+    let anomaly_max = a.abs().nanmax(..)?;
+    let missing = t.isnan().count_nonzero(..)?.astype::<f32>();
+    let (r, _) =
+        tessera::compute_many_with(&[&global_mean, &anomaly_std, &anomaly_max, &missing], opts)?;
+    let reduce = t2.elapsed().as_secs_f64();
+
+    let v = |i: usize| r[i].first().copied().unwrap_or(f32::NAN);
+    let stats = [v(0), v(1), v(2), v(3)];
+    Ok(Run {
+        checksum: f64::from(stats[0]) + f64::from(stats[1]),
+        phases: Some([generate, analyse, reduce]),
+        stats: Some(stats),
+    })
+}
+
+fn attrs(kv: &[(&str, &str)]) -> serde_json::Map<String, serde_json::Value> {
+    kv.iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect()
+}
+
+/// The demo's lazy temperature field (the same code as src/bin/tessera/demo.rs).
+fn synthetic_temperature(
+    nt: usize,
+    nlat: usize,
+    nlon: usize,
+    chunks: [usize; 3],
+) -> tessera::Result<Array<f32>> {
+    let lat = |i: usize| -90.0 + 180.0 * i as f64 / (nlat.max(2) - 1) as f64;
+    // Mean temperature by latitude, with a longitude wave (continents).
+    let base = Array2::from_shape_fn((nlat, nlon), |(i, j)| {
+        let l = lat(i).to_radians();
+        let lon = 360.0 * j as f64 / nlon as f64;
+        (250.0 + 50.0 * l.cos().powi(2) + 3.0 * (2.0 * lon.to_radians()).sin()) as f32
+    });
+    // Seasonal amplitude grows towards the poles, opposite sign in the south.
+    let amp = Array2::from_shape_fn((nlat, nlon), |(i, _)| (15.0 * lat(i) / 90.0) as f32);
+    let season = Array3::from_shape_fn((nt, 1, 1), |(d, _, _)| {
+        (2.0 * std::f64::consts::PI * (d as f64 - 105.0) / 365.25).sin() as f32
+    });
+    // A few stations report nothing at all.
+    let missing = Array2::from_shape_fn((nlat, nlon), |(i, j)| (i * 7 + j * 13) % 997 == 0);
+    let base = Array::from_ndarray(base, [chunks[1], chunks[2]])?;
+    let amp = Array::from_ndarray(amp, [chunks[1], chunks[2]])?;
+    let season = Array::from_ndarray(season, [chunks[0], 1, 1])?;
+    let missing = Array::from_ndarray(missing, [chunks[1], chunks[2]])?;
+    let noise = random::normal::<f32>(&[nt, nlat, nlon], chunks.to_vec(), 42, 0.0, 2.0)?;
+    let t = season.try_mul(&amp)?.try_add(&base)?.try_add(&noise)?;
+    where_(&missing, f32::NAN, &t)
+}
+
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        f64::NAN
+    } else if sorted.len() % 2 == 1 {
+        sorted[sorted.len() / 2]
+    } else {
+        (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
+    }
+}
+
+fn json_list(xs: &[f64]) -> String {
+    let v: Vec<String> = xs.iter().map(|t| format!("{t:.6}")).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// Removes the W12 scratch directory when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_workload W1|W2|W3|W4|W8 S|M [--reps R] [--threads N]";
+    let usage = "usage: bench_workload W1|W2|W3|W4|W8|W11|W12 S|M [--reps R] [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
     let mut reps = if size == "M" { 3 } else { 5 };
@@ -57,17 +237,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         i += 2;
     }
     let (shape, chunks) = sizes(&w, &size).ok_or(usage)?;
-    let x = input(&shape, &chunks, 1)?;
+    let generated = w == "W11" || w == "W12";
+    let x = if generated {
+        None
+    } else {
+        Some(input(&shape, &chunks, 1)?)
+    };
     let y = if w == "W1" {
         Some(input(&shape, &chunks, 2)?)
     } else {
         None
     };
+    let scratch = Scratch(std::env::temp_dir().join(format!("tessera-w12-{}", std::process::id())));
+    let store = scratch.0.join("demo.zarr");
 
-    let run = || -> Result<f64, tessera::Error> {
-        Ok(match w.as_str() {
+    let run = || -> Result<Run, Box<dyn std::error::Error>> {
+        if w == "W11" {
+            return Ok(Run::plain(w11(&shape, &chunks, &opts)?));
+        }
+        if w == "W12" {
+            return Ok(w12(&store, &shape, &opts)?);
+        }
+        let x = x.as_ref().ok_or("no input")?;
+        Ok(Run::plain(match w.as_str() {
             "W1" => {
-                let y = y.as_ref().ok_or(tessera::Error::Cancelled)?;
+                let y = y.as_ref().ok_or("no input")?;
                 (x.sin() * y + 1.0).sum(..)?.compute_with(&opts)?.sum()
             }
             "W2" => {
@@ -76,38 +270,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (r, _) = tessera::compute_many_with(&[&m, &s], &opts)?;
                 r[0].sum() + r[1].sum()
             }
-            "W3" => (&x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
-            "W4" => (&x + &x.t()).sum(..)?.compute_with(&opts)?.sum(),
-            _ => (&x + 1.0).sum(..)?.compute_with(&opts)?.sum(),
-        })
+            "W3" => (x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
+            "W4" => (x + &x.t()).sum(..)?.compute_with(&opts)?.sum(),
+            _ => (x + 1.0).sum(..)?.compute_with(&opts)?.sum(),
+        }))
     };
 
-    let mut checksum = run()?; // warm-up
+    let mut last = run()?; // warm-up
     let mut times = Vec::with_capacity(reps);
+    let mut phases: [Vec<f64>; 3] = Default::default();
     for _ in 0..reps {
         let t = Instant::now();
-        checksum = run()?;
-        times.push(t.elapsed().as_secs_f64());
+        last = run()?;
+        let mut secs = t.elapsed().as_secs_f64();
+        if let Some(p) = last.phases {
+            for (all, s) in phases.iter_mut().zip(p) {
+                all.push(s);
+            }
+            secs = p.iter().sum(); // W12: the sum of the phases, as the peers report it
+        }
+        times.push(secs);
     }
-    let mut sorted = times.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = if sorted.is_empty() {
-        f64::NAN
-    } else if sorted.len() % 2 == 1 {
-        sorted[sorted.len() / 2]
-    } else {
-        (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
-    };
+    let checksum = last.checksum;
+    let median_s = median(&times);
     let threads = opts.threads.unwrap_or_else(rayon_threads);
-    let times_s: Vec<String> = times.iter().map(|t| format!("{t:.6}")).collect();
+    let mut extra = String::new();
+    if let (Some(_), Some(s)) = (last.phases, last.stats) {
+        let lists: Vec<String> = W12_PHASES
+            .iter()
+            .zip(&phases)
+            .map(|(k, v)| format!("\"{k}\": {}", json_list(v)))
+            .collect();
+        let medians: Vec<String> = W12_PHASES
+            .iter()
+            .zip(&phases)
+            .map(|(k, v)| format!("\"{k}\": {:.6}", median(v)))
+            .collect();
+        extra = format!(
+            ", \"phases_s\": {{{}}}, \"phase_medians_s\": {{{}}}, \"stats\": {{\"global_mean\": \
+             {:.9e}, \"anomaly_std\": {:.9e}, \"anomaly_max\": {:.9e}, \"missing\": {}}}",
+            lists.join(", "),
+            medians.join(", "),
+            s[0],
+            s[1],
+            s[2],
+            s[3] as u64
+        );
+    }
     println!(
-        "{{\"side\": \"tessera\", \"workload\": \"{w}\", \"size\": \"{size}\", \"times_s\": [{}], \
-         \"median_s\": {median:.6}, \"peak_rss_bytes\": {}, \"checksum\": {checksum:.17e}, \
-         \"threads\": {threads}, \"versions\": {{\"tessera\": \"{}\"}}}}",
-        times_s.join(", "),
+        "{{\"side\": \"tessera\", \"workload\": \"{w}\", \"size\": \"{size}\", \"times_s\": {}, \
+         \"median_s\": {median_s:.6}, \"peak_rss_bytes\": {}, \"checksum\": {checksum:.17e}, \
+         \"threads\": {threads}, \"versions\": {{\"tessera\": \"{}\"}}{extra}}}",
+        json_list(&times),
         peak_rss_bytes(),
         env!("CARGO_PKG_VERSION")
     );
+    drop(scratch);
     Ok(())
 }
 

@@ -7,6 +7,13 @@ Protocol (identical for every side, tessera included): build the inputs
 (untimed), run once untimed as a warm-up, then run R timed repetitions
 (R=5 at size S, R=3 at size M, or ``--reps R``) timed with
 ``time.perf_counter``.  One line of JSON goes to stdout.
+
+W11 and W12 generate their data inside the timed region, each side with its
+own random generator, so their checksums are statistical (see ``run.py``).
+W12 (the ``tessera demo`` pipeline, see ``w12.py``) is timed per phase: its
+run returns a dict with ``phases`` (seconds per phase) and ``stats`` (the
+phase-3 reductions); its time per repetition is the sum of the phases, and
+the JSON line gains ``phases_s``, ``phase_medians_s`` and ``stats``.
 """
 
 import argparse
@@ -15,6 +22,8 @@ import resource
 import statistics
 import sys
 import time
+
+import numpy as np
 
 # Per workload and size: the shape of x, and the chunk shape tessera/Dask use.
 SIZES = {
@@ -27,7 +36,11 @@ SIZES = {
 }
 SIZES["W3"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
-WORKLOADS = ("W1", "W2", "W3", "W4", "W8")
+# W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
+SIZES["W11"] = {"S": ((40, 500, 500), (8, 500, 250)),
+                "M": ((200, 1000, 2000), (20, 1000, 1000))}
+WORKLOADS = ("W1", "W2", "W3", "W4", "W8", "W11", "W12")
+W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
 
@@ -43,10 +56,15 @@ def inputs(workload, size):
 
 
 def checksum(workload, result):
-    """Scalar summary: W2 is sum(mean) + sum(std); the rest are scalars."""
+    """Scalar summary: W2 is sum(mean) + sum(std); W11 the sum of its three
+    means; W12 global mean + anomaly std; the rest are scalars."""
     if workload == "W2":
         mean, std = result
         return float(mean.sum()) + float(std.sum())
+    if workload == "W11":
+        return sum(float(m.sum(dtype=np.float64)) for m in result)
+    if workload == "W12":
+        return result["stats"]["global_mean"] + result["stats"]["anomaly_std"]
     return float(result)
 
 
@@ -61,11 +79,15 @@ def main(side, build, threads, versions):
 
     run = build(a.workload, a.size)          # untimed: data generation
     result = run()                           # untimed warm-up
-    times = []
+    times, phases = [], {}
     for _ in range(reps):
         t0 = time.perf_counter()
         result = run()
         times.append(time.perf_counter() - t0)
+        if isinstance(result, dict) and "phases" in result:
+            for k, v in result["phases"].items():
+                phases.setdefault(k, []).append(v)
+            times[-1] = sum(result["phases"].values())
 
     out = {
         "side": side, "workload": a.workload, "size": a.size,
@@ -74,5 +96,10 @@ def main(side, build, threads, versions):
         "checksum": checksum(a.workload, result), "threads": threads,
         "versions": versions,
     }
+    if phases:
+        out["phases_s"] = phases
+        out["phase_medians_s"] = {k: statistics.median(v)
+                                  for k, v in phases.items()}
+        out["stats"] = result["stats"]
     print(json.dumps(out))
     sys.stdout.flush()

@@ -1,12 +1,17 @@
 """Dask Array side of the tessera benchmark workloads.
 
-Usage: python dask_workload.py WID SIZE [--reps R]      (WID in W1..W4, W8)
+Usage: python dask_workload.py WID SIZE [--reps R]
+    (WID in W1..W4, W8, W11, W12)
 
 Inputs are NumPy arrays from ``datagen`` wrapped with ``da.from_array`` using
 the same chunk shapes as tessera, before the clock starts.  Graphs are built
 and computed inside the timed region with the threaded scheduler.  W2 computes
-both results in one ``dask.compute`` call.  Prints one JSON line; see
-``common.py`` for the protocol.
+both results in one ``dask.compute`` call.  W11 generates u and v with
+``da.random.default_rng(seed).random`` inside the timed region and computes
+the three means in one ``dask.compute`` call.  W12 is the ``tessera demo``
+pipeline on Dask + zarr-python (see ``w12.py``); zarr arrays are written with
+``da.store(..., lock=False)``.  Prints one JSON line; see ``common.py`` for
+the protocol.
 """
 
 import os
@@ -21,8 +26,73 @@ from dask.system import CPU_COUNT  # noqa: E402
 
 import common  # noqa: E402
 
+VERSIONS = {"dask": dask.__version__, "numpy": np.__version__,
+            "python": sys.version.split()[0]}
+
+
+def w11(size):
+    shape, chunks = common.SIZES["W11"][size]
+
+    def run():
+        u = da.random.default_rng(common.SEED_X).random(shape, chunks=chunks)
+        v = da.random.default_rng(common.SEED_Y).random(shape, chunks=chunks)
+        return dask.compute((u * u).mean(axis=0), (v * v).mean(axis=0),
+                            (u * v).mean(axis=0))
+    return run
+
+
+def w12(size):
+    import time
+
+    import w12 as d
+    d.quiet()
+    d.configure_zarr(CPU_COUNT)
+    VERSIONS.update(d.versions())
+    shape, chunks = d.shape(size), d.chunks(size)
+    store = d.scratch_store()
+
+    def run():
+        d.remove(store)                                   # untimed
+        phases = {}
+        t0 = time.perf_counter()
+        base, amp, season, missing = d.fields(*shape)
+        base = da.from_array(base, chunks=chunks[1:])
+        amp = da.from_array(amp, chunks=chunks[1:])
+        season = da.from_array(season, chunks=(chunks[0], 1, 1))
+        missing = da.from_array(missing, chunks=chunks[1:])
+        noise = da.random.default_rng(d.SEED).standard_normal(
+            shape, chunks=chunks, dtype=np.float32) * np.float32(d.NOISE_STD)
+        t = da.where(missing, np.float32("nan"), season * amp + base + noise)
+        assert t.dtype == np.float32, t.dtype
+        g = d.create_group(store)
+        da.store(t, d.create_array(g, "temperature", size), lock=False)
+        t1 = time.perf_counter()
+        phases["generate"] = t1 - t0
+
+        t = da.from_zarr(store, component="temperature")
+        time_mean = da.nanmean(t, axis=0)
+        anomaly = t - time_mean
+        g = d.open_group(store)
+        da.store([time_mean, anomaly],
+                 [d.create_array(g, "time_mean", size),
+                  d.create_array(g, "anomaly", size)], lock=False)
+        t2 = time.perf_counter()
+        phases["analyse"] = t2 - t1
+
+        t = da.from_zarr(store, component="temperature")
+        a = da.from_zarr(store, component="anomaly")
+        r = dask.compute(da.nanmean(t), da.nanstd(a), da.nanmax(abs(a)),
+                         da.isnan(t).sum())
+        phases["reduce"] = time.perf_counter() - t2
+        return {"phases": phases, "stats": d.stats(*r)}
+    return run
+
 
 def build(workload, size):
+    if workload == "W11":
+        return w11(size)
+    if workload == "W12":
+        return w12(size)
     (xn, *rest), chunks = common.inputs(workload, size)
     x = da.from_array(xn, chunks=chunks)
     if workload == "W1":
@@ -41,6 +111,4 @@ def build(workload, size):
 
 if __name__ == "__main__":
     dask.config.set(scheduler="threads")
-    common.main("dask", build, threads=CPU_COUNT,
-                versions={"dask": dask.__version__, "numpy": np.__version__,
-                          "python": sys.version.split()[0]})
+    common.main("dask", build, threads=CPU_COUNT, versions=VERSIONS)
