@@ -10,10 +10,26 @@ use crate::plan::{Leaf, NO_ROOT_AXIS};
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, ShapeBuilder, Slice};
 use std::sync::Arc;
 
-/// Gives the chunks that other stages produced.
+/// What a stage's task produces for later stages: a chunk of array data, or another value
+/// (the partials of a shared scan).
+pub(crate) type Payload = Arc<dyn std::any::Any + Send + Sync>;
+
+/// Gives what other stages produced.
 pub(crate) trait Fetch: Sync {
-    /// Chunk `idx` (C-order linear index) of stage `stage`.
-    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>>;
+    /// Chunk `idx` (C-order linear index) of stage `stage`, as stored.
+    fn payload(&self, stage: usize, idx: usize) -> Result<Payload>;
+
+    /// Chunk `idx` of stage `stage`, which must be array data.
+    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {
+        self.payload(stage, idx)?
+            .downcast::<ChunkData>()
+            .map_err(|_| {
+                Error::internal(
+                    format!("stage {stage} chunk {idx}"),
+                    "a stage's partials read as array data",
+                )
+            })
+    }
 }
 
 /// The data behind one leaf for one task, and which part of it the task reads.
@@ -25,6 +41,9 @@ pub(crate) struct LeafData {
     constant: bool,
     /// Whether `data` came from this thread's buffer pool (and goes back to it).
     pooled: bool,
+    /// A generated leaf whose values are computed tile by tile where they are read
+    /// ([`GenTiles`](super::generate::GenTiles)): `data` is empty, `sub` is the leaf's box.
+    pub(crate) lazy: bool,
 }
 
 impl Drop for LeafData {
@@ -41,11 +60,13 @@ impl Drop for LeafData {
     }
 }
 
-/// Resolves `leaf` for the root region `region` ((start, len) per root axis).
+/// Resolves `leaf` for the root region `region` ((start, len) per root axis). With `lazy`,
+/// a generated leaf is not materialized: the tile evaluator computes its tiles.
 pub(crate) fn resolve(
     leaf: &Leaf,
     region: &[(usize, usize)],
     fetch: &dyn Fetch,
+    lazy: bool,
 ) -> Result<LeafData> {
     let node = &leaf.node;
     let lreg = leaf.region(region);
@@ -58,6 +79,7 @@ pub(crate) fn resolve(
             sub: lreg,
             constant: false,
             pooled: false,
+            lazy: false,
         }),
         Op::Source(src) => {
             let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
@@ -68,6 +90,7 @@ pub(crate) fn resolve(
                 sub: shape.iter().map(|&l| (0, l)).collect(),
                 constant: false,
                 pooled: true,
+                lazy: false,
             })
         }
         Op::Chunks(chunks) => from_chunks(node.dtype, &node.grid, &lreg, |lin| {
@@ -86,8 +109,16 @@ pub(crate) fn resolve(
                 sub: Vec::new(),
                 constant: true,
                 pooled: false,
+                lazy: false,
             })
         }
+        Op::Generate(_) if lazy => Ok(LeafData {
+            data: Arc::new(ChunkData::Bool(ArrayD::default(IxDyn(&[0])))),
+            sub: lreg,
+            constant: false,
+            pooled: false,
+            lazy: true,
+        }),
         Op::Generate(g) => {
             let data = generate(g, node.dtype, &node.shape, &lreg);
             let sub = lreg.iter().map(|&(_, l)| (0, l)).collect();
@@ -96,6 +127,7 @@ pub(crate) fn resolve(
                 sub,
                 constant: false,
                 pooled: false,
+                lazy: false,
             })
         }
         _ => Err(Error::internal(
@@ -122,6 +154,7 @@ fn from_chunks(
             sub: shape.iter().map(|&l| (0, l)).collect(),
             constant: false,
             pooled: false,
+            lazy: false,
         });
     }
     let (first, last) = grid.chunk_box(lreg);
@@ -136,6 +169,7 @@ fn from_chunks(
             sub,
             constant: false,
             pooled: false,
+            lazy: false,
         });
     }
     let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
@@ -160,6 +194,7 @@ fn from_chunks(
                 sub: shape.iter().map(|&l| (0, l)).collect(),
                 constant: false,
                 pooled: true,
+                lazy: false,
             });
         }
     }
@@ -191,9 +226,14 @@ fn copy_block(
 }
 
 impl LeafData {
+    /// The leaf's box in its node (for lazy generated leaves).
+    pub(crate) fn sub(&self) -> &[(usize, usize)] {
+        &self.sub
+    }
+
     /// Bytes held only for this task (generated data), for memory accounting.
     pub(crate) fn owned_bytes(&self, leaf: &Leaf) -> usize {
-        if matches!(leaf.node.op, Op::Generate(_)) {
+        if matches!(leaf.node.op, Op::Generate(_)) && !self.lazy {
             self.data.nbytes()
         } else {
             0
@@ -206,6 +246,12 @@ impl LeafData {
         leaf: &Leaf,
         shape: &[usize],
     ) -> Result<ArrayViewD<'_, T>> {
+        if self.lazy {
+            return Err(Error::internal(
+                leaf.node.label(),
+                "a generated leaf computed per tile was read as a view",
+            ));
+        }
         let whole = T::view(&self.data).ok_or_else(|| Error::Internal {
             op: leaf.node.label(),
             msg: format!(

@@ -10,16 +10,18 @@ use crate::error::Result;
 use crate::plan::Program;
 use ndarray::{ArrayD, Axis, IxDyn};
 
-/// Resolves every leaf of `program` for `region`.
+/// Resolves every leaf of `program` for `region`; with `lazy`, generated leaves are left to
+/// the tile evaluator (only a [`TileRunner`] may then read them).
 pub(crate) fn leaves_for(
     program: &Program,
     region: &[(usize, usize)],
     env: &TaskEnv<'_>,
+    lazy: bool,
 ) -> Result<Vec<LeafData>> {
     program
         .leaves
         .iter()
-        .map(|l| resolve(l, region, env.fetch))
+        .map(|l| resolve(l, region, env.fetch, lazy))
         .collect()
 }
 
@@ -31,7 +33,7 @@ pub(crate) fn eval_into<T: RegElem>(
     dst: &mut StridedDst<T>,
 ) -> Result<()> {
     let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
-    let leaves = leaves_for(program, region, env)?;
+    let leaves = leaves_for(program, region, env, true)?;
     let owned: usize = leaves
         .iter()
         .zip(&program.leaves)

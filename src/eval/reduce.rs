@@ -208,7 +208,7 @@ pub(crate) struct ChunkPos<'a> {
 /// A reduction: values to accumulators to output elements.
 pub(crate) trait Reducer<T: RElem>: Send + Sync {
     /// Partial result.
-    type Acc: Clone + Send + Sync;
+    type Acc: Clone + Send + Sync + 'static;
     /// Output element type.
     type Out: Element;
     /// The accumulator of no values.

@@ -5,6 +5,7 @@ use super::map::leaves_for;
 use super::reduce::{ChunkPos, RElem, Reducer, TileCascade};
 use super::reducers::{AnyAllR, ArgR, CountR, MeanR, MinMaxR, NanMeanR, SumR, VarR};
 use super::strided::StridedDst;
+use super::strided::TileSpec;
 use super::tile::TileRunner;
 use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
@@ -15,7 +16,30 @@ use crate::plan::ops::reduce::ReduceOp;
 use crate::plan::tree::{for_each_box, TreeShape};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
+use std::any::Any;
 use std::marker::PhantomData;
+
+/// The partials of one input chunk of a shared scan: one `Vec<Acc>` per member reduction,
+/// type-erased (each member's reducer knows its own accumulator type).
+pub(crate) type SharedPartials = Vec<Box<dyn Any + Send + Sync>>;
+
+/// One reduction's partial of one chunk, fed tile by tile from an output of a shared
+/// program (see [`ReduceStage::tile_partial`]).
+pub(crate) trait TilePartial {
+    /// Folds in the values of `tile`.
+    fn push(&mut self, runner: &TileRunner<'_>, tile: &TileSpec);
+    /// The partial (the reducer's `Vec<Acc>`, boxed) and its size in bytes.
+    fn finish(self: Box<Self>) -> Result<(Box<dyn Any + Send + Sync>, usize)>;
+}
+
+/// Where a chunk lies in a reduce stage's input: what [`ReduceStage::tile_partial`] needs
+/// to place the partials of axis reductions and arg-reductions.
+pub(crate) struct ChunkPlace<'a> {
+    /// The chunk's region in the input: `(start, len)` per axis.
+    pub region: &'a [(usize, usize)],
+    /// The input's shape.
+    pub shape: &'a [usize],
+}
 
 /// The typed executor of one reduce stage.
 pub(crate) trait ReduceStage: Send + Sync {
@@ -28,6 +52,26 @@ pub(crate) trait ReduceStage: Send + Sync {
         out_lin: usize,
         env: &TaskEnv<'_>,
     ) -> Result<ChunkData>;
+
+    /// Starts the partial of one chunk at `place` for the reduction `spec`, fed tile by tile
+    /// from output instruction `reg` of a shared program.
+    fn tile_partial<'a>(
+        &'a self,
+        spec: &'a ReduceSpec,
+        reg: usize,
+        place: ChunkPlace<'_>,
+    ) -> Box<dyn TilePartial + 'a>;
+
+    /// The partial of one chunk at `place` for the reduction `spec` of a leaf's own view
+    /// (`data` read as `leaf`), with its size in bytes: as an unshared reduction of a leaf
+    /// computes it, with no copy.
+    fn view_partial(
+        &self,
+        spec: &ReduceSpec,
+        data: &super::leaf::LeafData,
+        leaf: &crate::plan::Leaf,
+        place: ChunkPlace<'_>,
+    ) -> Result<(Box<dyn Any + Send + Sync>, usize)>;
 }
 
 /// Builds the executor for a reduction of `spec` over input values of type `input`.
@@ -121,6 +165,98 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         })?;
         Ok(R::Out::into_chunk(arr))
     }
+
+    fn tile_partial<'a>(
+        &'a self,
+        spec: &'a ReduceSpec,
+        reg: usize,
+        place: ChunkPlace<'_>,
+    ) -> Box<dyn TilePartial + 'a> {
+        let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
+        let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
+            PartialState::Full(TileCascade::new())
+        } else {
+            PartialState::Buffer(ArrayD::<T>::default(IxDyn(&shape)))
+        };
+        Box::new(Partial {
+            r: &self.r,
+            spec,
+            reg,
+            offsets: place.region.iter().map(|r| r.0).collect(),
+            input_shape: place.shape.to_vec(),
+            state,
+        })
+    }
+
+    fn view_partial(
+        &self,
+        spec: &ReduceSpec,
+        data: &super::leaf::LeafData,
+        leaf: &crate::plan::Leaf,
+        place: ChunkPlace<'_>,
+    ) -> Result<(Box<dyn Any + Send + Sync>, usize)> {
+        let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
+        let offsets: Vec<usize> = place.region.iter().map(|r| r.0).collect();
+        let pos = ChunkPos {
+            offsets: &offsets,
+            shape: place.shape,
+            axes: &spec.axes,
+        };
+        let acc = self.r.chunk(data.view::<T>(leaf, &shape)?, &pos);
+        let bytes = acc.len() * std::mem::size_of::<R::Acc>();
+        Ok((Box::new(acc), bytes))
+    }
+}
+
+/// The partial of one chunk of one member of a shared scan.
+struct Partial<'a, T: RElem, R: Reducer<T>> {
+    r: &'a R,
+    spec: &'a ReduceSpec,
+    reg: usize,
+    offsets: Vec<usize>,
+    input_shape: Vec<usize>,
+    state: PartialState<T, R::Acc>,
+}
+
+/// Full reductions fold tiles as they come (a binary-counter cascade keeps the pairwise
+/// order); axis reductions and arg-reductions gather the chunk's values first.
+enum PartialState<T, A> {
+    Full(TileCascade<A>),
+    Buffer(ArrayD<T>),
+}
+
+impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
+    fn push(&mut self, runner: &TileRunner<'_>, tile: &TileSpec) {
+        let x = &runner.output::<T>(self.reg)[..tile.len()];
+        match &mut self.state {
+            PartialState::Full(c) => {
+                let r = self.r;
+                c.push(r.run(x), |a, b| r.merge(a, b));
+            }
+            PartialState::Buffer(buf) => StridedDst::new(buf.view_mut()).store(tile, x),
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<(Box<dyn Any + Send + Sync>, usize)> {
+        let r = self.r;
+        let acc: Vec<R::Acc> = match self.state {
+            PartialState::Full(c) => {
+                vec![c
+                    .finish(|a, b| r.merge(a, b))
+                    .unwrap_or_else(|| r.identity())]
+            }
+            PartialState::Buffer(buf) => {
+                let pos = ChunkPos {
+                    offsets: &self.offsets,
+                    shape: &self.input_shape,
+                    axes: &self.spec.axes,
+                };
+                r.chunk(buf.view(), &pos)
+            }
+        };
+        let bytes = acc.len() * std::mem::size_of::<R::Acc>();
+        Ok((Box::new(acc), bytes))
+    }
 }
 
 struct Ctx<'a, T: RElem, R: Reducer<T>> {
@@ -188,12 +324,20 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
     /// The partial of one input chunk (`ridx`: chunk index along the reduced axes).
     fn chunk_partial(&self, ridx: &[usize]) -> Result<Vec<R::Acc>> {
         self.env.check()?;
-        self.env.counters.add_reduce_chunk();
         let grid = &self.op.grid;
         let mut idx = self.base.clone();
         for (k, &a) in self.spec.axes.iter().enumerate() {
             idx[a] = ridx[k];
         }
+        if let Some(shared) = &self.op.shared {
+            // Computed by the shared scan with the other reductions of the same inputs.
+            let payload = self.env.fetch.payload(shared.stage, grid.ravel(&idx))?;
+            let bad = || crate::error::Error::internal("shared scan", "partials of another type");
+            let all = payload.downcast_ref::<SharedPartials>().ok_or_else(bad)?;
+            let mine = all.get(shared.member).ok_or_else(bad)?;
+            return mine.downcast_ref::<Vec<R::Acc>>().cloned().ok_or_else(bad);
+        }
+        self.env.counters.add_reduce_chunk();
         let mut region = Vec::new();
         grid.region(&idx, &mut region);
         let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
@@ -205,7 +349,7 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
             axes: &self.spec.axes,
         };
         let prog = &self.op.program;
-        let leaves = leaves_for(prog, &region, self.env)?;
+        let leaves = leaves_for(prog, &region, self.env, !prog.is_identity())?;
         let owned: usize = leaves
             .iter()
             .zip(&prog.leaves)

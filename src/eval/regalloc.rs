@@ -78,7 +78,6 @@ pub(crate) fn assign_slots(
     in_place: &[Option<usize>],
 ) -> Slots {
     let n = prog.instrs.len();
-    let result = prog.result();
     let mut last_use: Vec<usize> = (0..n).collect();
     for (i, r) in reads.iter().enumerate() {
         for &k in r {
@@ -95,7 +94,7 @@ pub(crate) fn assign_slots(
         let over = in_place.get(i).copied().flatten().filter(|&k| {
             !constant[i]
                 && !constant[k]
-                && k != result
+                && !prog.is_output(k)
                 && last_use[k] == i
                 && prog.dtypes[k] == dt
                 && reads[i].iter().filter(|&&r| r == k).count() == 1
@@ -120,7 +119,8 @@ pub(crate) fn assign_slots(
         dead.sort_unstable();
         dead.dedup();
         for k in dead {
-            if last_use[k] == i && !constant[k] && k != result && (k == i || of[k] != of[i]) {
+            if last_use[k] == i && !constant[k] && !prog.is_output(k) && (k == i || of[k] != of[i])
+            {
                 free.push(of[k]);
             }
         }
@@ -171,6 +171,7 @@ mod tests {
             instrs,
             dtypes,
             leaves: Vec::new(),
+            outputs: Vec::new(),
         }
     }
 
@@ -214,12 +215,13 @@ mod tests {
                         !(i + 1..n).any(|j| reads[j].contains(&k)),
                         "{k} read after {i}"
                     );
-                    assert!(k != p.result() && !c[k]);
+                    assert!(!p.is_output(k) && !c[k]);
                 }
             }
             // Between a value's definition and its last reader, nothing else writes its slot.
             let last = (i..n).filter(|&j| reads[j].contains(&i)).max().unwrap_or(i);
-            let last = if i == p.result() { n - 1 } else { last };
+            // Outputs (the result and any other) live to the end of the tile.
+            let last = if p.is_output(i) { n - 1 } else { last };
             for j in i + 1..=last {
                 // The last reader may write over the value in place.
                 let over = in_place.get(j).copied().flatten() == Some(i) && j == last;
@@ -316,7 +318,11 @@ mod tests {
                     });
                     instrs.push(ins);
                 }
-                program(instrs, dtypes)
+                let mut p = program(instrs, dtypes);
+                // Some instructions are outputs besides the result (shared scans).
+                let n = p.instrs.len();
+                p.outputs = (0..n).filter(|i| (i * 7 + n).is_multiple_of(5)).collect();
+                p
             })
     }
 

@@ -8,6 +8,7 @@
 //! constants) are filled once per task. A paired step ([`tile_fuse`]) writes over the
 //! register of an operand it reads last, where [`assign_slots`] gave it that register.
 
+use super::generate::GenTiles;
 use super::leaf::LeafData;
 use super::regalloc::{assign_slots, operands, reads_of, AlignedBuf};
 use super::strided::{StridedSrc, TileSpec};
@@ -15,6 +16,7 @@ use super::tile_fuse::{self, Pair};
 use super::tile_ops::{self, Step};
 use crate::dtype::{with_dtype, DType, Element};
 use crate::error::{Error, Result};
+use crate::expr::Op;
 use crate::plan::{Instr, Program};
 
 /// Elements per tile (64 KiB of `f64`: temporaries stay in L2, and the in-place leaf reads
@@ -210,6 +212,18 @@ impl<'a, T: RegElem> LeafTiles<'a> for StridedSrc<'a, T> {
     }
 }
 
+impl<'a, T: RegElem> LeafTiles<'a> for GenTiles<T> {
+    fn load(&self, tile: &TileSpec, r: &mut Reg) {
+        GenTiles::load(self, tile, &mut T::get_mut(r)[..tile.len()])
+    }
+    fn borrow(&self, _tile: &TileSpec) -> Option<RegView<'a>> {
+        None
+    }
+    fn contiguous(&self) -> Option<RegView<'a>> {
+        None
+    }
+}
+
 /// Runs one program over one region, tile by tile.
 pub(crate) struct TileRunner<'a> {
     prog: &'a Program,
@@ -264,9 +278,16 @@ impl<'a> TileRunner<'a> {
         let mut blocked = false;
         for (ld, leaf) in leaves.iter().zip(&prog.leaves) {
             with_dtype!(leaf.node.dtype, T => {
-                let src = StridedSrc::new(ld.view::<T>(leaf, shape)?);
-                blocked |= USE_BLOCK_TILES && src.prefers_blocks();
-                tiles.push(Box::new(src));
+                match &leaf.node.op {
+                    Op::Generate(g) if ld.lazy => {
+                        tiles.push(Box::new(GenTiles::<T>::new(g, leaf, ld.sub(), shape)));
+                    }
+                    _ => {
+                        let src = StridedSrc::new(ld.view::<T>(leaf, shape)?);
+                        blocked |= USE_BLOCK_TILES && src.prefers_blocks();
+                        tiles.push(Box::new(src));
+                    }
+                }
             });
         }
         // Registers as long as a tile, or as the whole region when it is smaller (tiny
@@ -462,6 +483,12 @@ impl<'a> TileRunner<'a> {
         T::src(self.src(self.prog.result()))
     }
 
+    /// The value of output instruction `i` (see [`Program::build_many`]) for the last
+    /// [`run`](Self::run), as a typed tile.
+    pub(crate) fn output<T: RegElem>(&self, i: usize) -> &[T] {
+        T::src(self.src(i))
+    }
+
     /// Instruction `i`'s value for the current tile.
     #[inline]
     fn src(&self, i: usize) -> Src<'_> {
@@ -623,6 +650,7 @@ mod tests {
             instrs,
             dtypes,
             leaves: Vec::new(),
+            outputs: Vec::new(),
         };
         let constant: Vec<bool> = prog
             .instrs

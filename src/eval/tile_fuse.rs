@@ -167,7 +167,7 @@ pub(crate) fn pair(
     if j >= prog.instrs.len() || constant[i] || constant[j] || readers[i] != 1 {
         return None;
     }
-    if i == prog.result() || prog.dtypes[i] != prog.dtypes[j] {
+    if prog.is_output(i) || prog.dtypes[i] != prog.dtypes[j] {
         return None;
     }
     let dt = prog.dtypes[i];

@@ -13,7 +13,7 @@ pub(crate) mod sink;
 
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
-use crate::eval::leaf::Fetch;
+use crate::eval::leaf::{Fetch, Payload};
 use crate::eval::TaskEnv;
 use crate::plan::{Plan, TaskCounts};
 use memory::MemoryTracker;
@@ -135,8 +135,8 @@ impl Counters {
     }
 }
 
-/// Chunks stored for later stages, with how many reads they still await.
-type Store = Mutex<HashMap<usize, (Arc<ChunkData>, usize)>>;
+/// Chunks stored for later stages, with their size and how many reads they still await.
+type Store = Mutex<HashMap<usize, (Payload, usize, usize)>>;
 
 struct Executor<'p> {
     plan: &'p Plan,
@@ -152,7 +152,7 @@ struct Executor<'p> {
 }
 
 impl Fetch for Executor<'_> {
-    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {
+    fn payload(&self, stage: usize, idx: usize) -> Result<Payload> {
         let mut st = self.store[stage]
             .lock()
             .map_err(|_| Error::internal("scheduler", "a lock was poisoned by a panic"))?;
@@ -165,8 +165,9 @@ impl Fetch for Executor<'_> {
         entry.1 -= 1;
         let data = entry.0.clone();
         if entry.1 == 0 {
+            let bytes = entry.2;
             st.remove(&idx);
-            self.mem.sub(data.nbytes());
+            self.mem.sub(bytes);
         }
         Ok(data)
     }
@@ -271,19 +272,24 @@ impl Executor<'_> {
                             return k.eval_into(program, &input, &region, &env);
                         }
                     }
-                    let chunk = Arc::new(stage.op.run(&stage.node, lin, &env)?);
-                    for k in &mine {
-                        k.put(&region, &chunk)?;
+                    let (payload, bytes) = stage.op.run_payload(&stage.node, lin, &env)?;
+                    if !mine.is_empty() {
+                        let chunk = payload.clone().downcast::<ChunkData>().map_err(|_| {
+                            Error::internal(label.clone(), "an output stage produced no array data")
+                        })?;
+                        for k in &mine {
+                            k.put(&region, &chunk)?;
+                        }
                     }
                     if reads > 0 {
-                        self.mem.add(chunk.nbytes());
+                        self.mem.add(bytes);
                         self.counters.stored.fetch_add(1, Ordering::Relaxed);
                         self.store[s]
                             .lock()
                             .map_err(|_| {
                                 Error::internal("scheduler", "a lock was poisoned by a panic")
                             })?
-                            .insert(lin, (chunk, reads));
+                            .insert(lin, (payload, reads, bytes));
                     }
                     Ok(())
                 };

@@ -196,6 +196,14 @@ pub enum Op {
         /// The axis groups, in order.
         groups: Vec<AxisGroup>,
     },
+    /// The first level of several reductions of one chunk grid, computed in one pass (made
+    /// by the shared-scan optimizer pass, never by users): its chunks are partials.
+    SharedScan {
+        /// The reductions' inputs (one shape and grid).
+        inputs: Vec<Arc<Node>>,
+        /// The reductions.
+        specs: Vec<ReduceSpec>,
+    },
     /// The inputs joined along `axis`: an existing axis (`concatenate`) or, with `stack`, a
     /// new one at that position.
     Concat {
@@ -238,7 +246,9 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         | Op::Squeeze(_, a) => stack.push(a),
         Op::Binary(_, a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
-        Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => stack.extend(inputs),
+        Op::Concat { inputs, .. }
+        | Op::MapBlocks { inputs, .. }
+        | Op::SharedScan { inputs, .. } => stack.extend(inputs),
         Op::Scan { input, totals, .. } => stack.extend([input, totals]),
         Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => stack.push(input),
         Op::Memory(_) | Op::Chunks(_) | Op::Fill(_) | Op::Generate(_) | Op::Source(_) => {}
@@ -279,7 +289,9 @@ impl Node {
             | Op::Squeeze(_, a) => vec![a],
             Op::Binary(_, a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
-            Op::Concat { inputs, .. } | Op::MapBlocks { inputs, .. } => inputs.iter().collect(),
+            Op::Concat { inputs, .. }
+            | Op::MapBlocks { inputs, .. }
+            | Op::SharedScan { inputs, .. } => inputs.iter().collect(),
             Op::Scan { input, totals, .. } => vec![input, totals],
             Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => vec![input],
         }
@@ -296,6 +308,7 @@ impl Node {
                 | Op::ScanTotals { .. }
                 | Op::MapBlocks { .. }
                 | Op::Reshape { .. }
+                | Op::SharedScan { .. }
         )
     }
 
@@ -341,6 +354,7 @@ impl Node {
             }
             Op::ExpandDims(a, _) => format!("expand_dims(axis={a})"),
             Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
+            Op::SharedScan { specs, .. } => format!("shared-scan({} reductions)", specs.len()),
             Op::Reshape { .. } => format!("reshape({:?})", self.shape),
             Op::MapBlocks { func, inputs, .. } => {
                 format!("map_blocks({}, {} arrays)", func.name(), inputs.len())

@@ -9,6 +9,7 @@
 //! for 10 chunks as for 10⁶.
 
 pub(crate) mod ops;
+pub(crate) mod optimize;
 mod program;
 pub(crate) mod tree;
 
@@ -19,9 +20,10 @@ use crate::expr::{Node, NodeId, Op};
 use ops::blocks::MapBlocksOp;
 use ops::concat::ConcatOp;
 use ops::map::MapOp;
-use ops::reduce::ReduceOp;
+use ops::reduce::{ReduceOp, SharedRef};
 use ops::reshape::ReshapeOp;
 use ops::scan::{ScanOp, ScanTotalsOp};
+use ops::shared_scan::SharedScanOp;
 use ops::ChunkOp;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -94,6 +96,8 @@ pub struct Plan {
     pub(crate) stages: Vec<Stage>,
     /// The stage computing each requested output.
     pub(crate) outputs: Vec<usize>,
+    /// The optimizer passes that changed the plan, with what they did.
+    pub(crate) passes: Vec<String>,
 }
 
 /// A read-only description of one stage of a [`Plan`].
@@ -143,30 +147,29 @@ impl Plan {
 
     /// Lowers the expressions `outputs` into one plan over their shared graph.
     pub(crate) fn build(outputs: &[Arc<Node>]) -> Plan {
-        // Which nodes become stages: the outputs and every reduction they need.
-        let mut stage_nodes: Vec<Arc<Node>> = Vec::new();
-        let mut stage_of: HashMap<NodeId, usize> = HashMap::new();
-        let mut visited: HashMap<NodeId, ()> = HashMap::new();
-        let output_ids: Vec<NodeId> = outputs.iter().map(|n| n.id).collect();
-        for o in outputs {
-            collect(
-                o,
-                &output_ids,
-                &mut visited,
-                &mut stage_nodes,
-                &mut stage_of,
-            );
+        let mut graph = optimize::StageGraph {
+            outputs: outputs.to_vec(),
+            ..Default::default()
+        };
+        let (mut stage_nodes, mut stage_of) = graph.stages();
+        let mut passes = Vec::new();
+        for pass in optimize::passes() {
+            if let Some(what) = pass.run(&mut graph, &stage_nodes, &stage_of) {
+                passes.push(format!("{}: {what}", pass.name()));
+                (stage_nodes, stage_of) = graph.stages();
+            }
         }
         let stages = stage_nodes
             .iter()
             .map(|node| Stage {
                 node: node.clone(),
-                op: lower(node, &stage_of),
+                op: lower(node, &stage_of, &graph),
             })
             .collect();
         Plan {
             stages,
             outputs: outputs.iter().map(|o| stage_of[&o.id]).collect(),
+            passes,
         }
     }
 
@@ -223,6 +226,9 @@ impl Plan {
                 st.projected_task_bytes()
             );
         }
+        for p in &self.passes {
+            let _ = writeln!(s, "pass {p}");
+        }
         let t = self.task_counts();
         let _ = writeln!(
             s,
@@ -237,38 +243,35 @@ impl Plan {
     }
 }
 
-/// Post-order walk: a node's stage comes after the stages it reads.
-fn collect(
-    node: &Arc<Node>,
-    outputs: &[NodeId],
-    visited: &mut HashMap<NodeId, ()>,
-    stages: &mut Vec<Arc<Node>>,
-    stage_of: &mut HashMap<NodeId, usize>,
-) {
-    // Iterative DFS so that long elementwise chains cannot overflow the stack.
-    let mut stack: Vec<(Arc<Node>, bool)> = vec![(node.clone(), false)];
-    while let Some((n, expanded)) = stack.pop() {
-        if expanded {
-            let is_stage = outputs.contains(&n.id) || n.needs_stage();
-            if is_stage && !stage_of.contains_key(&n.id) {
-                stage_of.insert(n.id, stages.len());
-                stages.push(n.clone());
-            }
-            continue;
-        }
-        if visited.insert(n.id, ()).is_some() {
-            continue;
-        }
-        stack.push((n.clone(), true));
-        for i in n.inputs().into_iter().rev() {
-            stack.push((i.clone(), false));
-        }
-    }
-}
-
 /// The operator computing `node`, whose inputs are read through `stage_of`.
-fn lower(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Arc<dyn ChunkOp> {
+fn lower(
+    node: &Arc<Node>,
+    stage_of: &HashMap<NodeId, usize>,
+    graph: &optimize::StageGraph,
+) -> Arc<dyn ChunkOp> {
     match &node.op {
+        Op::Reduce(spec, input) if graph.shared.contains_key(&node.id) => {
+            let (scan, member) = &graph.shared[&node.id];
+            Arc::new(ReduceOp::shared(
+                spec.clone(),
+                Program::build(scan, stage_of, None),
+                input.grid.clone(),
+                input.dtype,
+                SharedRef {
+                    stage: stage_of[&scan.id],
+                    member: *member,
+                },
+            ))
+        }
+        Op::SharedScan { inputs, specs } => {
+            let (program, regs) = Program::build_many(inputs, stage_of);
+            Arc::new(SharedScanOp::new(
+                program,
+                regs,
+                specs.clone(),
+                inputs[0].grid.clone(),
+            ))
+        }
         Op::Reduce(spec, input) => Arc::new(ReduceOp::new(
             spec.clone(),
             Program::build(input, stage_of, None),

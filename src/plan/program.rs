@@ -91,6 +91,9 @@ pub struct Program {
     pub dtypes: Vec<DType>,
     /// The inputs read by `Instr::Leaf`.
     pub leaves: Vec<Leaf>,
+    /// Instructions whose values are read after each tile besides the result (the roots of
+    /// a program with several outputs, [`Program::build_many`]).
+    pub outputs: Vec<usize>,
 }
 
 impl Program {
@@ -102,26 +105,8 @@ impl Program {
         stage_of: &HashMap<NodeId, usize>,
         own: Option<NodeId>,
     ) -> Program {
-        let mut b = Builder {
-            prog: Program {
-                instrs: Vec::new(),
-                dtypes: Vec::new(),
-                leaves: Vec::new(),
-            },
-            memo: HashMap::new(),
-            views: Vec::new(),
-            view_ids: HashMap::new(),
-            stage_of,
-            own,
-        };
-        let nd = root.shape.len();
-        let ident = AxisView {
-            to_root: (0..nd).collect(),
-            offset: vec![0; nd],
-            step: vec![1; nd],
-            stretched: vec![false; nd],
-        };
-        b.visit(root, ident);
+        let mut b = Builder::new(stage_of, own);
+        b.visit(root, AxisView::identity(root.shape.len()));
         b.prog
     }
 
@@ -130,13 +115,35 @@ impl Program {
         self.instrs.len() - 1
     }
 
+    /// Whether instruction `i`'s value is read after each tile (the result or another
+    /// output), so it must survive the whole tile.
+    pub fn is_output(&self, i: usize) -> bool {
+        i == self.result() || self.outputs.contains(&i)
+    }
+
+    /// One program computing every node of `roots` (all of one shape) over the same region,
+    /// leaves and common subexpressions shared; returns it and each root's instruction.
+    pub fn build_many(
+        roots: &[Arc<Node>],
+        stage_of: &HashMap<NodeId, usize>,
+    ) -> (Program, Vec<usize>) {
+        let mut b = Builder::new(stage_of, None);
+        let regs: Vec<usize> = roots
+            .iter()
+            .map(|r| b.visit(r, AxisView::identity(r.shape.len())))
+            .collect();
+        let mut prog = b.prog;
+        prog.outputs = regs.clone();
+        (prog, regs)
+    }
+
     /// Whether the program only loads one leaf (nothing to compute).
     pub fn is_identity(&self) -> bool {
         self.instrs.len() == 1 && matches!(self.instrs[0], Instr::Leaf(_))
     }
 
-    /// A one-line description, e.g. `add(mul(sin(L0), L1), 1.0)`; operands nested deeper
-    /// than 24 calls are shown as `…`.
+    /// A one-line description, e.g. `add(mul(sin(L0), L1), 1.0)` (each output, for a program
+    /// with several); operands nested deeper than 24 calls are shown as `…`.
     pub fn describe(&self) -> String {
         fn go(p: &Program, r: usize, depth: usize) -> String {
             if depth > 24 {
@@ -154,7 +161,11 @@ impl Program {
                 }
             }
         }
-        go(self, self.result(), 0)
+        if self.outputs.is_empty() {
+            return go(self, self.result(), 0);
+        }
+        let outs: Vec<String> = self.outputs.iter().map(|&r| go(self, r, 0)).collect();
+        outs.join(", ")
     }
 }
 
@@ -169,7 +180,23 @@ struct Builder<'a> {
     own: Option<NodeId>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(stage_of: &'a HashMap<NodeId, usize>, own: Option<NodeId>) -> Self {
+        Builder {
+            prog: Program {
+                instrs: Vec::new(),
+                dtypes: Vec::new(),
+                leaves: Vec::new(),
+                outputs: Vec::new(),
+            },
+            memo: HashMap::new(),
+            views: Vec::new(),
+            view_ids: HashMap::new(),
+            stage_of,
+            own,
+        }
+    }
+
     fn push(&mut self, i: Instr, dt: DType) -> usize {
         self.prog.instrs.push(i);
         self.prog.dtypes.push(dt);
@@ -356,6 +383,16 @@ struct AxisView {
 }
 
 impl AxisView {
+    /// Every axis along the root axis of the same index, whole.
+    fn identity(nd: usize) -> AxisView {
+        AxisView {
+            to_root: (0..nd).collect(),
+            offset: vec![0; nd],
+            step: vec![1; nd],
+            stretched: vec![false; nd],
+        }
+    }
+
     /// The view of an elementwise operand `input` of `node`: NumPy broadcasting aligns
     /// trailing axes, and an operand axis of length 1 is stretched along a longer one.
     fn operand(&self, node: &Node, input: &Node) -> AxisView {

@@ -14,6 +14,7 @@
 //! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region;
 //! - [`blocks::MapBlocksOp`]: `map_blocks`, a user function over aligned input blocks;
 //! - [`reshape::ReshapeOp`]: `reshape`, each output block one input block laid out anew;
+//! - [`shared_scan::SharedScanOp`]: the chunk partials of several reductions in one pass;
 //! - [`scan::ScanTotalsOp`] and [`scan::ScanOp`]: `cumsum` and its kin, chunk totals then a
 //!   scan of each chunk from its carry.
 
@@ -23,13 +24,16 @@ pub(crate) mod map;
 pub(crate) mod reduce;
 pub(crate) mod reshape;
 pub(crate) mod scan;
+pub(crate) mod shared_scan;
 
 use super::{Program, TaskCounts};
 use crate::dtype::ChunkData;
 use crate::error::Result;
+use crate::eval::leaf::Payload;
 use crate::eval::TaskEnv;
 use crate::expr::{Node, ReduceSpec};
 use std::fmt;
+use std::sync::Arc;
 
 /// `(start, len)` per axis: a box of an array.
 pub(crate) type Region = [(usize, usize)];
@@ -76,6 +80,15 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
 
     /// Computes output chunk `lin`.
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
+
+    /// Computes output chunk `lin` as the scheduler stores it for later stages, with its
+    /// size in bytes. Array data by default; an operator whose chunks are something else
+    /// (the partials of a shared scan) overrides this.
+    fn run_payload(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
+        let chunk = self.run(node, lin, env)?;
+        let bytes = chunk.nbytes();
+        Ok((Arc::new(chunk), bytes))
+    }
 }
 
 /// Projected bytes of a task evaluating `program` over a chunk of `chunk_len` elements:

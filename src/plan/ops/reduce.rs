@@ -23,6 +23,18 @@ pub(crate) struct ReduceOp {
     pub grid: ChunkGrid,
     /// The typed reducer.
     exec: Box<dyn ReduceStage>,
+    /// When a shared scan computes this reduction's chunk partials with others: which stage
+    /// and which of its members (the chunks' partials are then read, not computed).
+    pub shared: Option<SharedRef>,
+}
+
+/// A member of a shared scan stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SharedRef {
+    /// The shared scan's stage.
+    pub stage: usize,
+    /// The member's index among its reductions.
+    pub member: usize,
 }
 
 impl fmt::Debug for ReduceOp {
@@ -31,6 +43,7 @@ impl fmt::Debug for ReduceOp {
             .field("spec", &self.spec)
             .field("program", &self.program)
             .field("grid", &self.grid)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -44,6 +57,26 @@ impl ReduceOp {
             program,
             grid,
             exec,
+            shared: None,
+        }
+    }
+
+    /// The reduction `spec` of values of type `input` chunked as `grid`, whose chunk partials
+    /// a shared scan computes (`program` reads that scan's stage, so reads are counted).
+    pub(crate) fn shared(
+        spec: ReduceSpec,
+        program: Program,
+        grid: ChunkGrid,
+        input: crate::dtype::DType,
+        shared: SharedRef,
+    ) -> Self {
+        let exec = reduce_stage::make(&spec, input);
+        ReduceOp {
+            spec,
+            program,
+            grid,
+            exec,
+            shared: Some(shared),
         }
     }
 
@@ -82,8 +115,12 @@ impl ReduceOp {
 
 impl ChunkOp for ReduceOp {
     fn describe(&self) -> String {
+        let shared = match self.shared {
+            Some(s) => format!(" (partials from stage {})", s.stage),
+            None => String::new(),
+        };
         format!(
-            "reduce {} axes={:?} split_every={}",
+            "reduce {} axes={:?} split_every={}{shared}",
             self.spec.kind.name(),
             self.spec.axes,
             self.spec.split_every
@@ -101,7 +138,12 @@ impl ChunkOp for ReduceOp {
     fn task_counts(&self, _node: &Node) -> TaskCounts {
         let t = TreeShape::new(&self.grid, &self.spec.axes, self.spec.split_every);
         TaskCounts {
-            reduce_chunk: self.grid.num_chunks(),
+            // A shared scan computes the chunk partials of its members.
+            reduce_chunk: if self.shared.is_some() {
+                0
+            } else {
+                self.grid.num_chunks()
+            },
             reduce_combine: t.combine_tasks() * t.num_outputs(),
             ..Default::default()
         }

@@ -1,0 +1,192 @@
+//! The shared-scan operator: the first level of several reductions over the same chunks,
+//! computed in one pass. Each task evaluates one program with an output per reduction (the
+//! leaves read, decoded or generated once, common subexpressions computed once) and feeds
+//! every output's tiles to its reduction's partial. The members' own stages
+//! ([`ReduceOp`](super::reduce::ReduceOp) with `shared` set) then combine those partials
+//! in their usual trees, so results are bit-identical to reducing separately.
+
+use super::{program_task_bytes, ChunkOp, InputRegion};
+use crate::chunks::ChunkGrid;
+use crate::dtype::ChunkData;
+use crate::error::{Error, Result};
+use crate::eval::leaf::Payload;
+use crate::eval::map::leaves_for;
+use crate::eval::reduce_stage::{self, ChunkPlace, ReduceStage, SharedPartials};
+use crate::eval::tile::TileRunner;
+use crate::eval::TaskEnv;
+use crate::expr::{Node, ReduceSpec};
+use crate::plan::{Instr, Program, TaskCounts};
+use std::fmt;
+use std::sync::Arc;
+
+/// One reduction of a shared scan.
+pub(crate) struct Member {
+    /// What it computes.
+    pub spec: ReduceSpec,
+    /// The program output holding its input values.
+    pub reg: usize,
+    exec: Box<dyn ReduceStage>,
+}
+
+impl fmt::Debug for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member")
+            .field("spec", &self.spec)
+            .field("reg", &self.reg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The chunk partials of several reductions of one grid, in one pass per chunk.
+#[derive(Debug)]
+pub(crate) struct SharedScanOp {
+    /// One program computing every member's input.
+    pub program: Program,
+    /// The grid the members reduce (their inputs' common grid).
+    pub grid: ChunkGrid,
+    /// The reductions.
+    pub members: Vec<Member>,
+}
+
+impl SharedScanOp {
+    /// The scan of the reductions `specs`, whose inputs are outputs `regs` of `program`.
+    pub(crate) fn new(
+        program: Program,
+        regs: Vec<usize>,
+        specs: Vec<ReduceSpec>,
+        grid: ChunkGrid,
+    ) -> Self {
+        let members = specs
+            .into_iter()
+            .zip(regs)
+            .map(|(spec, reg)| Member {
+                exec: reduce_stage::make(&spec, program.dtypes[reg]),
+                spec,
+                reg,
+            })
+            .collect();
+        SharedScanOp {
+            program,
+            grid,
+            members,
+        }
+    }
+}
+
+impl ChunkOp for SharedScanOp {
+    fn describe(&self) -> String {
+        let names: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| format!("{}{:?}", m.spec.kind.name(), m.spec.axes))
+            .collect();
+        format!("shared scan of {}", names.join(", "))
+    }
+
+    fn programs(&self) -> &[Program] {
+        std::slice::from_ref(&self.program)
+    }
+
+    fn task_counts(&self, _node: &Node) -> TaskCounts {
+        TaskCounts {
+            reduce_chunk: self.grid.num_chunks(),
+            ..Default::default()
+        }
+    }
+
+    fn projected_task_bytes(&self, _node: &Node) -> usize {
+        let chunk = self.grid.max_chunk_len();
+        let buffers: usize = self
+            .members
+            .iter()
+            .filter(|m| m.spec.axes.len() < self.grid.ndim() || m.spec.kind.is_arg())
+            .map(|m| chunk * self.program.dtypes[m.reg].size())
+            .sum();
+        buffers + program_task_bytes(&self.program, chunk)
+    }
+
+    fn reads(&self, _node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
+        let mut idx = Vec::new();
+        let mut region = Vec::new();
+        self.grid.unravel(lin, &mut idx);
+        self.grid.region(&idx, &mut region);
+        f(&InputRegion {
+            program: 0,
+            region,
+            inserted_axis: None,
+        });
+    }
+
+    fn run(&self, node: &Node, _lin: usize, _env: &TaskEnv<'_>) -> Result<ChunkData> {
+        Err(Error::internal(
+            node.label(),
+            "a shared scan's chunks are partials",
+        ))
+    }
+
+    fn run_payload(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
+        env.counters.add_reduce_chunk();
+        let mut idx = Vec::new();
+        let mut region = Vec::new();
+        self.grid.unravel(lin, &mut idx);
+        self.grid.region(&idx, &mut region);
+        let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
+        let input_shape = self.grid.shape();
+        // Members reducing a leaf's own view need it materialized.
+        let views = self
+            .members
+            .iter()
+            .any(|m| matches!(self.program.instrs[m.reg], Instr::Leaf(_)));
+        let leaves = leaves_for(&self.program, &region, env, !views)?;
+        let owned: usize = leaves
+            .iter()
+            .zip(&self.program.leaves)
+            .map(|(d, l)| d.owned_bytes(l))
+            .sum();
+        let _hold = env.mem.hold(owned + self.projected_task_bytes(node));
+        let place = || ChunkPlace {
+            region: &region,
+            shape: &input_shape,
+        };
+        // Members reducing a leaf reduce its own view; the others are fed tile by tile.
+        let leaf_of = |m: &Member| match self.program.instrs[m.reg] {
+            Instr::Leaf(l) => Some(l),
+            _ => None,
+        };
+        let mut partials: Vec<_> = self
+            .members
+            .iter()
+            .map(|m| match leaf_of(m) {
+                Some(_) => None,
+                None => Some(m.exec.tile_partial(&m.spec, m.reg, place())),
+            })
+            .collect();
+        if partials.iter().any(Option::is_some) {
+            let mut runner = TileRunner::new(&self.program, &leaves, &shape)?;
+            for t in runner.tiles() {
+                env.check()?;
+                runner.run(&t);
+                for p in partials.iter_mut().flatten() {
+                    p.push(&runner, &t);
+                }
+            }
+        }
+        let mut bytes = 0;
+        let mut out: SharedPartials = Vec::with_capacity(partials.len());
+        for (m, p) in self.members.iter().zip(partials) {
+            let (partial, size) = match (p, leaf_of(m)) {
+                (Some(p), _) => p.finish()?,
+                (None, Some(l)) => {
+                    m.exec
+                        .view_partial(&m.spec, &leaves[l], &self.program.leaves[l], place())?
+                }
+                (None, None) => {
+                    return Err(Error::internal(node.label(), "a member without input"))
+                }
+            };
+            out.push(partial);
+            bytes += size;
+        }
+        Ok((Arc::new(out), bytes))
+    }
+}

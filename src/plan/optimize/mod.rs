@@ -1,0 +1,83 @@
+//! Optimizer passes over the stage graph, each in its own file behind [`Pass`], run in the
+//! order of [`passes`] while a plan is built; [`Plan::explain`](super::Plan::explain) lists
+//! the passes that changed the plan.
+//!
+//! Before the passes run, lowering has already culled what no output needs, fused
+//! elementwise, transpose, slice and unit-axis nodes into the programs of the stages that read
+//! them, and shared identical subexpressions (nodes are shared by identity; a program computes
+//! a node once per tile). The passes then:
+//! 1. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
+//!    level as one scan, reading (decoding, generating) each input chunk once.
+
+pub(crate) mod shared_scans;
+
+use crate::expr::{Node, NodeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What the passes rewrite: which nodes become stages and how they read each other.
+#[derive(Debug, Default)]
+pub(crate) struct StageGraph {
+    /// The requested outputs.
+    pub outputs: Vec<Arc<Node>>,
+    /// Reductions whose chunk partials come from a shared scan: the scan's node and the
+    /// reduction's index among its members.
+    pub shared: HashMap<NodeId, (Arc<Node>, usize)>,
+}
+
+impl StageGraph {
+    /// The nodes that become stages, every one after the stages it reads, and each one's
+    /// index in that order. A reduction fed by a shared scan reads only the scan.
+    pub(crate) fn stages(&self) -> (Vec<Arc<Node>>, HashMap<NodeId, usize>) {
+        let ids: Vec<NodeId> = self.outputs.iter().map(|n| n.id).collect();
+        let mut visited: HashMap<NodeId, ()> = HashMap::new();
+        let mut stages = Vec::new();
+        let mut stage_of = HashMap::new();
+        for o in &self.outputs {
+            // Post-order with an explicit stack, so long chains cannot overflow it.
+            let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
+            while let Some((n, expanded)) = stack.pop() {
+                if expanded {
+                    let is_stage = ids.contains(&n.id) || n.needs_stage();
+                    if is_stage && !stage_of.contains_key(&n.id) {
+                        stage_of.insert(n.id, stages.len());
+                        stages.push(n.clone());
+                    }
+                    continue;
+                }
+                if visited.insert(n.id, ()).is_some() {
+                    continue;
+                }
+                stack.push((n.clone(), true));
+                let inputs: Vec<Arc<Node>> = match self.shared.get(&n.id) {
+                    Some((scan, _)) => vec![scan.clone()],
+                    None => n.inputs().into_iter().cloned().collect(),
+                };
+                for i in inputs.into_iter().rev() {
+                    stack.push((i, false));
+                }
+            }
+        }
+        (stages, stage_of)
+    }
+}
+
+/// One optimizer pass.
+pub(crate) trait Pass {
+    /// The pass's name, as `explain` lists it.
+    fn name(&self) -> &'static str;
+
+    /// Rewrites `graph`, whose current stages are `stages` (indexed by `stage_of`); returns
+    /// what changed, in a few words, or `None` when nothing did.
+    fn run(
+        &self,
+        graph: &mut StageGraph,
+        stages: &[Arc<Node>],
+        stage_of: &HashMap<NodeId, usize>,
+    ) -> Option<String>;
+}
+
+/// The passes, in the order they run.
+pub(crate) fn passes() -> Vec<Box<dyn Pass>> {
+    vec![Box::new(shared_scans::SharedScans)]
+}

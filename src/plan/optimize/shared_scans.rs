@@ -1,0 +1,210 @@
+//! Shared scans: reductions that reduce the same chunk grid and read a common input (a
+//! source, a generator, a stage, an in-memory array) are grouped; each group's first level
+//! becomes one [`SharedScanOp`](crate::plan::ops::shared_scan::SharedScanOp) stage that reads
+//! every input chunk once and computes every member's chunk partials, and each member
+//! combines its partials in its usual tree.
+//!
+//! Two reductions join a group only when neither depends on the other (`x.mean()` and
+//! `(x - x.mean()).std()` cannot share). A group is formed only where sharing saves work:
+//! its members share an input that is decoded or generated per chunk, or two of them reduce
+//! computed values in one pass with no chunk-sized buffer (full reductions). Reductions of
+//! an in-memory array's own view gain nothing from sharing it and stay apart.
+
+use super::{Pass, StageGraph};
+use crate::dtype::DType;
+use crate::expr::{Node, NodeId, Op, ReduceSpec};
+use crate::plan::{Instr, Program};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The shared-scan pass.
+pub(crate) struct SharedScans;
+
+/// A reduction that may join a group.
+struct Candidate {
+    node: Arc<Node>,
+    spec: ReduceSpec,
+    input: Arc<Node>,
+    /// The leaves its program reads (node identity and stage).
+    leaves: HashSet<(NodeId, Option<usize>)>,
+    /// Leaves decoded or generated per chunk.
+    costly: HashSet<(NodeId, Option<usize>)>,
+    /// Whether sharing would gather its values into a chunk-sized buffer.
+    buffers: bool,
+    /// Whether it reduces a leaf's own view (its input is read, not computed).
+    reads_leaf: bool,
+}
+
+impl Pass for SharedScans {
+    fn name(&self) -> &'static str {
+        "shared-scans"
+    }
+
+    fn run(
+        &self,
+        graph: &mut StageGraph,
+        stages: &[Arc<Node>],
+        stage_of: &HashMap<NodeId, usize>,
+    ) -> Option<String> {
+        let candidates: Vec<Candidate> = stages
+            .iter()
+            .filter(|n| !graph.shared.contains_key(&n.id))
+            .filter_map(|n| candidate(n, stage_of))
+            .collect();
+        // Start from singletons and merge any two compatible groups until none are left, so
+        // that `u*u`, `v*v` and `u*v` end in one group whatever their order.
+        let mut groups: Vec<Vec<usize>> = (0..candidates.len()).map(|c| vec![c]).collect();
+        let compatible = |g: &[usize], h: &[usize]| {
+            let (a, b) = (&candidates[g[0]], &candidates[h[0]]);
+            a.input.grid == b.input.grid
+                && a.input.shape == b.input.shape
+                && g.iter().any(|&i| {
+                    h.iter()
+                        .any(|&j| !candidates[i].leaves.is_disjoint(&candidates[j].leaves))
+                })
+                && g.iter().all(|&i| {
+                    h.iter().all(|&j| {
+                        !depends_on(&candidates[i].node, candidates[j].node.id)
+                            && !depends_on(&candidates[j].node, candidates[i].node.id)
+                    })
+                })
+        };
+        'merge: loop {
+            for i in 0..groups.len() {
+                for j in i + 1..groups.len() {
+                    if compatible(&groups[i], &groups[j]) {
+                        let h = groups.remove(j);
+                        groups[i].extend(h);
+                        groups[i].sort_unstable();
+                        continue 'merge;
+                    }
+                }
+            }
+            break;
+        }
+        let mut made = Vec::new();
+        for g in groups
+            .into_iter()
+            .filter(|g| g.len() > 1 && worth_sharing(g, &candidates))
+        {
+            let members: Vec<&Candidate> = g.iter().map(|&m| &candidates[m]).collect();
+            let first = &members[0].input;
+            let scan = Node::new(
+                DType::Bool,
+                first.shape.clone(),
+                first.grid.clone(),
+                Op::SharedScan {
+                    inputs: members.iter().map(|m| m.input.clone()).collect(),
+                    specs: members.iter().map(|m| m.spec.clone()).collect(),
+                },
+            );
+            for (k, m) in members.iter().enumerate() {
+                graph.shared.insert(m.node.id, (scan.clone(), k));
+            }
+            made.push(
+                members
+                    .iter()
+                    .map(|m| m.node.label())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            );
+        }
+        (!made.is_empty()).then(|| format!("one scan for {}", made.join("; ")))
+    }
+}
+
+/// `node` as a candidate, if it is a reduction.
+fn candidate(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Option<Candidate> {
+    let Op::Reduce(spec, input) = &node.op else {
+        return None;
+    };
+    let program = Program::build(input, stage_of, None);
+    let key = |l: &crate::plan::Leaf| (l.node.id, l.stage);
+    let leaves = program.leaves.iter().map(key).collect();
+    let costly = program
+        .leaves
+        .iter()
+        .filter(|l| matches!(l.node.op, Op::Source(_) | Op::Generate(_)))
+        .map(key)
+        .collect();
+    let reads_leaf = matches!(program.instrs[program.result()], Instr::Leaf(_));
+    let full = spec.axes.len() == input.shape.len() && !spec.kind.is_arg();
+    Some(Candidate {
+        node: node.clone(),
+        spec: spec.clone(),
+        input: input.clone(),
+        leaves,
+        costly,
+        buffers: !reads_leaf && !full,
+        reads_leaf,
+    })
+}
+
+/// Whether the group saves work: a costly input read by two members, or two members fed by
+/// one pass over their computed values with no buffer (members that reduce a plain input's
+/// own view gain nothing from sharing it).
+fn worth_sharing(group: &[usize], c: &[Candidate]) -> bool {
+    let shared_costly = group.iter().enumerate().any(|(i, &a)| {
+        group[i + 1..]
+            .iter()
+            .any(|&b| !c[a].costly.is_disjoint(&c[b].costly))
+    });
+    let fed = group.iter().filter(|&&m| !c[m].reads_leaf).count();
+    shared_costly || (fed >= 2 && group.iter().all(|&m| !c[m].buffers))
+}
+
+/// Whether `node`'s value depends on node `target` (through any path).
+fn depends_on(node: &Arc<Node>, target: NodeId) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack: Vec<&Arc<Node>> = node.inputs();
+    while let Some(n) = stack.pop() {
+        if n.id == target {
+            return true;
+        }
+        if seen.insert(n.id) {
+            stack.extend(n.inputs());
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{plan_many, random};
+
+    #[test]
+    fn groups_every_reduction_reading_a_common_generated_input() {
+        let u = random::uniform::<f64>(&[8, 6], [4, 3], 1).unwrap();
+        let v = random::uniform::<f64>(&[8, 6], [4, 3], 2).unwrap();
+        let (a, b, c) = (
+            (&u * &u).sum(0).unwrap(),
+            (&v * &v).sum(0).unwrap(),
+            (&u * &v).sum(0).unwrap(),
+        );
+        let text = plan_many(&[&a, &b, &c]).explain();
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("stage 0: shared scan of sum[0], sum[0], sum[0]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("program: multiply(L0, L0), multiply(L1, L1), multiply(L0, L1)"),
+            "{text}"
+        );
+        assert_eq!(text.matches("(partials from stage 0)").count(), 3, "{text}");
+        assert!(text.contains("pass shared-scans: one scan for"), "{text}");
+    }
+
+    #[test]
+    fn other_grids_and_dependent_reductions_stay_apart() {
+        let u = random::uniform::<f64>(&[8, 6], [4, 3], 1).unwrap();
+        let w = u.rechunk([2, 6]).unwrap();
+        // Another chunk grid: no common scan.
+        let text = plan_many(&[&u.sum(0).unwrap(), &w.max(0).unwrap()]).explain();
+        assert!(!text.contains("shared"), "{text}");
+        // The second reads the first.
+        let m = u.mean(..).unwrap();
+        let d = (&u - &m).abs().max(..).unwrap();
+        assert!(!plan_many(&[&m, &d]).explain().contains("shared"));
+    }
+}

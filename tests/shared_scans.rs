@@ -1,0 +1,99 @@
+//! Shared scans: reductions of one chunk grid that read a common generated or stored input
+//! run their first level as one scan. The plan shows the pass, every input chunk is read
+//! (generated, decoded) once, and every result is bit-identical to computing it alone and
+//! close to ndarray's.
+
+use ndarray::Axis;
+use tessera::{compute_many_with, plan_many, random, Array, ComputeOptions};
+
+fn close(a: &ndarray::ArrayD<f64>, b: &ndarray::ArrayD<f64>, tol: f64) -> bool {
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= tol * (1.0 + y.abs()))
+}
+
+#[test]
+fn sibling_reductions_of_a_generated_array_scan_it_once() {
+    let x = random::uniform::<f64>(&[60, 48], [16, 12], 3).unwrap();
+    let (m, s) = (x.mean(0).unwrap(), x.std(1).unwrap());
+    let plan = plan_many(&[&m, &s]);
+    let text = plan.explain();
+    assert!(text.contains("pass shared-scans"), "{text}");
+    assert!(text.contains("shared scan of mean[0], std[1]"), "{text}");
+    for threads in [1, 2, 4] {
+        let opts = ComputeOptions::new().threads(threads);
+        let (r, st) = compute_many_with(&[&m, &s], &opts).unwrap();
+        // One chunk task per chunk of x (16 of them) for both reductions.
+        assert_eq!(st.tasks.reduce_chunk, 16, "{text}");
+        assert_eq!(st.tasks, plan.task_counts());
+        // Bit for bit what each computes alone.
+        assert_eq!(r[0], m.compute_with(&opts).unwrap());
+        assert_eq!(r[1], s.compute_with(&opts).unwrap());
+        let xn = x.compute().unwrap();
+        assert!(close(&r[0], &xn.mean_axis(Axis(0)).unwrap(), 1e-13));
+        assert!(close(&r[1], &xn.std_axis(Axis(1), 0.0), 1e-13));
+    }
+}
+
+#[test]
+fn means_of_products_of_generated_arrays_share_one_scan() {
+    // W11's shape in small: three axis-0 means of u*u, v*v, u*v, u and v generated.
+    let u = random::uniform::<f64>(&[10, 6, 8], [2, 6, 4], 1).unwrap();
+    let v = random::uniform::<f64>(&[10, 6, 8], [2, 6, 4], 2).unwrap();
+    let a = (&u * &u).mean(0).unwrap();
+    let b = (&v * &v).mean(0).unwrap();
+    let c = (&u * &v).mean(0).unwrap();
+    let plan = plan_many(&[&a, &b, &c]);
+    let text = plan.explain();
+    assert!(
+        text.contains("shared scan of mean[0], mean[0], mean[0]"),
+        "{text}"
+    );
+    let (r, st) = compute_many_with(&[&a, &b, &c], &ComputeOptions::new().threads(2)).unwrap();
+    assert_eq!(st.tasks.reduce_chunk, 10);
+    let (un, vn) = (u.compute().unwrap(), v.compute().unwrap());
+    let want = [
+        (&un * &un).mean_axis(Axis(0)).unwrap(),
+        (&vn * &vn).mean_axis(Axis(0)).unwrap(),
+        (&un * &vn).mean_axis(Axis(0)).unwrap(),
+    ];
+    for ((got, want), alone) in r.iter().zip(&want).zip([&a, &b, &c]) {
+        assert!(close(got, want, 1e-13));
+        assert_eq!(*got, alone.compute().unwrap());
+    }
+}
+
+#[test]
+fn full_reductions_of_computed_values_share_one_pass() {
+    let x = Array::from_ndarray(
+        ndarray::Array2::from_shape_fn((40, 30), |(i, j)| ((i * 30 + j) as f64).sin()),
+        [16, 10],
+    )
+    .unwrap();
+    let y = (&x * 2.0).exp();
+    let (lo, hi, sum) = (y.min(..).unwrap(), y.max(..).unwrap(), y.sum(..).unwrap());
+    let text = plan_many(&[&lo, &hi, &sum]).explain();
+    assert!(text.contains("shared scan of min"), "{text}");
+    let (r, _) = compute_many_with(&[&lo, &hi, &sum], &ComputeOptions::new()).unwrap();
+    let yn = y.compute().unwrap();
+    assert_eq!(r[0][[]], yn.iter().cloned().fold(f64::MAX, f64::min));
+    assert_eq!(r[1][[]], yn.iter().cloned().fold(f64::MIN, f64::max));
+    assert!((r[2][[]] - yn.sum()).abs() < 1e-12 * yn.sum().abs());
+}
+
+#[test]
+fn dependent_and_plain_reductions_stay_apart() {
+    let x = random::normal::<f64>(&[30, 20], [10, 10], 9, 0.0, 1.0).unwrap();
+    // The std reads the mean: they cannot share a scan.
+    let m = x.mean(..).unwrap();
+    let s = (&x - &m).std(..).unwrap();
+    assert!(!plan_many(&[&m, &s]).explain().contains("shared scan"));
+    // Reductions of an in-memory array's own view gain nothing from sharing it.
+    let y = Array::from_ndarray(x.compute().unwrap(), [10, 10]).unwrap();
+    let (a, b) = (y.mean(0).unwrap(), y.max(1).unwrap());
+    assert!(!plan_many(&[&a, &b]).explain().contains("shared scan"));
+    let (r, _) = compute_many_with(&[&m, &s], &ComputeOptions::new()).unwrap();
+    let xn = x.compute().unwrap();
+    assert!((r[1][[]] - xn.std(0.0)).abs() < 1e-12);
+}
