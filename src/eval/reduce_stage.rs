@@ -39,6 +39,8 @@ pub(crate) struct ChunkPlace<'a> {
     pub region: &'a [(usize, usize)],
     /// The input's shape.
     pub shape: &'a [usize],
+    /// Whether the tiles are flat C-order runs of the chunk (not blocks of a transpose).
+    pub flat_tiles: bool,
 }
 
 /// The typed executor of one reduce stage.
@@ -175,6 +177,8 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
         let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
             PartialState::Full(TileCascade::new())
+        } else if spec.axes == [0] && shape.len() > 1 && place.flat_tiles && !spec.kind.is_arg() {
+            PartialState::Leading(LeadingRows::new(&self.r, &shape))
         } else {
             PartialState::Buffer(ArrayD::<T>::default(IxDyn(&shape)))
         };
@@ -219,10 +223,103 @@ struct Partial<'a, T: RElem, R: Reducer<T>> {
 }
 
 /// Full reductions fold tiles as they come (a binary-counter cascade keeps the pairwise
-/// order); axis reductions and arg-reductions gather the chunk's values first.
+/// order); reductions over the leading axis fold each row into per-position accumulators as
+/// it comes ([`LeadingRows`]); other axis reductions and arg-reductions gather the chunk's
+/// values first.
 enum PartialState<T, A> {
     Full(TileCascade<A>),
+    Leading(LeadingRows<A>),
     Buffer(ArrayD<T>),
+}
+
+/// One step of the pairwise reduction over a chunk's leading axis, in the order
+/// [`reduce_view`](super::reduce::reduce_view) takes it: fold row `r` into the top
+/// accumulator, start a new one, or merge the top one into the one below.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RowEvent {
+    Row(usize),
+    Open,
+    Merge,
+}
+
+/// The reduction of a chunk over its leading axis, fed in C order: the rows' elements are
+/// folded into per-position accumulators while they arrive, following `reduce_view`'s
+/// recursive halving (runs of at most `BASE` rows folded in order, halves merged), so the
+/// result is bit-identical to reducing the gathered chunk, with `O(log rows)` accumulators
+/// of one row each instead of a chunk-sized buffer.
+struct LeadingRows<A> {
+    events: Vec<RowEvent>,
+    next: usize,
+    stack: Vec<Vec<A>>,
+    row_len: usize,
+}
+
+impl<A: Clone> LeadingRows<A> {
+    fn new<T: RElem, R: Reducer<T, Acc = A>>(r: &R, shape: &[usize]) -> Self {
+        fn plan(lo: usize, hi: usize, out: &mut Vec<RowEvent>) {
+            if hi - lo <= super::reduce::BASE {
+                out.extend((lo..hi).map(RowEvent::Row));
+                return;
+            }
+            let half = lo + (hi - lo) / 2;
+            plan(lo, half, out);
+            out.push(RowEvent::Open);
+            plan(half, hi, out);
+            out.push(RowEvent::Merge);
+        }
+        let row_len: usize = shape[1..].iter().product();
+        let mut events = Vec::new();
+        plan(0, shape[0], &mut events);
+        LeadingRows {
+            events,
+            next: 0,
+            stack: vec![vec![r.identity(); row_len]],
+            row_len,
+        }
+    }
+
+    /// Runs the opening and merging steps before row `row` (or all remaining ones).
+    fn advance<T: RElem, R: Reducer<T, Acc = A>>(&mut self, r: &R, row: Option<usize>) {
+        while let Some(&e) = self.events.get(self.next) {
+            match e {
+                RowEvent::Row(k) if Some(k) == row => return,
+                RowEvent::Row(_) => {}
+                RowEvent::Open => self.stack.push(vec![r.identity(); self.row_len]),
+                RowEvent::Merge => {
+                    if let Some(top) = self.stack.pop() {
+                        if let Some(below) = self.stack.last_mut() {
+                            for (a, b) in below.iter_mut().zip(&top) {
+                                r.merge(a, b);
+                            }
+                        }
+                    }
+                }
+            }
+            self.next += 1;
+        }
+    }
+
+    /// Folds the values `x` starting at flat position `start` of the chunk.
+    fn push<T: RElem, R: Reducer<T, Acc = A>>(&mut self, r: &R, start: usize, x: &[T]) {
+        let mut pos = 0;
+        while pos < x.len() {
+            let f = start + pos;
+            let (row, col) = (f / self.row_len, f % self.row_len);
+            if col == 0 {
+                self.advance(r, Some(row));
+            }
+            let run = (self.row_len - col).min(x.len() - pos);
+            if let Some(top) = self.stack.last_mut() {
+                r.push_slice(&mut top[col..col + run], &x[pos..pos + run]);
+            }
+            pos += run;
+        }
+    }
+
+    fn finish<T: RElem, R: Reducer<T, Acc = A>>(mut self, r: &R) -> Vec<A> {
+        self.advance(r, None);
+        self.stack.pop().unwrap_or_default()
+    }
 }
 
 impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
@@ -232,6 +329,11 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
             PartialState::Full(c) => {
                 let r = self.r;
                 c.push(r.run(x), |a, b| r.merge(a, b));
+            }
+            PartialState::Leading(rows) => {
+                if let TileSpec::Flat { start, .. } = *tile {
+                    rows.push(self.r, start, x);
+                }
             }
             PartialState::Buffer(buf) => StridedDst::new(buf.view_mut()).store(tile, x),
         }
@@ -245,6 +347,7 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
                     .finish(|a, b| r.merge(a, b))
                     .unwrap_or_else(|| r.identity())]
             }
+            PartialState::Leading(rows) => rows.finish(r),
             PartialState::Buffer(buf) => {
                 let pos = ChunkPos {
                     offsets: &self.offsets,
@@ -378,16 +481,84 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
                 .unwrap_or_else(|| r.identity());
             return Ok(vec![acc]);
         }
-        // Axis reductions of a computed expression: evaluate into a task-local buffer.
-        let _tmp = self.env.mem.hold(n * std::mem::size_of::<T>());
-        let mut tmp = ArrayD::<T>::default(IxDyn(&shape));
-        {
-            let mut dst = StridedDst::new(tmp.view_mut());
-            for t in runner.tiles() {
-                runner.run(&t);
-                dst.store(&t, &runner.result::<T>()[..t.len()]);
+        // Axis reductions of a computed expression: fed tile by tile (over the leading axis)
+        // or gathered into a task-local buffer, as a shared scan's members are.
+        let place = ChunkPlace {
+            region: &region,
+            shape: &gshape,
+            flat_tiles: runner.flat_tiles(),
+        };
+        let buffer = !(self.spec.axes == [0] && place.flat_tiles && !self.spec.kind.is_arg());
+        let _tmp = self.env.mem.hold(if buffer {
+            n * std::mem::size_of::<T>()
+        } else {
+            0
+        });
+        let mut partial = self.ex.tile_partial(self.spec, prog.result(), place);
+        for t in runner.tiles() {
+            self.env.check()?;
+            runner.run(&t);
+            partial.push(&runner, &t);
+        }
+        let (acc, _) = partial.finish()?;
+        acc.downcast::<Vec<R::Acc>>()
+            .map(|b| *b)
+            .map_err(|_| crate::error::Error::internal("reduce", "partial of another type"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reducers::{SumR, VarR};
+    use super::*;
+
+    /// Folding a chunk row by row in C order, in tiles of any length, gives the bits of
+    /// reducing the gathered chunk over its leading axis.
+    #[test]
+    fn leading_rows_match_the_gathered_reduction_bit_for_bit() {
+        let sum = SumR {
+            skip_nan: false,
+            prod: false,
+        };
+        let var = VarR {
+            ddof: 0.0,
+            sqrt: false,
+            skip_nan: false,
+        };
+        for rows in [1usize, 2, 7, 8, 9, 16, 17, 20, 33, 64] {
+            for (cols, tile) in [(1usize, 3usize), (5, 4), (13, 64), (3, 1)] {
+                let shape = [rows, cols, 2];
+                let n = rows * cols * 2;
+                let x: Vec<f64> = (0..n)
+                    .map(|i| ((i as f64) * 0.7311).sin() * 1e3 + (i % 7) as f64 * 1e-9)
+                    .collect();
+                let a = ArrayD::from_shape_vec(IxDyn(&shape), x.clone()).unwrap();
+                let (offsets, gshape) = (vec![0; 3], shape.to_vec());
+                let pos = ChunkPos {
+                    offsets: &offsets,
+                    shape: &gshape,
+                    axes: &[0],
+                };
+                let want = sum.chunk(a.view(), &pos);
+                let mut lr = LeadingRows::new::<f64, _>(&sum, &shape);
+                for (k, t) in x.chunks(tile).enumerate() {
+                    lr.push::<f64, _>(&sum, k * tile, t);
+                }
+                let got = lr.finish::<f64, _>(&sum);
+                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "sum rows {rows} cols {cols} tile {tile}"
+                );
+                let want = var.chunk(a.view(), &pos);
+                let mut lr = LeadingRows::new::<f64, _>(&var, &shape);
+                for (k, t) in x.chunks(tile).enumerate() {
+                    lr.push::<f64, _>(&var, k * tile, t);
+                }
+                let got = lr.finish::<f64, _>(&var);
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "var rows {rows}");
             }
         }
-        Ok(r.chunk(tmp.view().into_dyn(), &pos))
     }
 }

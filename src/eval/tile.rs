@@ -459,6 +459,12 @@ impl<'a> TileRunner<'a> {
         self.regs[self.slot[i]] = reg;
     }
 
+    /// Whether the tiles are flat C-order runs of the region (not blocks of the last two
+    /// axes, which transposed leaves get).
+    pub(crate) fn flat_tiles(&self) -> bool {
+        !self.blocked
+    }
+
     /// Whether [`run_into`](Self::run_into) can write the result straight to the output:
     /// the result is computed per tile (not a leaf or a constant).
     pub(crate) fn writes_into(&self) -> bool {

@@ -144,9 +144,20 @@ impl ChunkOp for SharedScanOp {
             .map(|(d, l)| d.owned_bytes(l))
             .sum();
         let _hold = env.mem.hold(owned + self.projected_task_bytes(node));
+        let fed = self
+            .members
+            .iter()
+            .any(|m| !matches!(self.program.instrs[m.reg], Instr::Leaf(_)));
+        let runner = if fed {
+            Some(TileRunner::new(&self.program, &leaves, &shape)?)
+        } else {
+            None
+        };
+        let flat_tiles = runner.as_ref().is_none_or(|r| r.flat_tiles());
         let place = || ChunkPlace {
             region: &region,
             shape: &input_shape,
+            flat_tiles,
         };
         // Members reducing a leaf reduce its own view; the others are fed tile by tile.
         let leaf_of = |m: &Member| match self.program.instrs[m.reg] {
@@ -161,8 +172,7 @@ impl ChunkOp for SharedScanOp {
                 None => Some(m.exec.tile_partial(&m.spec, m.reg, place())),
             })
             .collect();
-        if partials.iter().any(Option::is_some) {
-            let mut runner = TileRunner::new(&self.program, &leaves, &shape)?;
+        if let (true, Some(mut runner)) = (partials.iter().any(Option::is_some), runner) {
             for t in runner.tiles() {
                 env.check()?;
                 runner.run(&t);
