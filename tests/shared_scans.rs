@@ -89,11 +89,36 @@ fn dependent_and_plain_reductions_stay_apart() {
     let m = x.mean(..).unwrap();
     let s = (&x - &m).std(..).unwrap();
     assert!(!plan_many(&[&m, &s]).explain().contains("shared scan"));
-    // Reductions of an in-memory array's own view gain nothing from sharing it.
+    // Full reductions of an in-memory array's own view gain nothing from sharing it.
     let y = Array::from_ndarray(x.compute().unwrap(), [10, 10]).unwrap();
-    let (a, b) = (y.mean(0).unwrap(), y.max(1).unwrap());
+    let (a, b) = (y.sum(..).unwrap(), y.max(..).unwrap());
     assert!(!plan_many(&[&a, &b]).explain().contains("shared scan"));
     let (r, _) = compute_many_with(&[&m, &s], &ComputeOptions::new()).unwrap();
     let xn = x.compute().unwrap();
     assert!((r[1][[]] - xn.std(0.0)).abs() < 1e-12);
+}
+
+#[test]
+fn leading_and_last_axis_reductions_of_memory_share_one_pass() {
+    // W2's shape: mean over axis 0 and std over axis 1 of an in-memory array, fed from one
+    // pass over it, each bit for bit as alone (rows folded in the gathered order).
+    let a = ndarray::Array2::from_shape_fn((50, 44), |(i, j)| ((i * 44 + j) as f64 * 0.37).cos());
+    for chunks in [[16, 44], [7, 9], [50, 44]] {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let (m, s) = (x.mean(0).unwrap(), x.std(1).unwrap());
+        let text = plan_many(&[&m, &s]).explain();
+        assert!(text.contains("shared scan of mean[0], std[1]"), "{text}");
+        for threads in [1, 3] {
+            let (r, _) =
+                compute_many_with(&[&m, &s], &ComputeOptions::new().threads(threads)).unwrap();
+            assert_eq!(r[0], m.compute().unwrap());
+            assert_eq!(r[1], s.compute().unwrap());
+            assert!(close(
+                &r[0],
+                &a.mean_axis(Axis(0)).unwrap().into_dyn(),
+                1e-14
+            ));
+            assert!(close(&r[1], &a.std_axis(Axis(1), 0.0).into_dyn(), 1e-13));
+        }
+    }
 }

@@ -19,6 +19,17 @@ use rayon::prelude::*;
 use std::any::Any;
 use std::marker::PhantomData;
 
+/// Whether a reduction of `spec` over a chunk of `ndim` axes folds its values tile by tile as
+/// they come, with no chunk-sized buffer: full reductions, and reductions over only the
+/// leading or only the last axis when the tiles are flat (not arg-reductions).
+pub(crate) fn streams(spec: &ReduceSpec, ndim: usize, flat_tiles: bool) -> bool {
+    if spec.kind.is_arg() {
+        return false;
+    }
+    spec.axes.len() == ndim
+        || (ndim > 1 && flat_tiles && (spec.axes == [0] || spec.axes == [ndim - 1]))
+}
+
 /// The partials of one input chunk of a shared scan: one `Vec<Acc>` per member reduction,
 /// type-erased (each member's reducer knows its own accumulator type).
 pub(crate) type SharedPartials = Vec<Box<dyn Any + Send + Sync>>;
@@ -177,8 +188,10 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
         let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
             PartialState::Full(TileCascade::new())
-        } else if spec.axes == [0] && shape.len() > 1 && place.flat_tiles && !spec.kind.is_arg() {
+        } else if spec.axes == [0] && streams(spec, shape.len(), place.flat_tiles) {
             PartialState::Leading(LeadingRows::new(&self.r, &shape))
+        } else if streams(spec, shape.len(), place.flat_tiles) {
+            PartialState::Trailing(TrailingRows::new(&self.r, &shape))
         } else {
             PartialState::Buffer(ArrayD::<T>::default(IxDyn(&shape)))
         };
@@ -229,7 +242,53 @@ struct Partial<'a, T: RElem, R: Reducer<T>> {
 enum PartialState<T, A> {
     Full(TileCascade<A>),
     Leading(LeadingRows<A>),
+    Trailing(TrailingRows<T, A>),
     Buffer(ArrayD<T>),
+}
+
+/// The reduction of a chunk over its last axis, fed in C order: each row is reduced as one
+/// contiguous run when it is complete (pieces of a row split between tiles are gathered in
+/// a row buffer first), exactly as the gathered reduction reduces it.
+struct TrailingRows<T, A> {
+    out: Vec<A>,
+    row: Vec<T>,
+    row_len: usize,
+}
+
+impl<T: RElem, A: Clone> TrailingRows<T, A> {
+    fn new<R: Reducer<T, Acc = A>>(r: &R, shape: &[usize]) -> Self {
+        let rows: usize = shape[..shape.len() - 1].iter().product();
+        TrailingRows {
+            out: vec![r.identity(); rows],
+            row: Vec::new(),
+            row_len: shape[shape.len() - 1].max(1),
+        }
+    }
+
+    /// Folds the values `x` starting at flat position `start` of the chunk.
+    fn push<R: Reducer<T, Acc = A>>(&mut self, r: &R, start: usize, x: &[T]) {
+        let mut pos = 0;
+        while pos < x.len() {
+            let f = start + pos;
+            let (row, col) = (f / self.row_len, f % self.row_len);
+            let run = (self.row_len - col).min(x.len() - pos);
+            let piece = &x[pos..pos + run];
+            if col == 0 && run == self.row_len {
+                let a = r.run(piece);
+                r.merge(&mut self.out[row], &a);
+            } else {
+                if col == 0 {
+                    self.row.clear();
+                }
+                self.row.extend_from_slice(piece);
+                if col + run == self.row_len {
+                    let a = r.run(&self.row);
+                    r.merge(&mut self.out[row], &a);
+                }
+            }
+            pos += run;
+        }
+    }
 }
 
 /// One step of the pairwise reduction over a chunk's leading axis, in the order
@@ -335,6 +394,11 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
                     rows.push(self.r, start, x);
                 }
             }
+            PartialState::Trailing(rows) => {
+                if let TileSpec::Flat { start, .. } = *tile {
+                    rows.push(self.r, start, x);
+                }
+            }
             PartialState::Buffer(buf) => StridedDst::new(buf.view_mut()).store(tile, x),
         }
     }
@@ -348,6 +412,7 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
                     .unwrap_or_else(|| r.identity())]
             }
             PartialState::Leading(rows) => rows.finish(r),
+            PartialState::Trailing(rows) => rows.out,
             PartialState::Buffer(buf) => {
                 let pos = ChunkPos {
                     offsets: &self.offsets,
@@ -488,7 +553,7 @@ impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
             shape: &gshape,
             flat_tiles: runner.flat_tiles(),
         };
-        let buffer = !(self.spec.axes == [0] && place.flat_tiles && !self.spec.kind.is_arg());
+        let buffer = !streams(self.spec, shape.len(), place.flat_tiles);
         let _tmp = self.env.mem.hold(if buffer {
             n * std::mem::size_of::<T>()
         } else {
@@ -558,6 +623,24 @@ mod tests {
                 }
                 let got = lr.finish::<f64, _>(&var);
                 assert_eq!(format!("{got:?}"), format!("{want:?}"), "var rows {rows}");
+                // Over the last axis, rows split between tiles.
+                let last = ChunkPos {
+                    offsets: &offsets,
+                    shape: &gshape,
+                    axes: &[2],
+                };
+                let flat = ArrayD::from_shape_vec(IxDyn(&[rows * cols, 2]), x.clone()).unwrap();
+                let _ = flat;
+                let want = sum.chunk(a.view(), &last);
+                let mut tr = TrailingRows::new(&sum, &shape);
+                for (k, t) in x.chunks(tile).enumerate() {
+                    tr.push(&sum, k * tile, t);
+                }
+                assert_eq!(
+                    bits(&tr.out),
+                    bits(&want),
+                    "last axis rows {rows} tile {tile}"
+                );
             }
         }
     }

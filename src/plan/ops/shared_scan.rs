@@ -11,7 +11,7 @@ use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
 use crate::eval::leaf::Payload;
 use crate::eval::map::leaves_for;
-use crate::eval::reduce_stage::{self, ChunkPlace, ReduceStage, SharedPartials};
+use crate::eval::reduce_stage::{self, streams, ChunkPlace, ReduceStage, SharedPartials};
 use crate::eval::tile::TileRunner;
 use crate::eval::TaskEnv;
 use crate::expr::{Node, ReduceSpec};
@@ -132,11 +132,18 @@ impl ChunkOp for SharedScanOp {
         self.grid.region(&idx, &mut region);
         let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
         let input_shape = self.grid.shape();
-        // Members reducing a leaf's own view need it materialized.
-        let views = self
-            .members
-            .iter()
-            .any(|m| matches!(self.program.instrs[m.reg], Instr::Leaf(_)));
+        // A member reducing a leaf is fed tile by tile where it streams (one pass over the
+        // leaf for every member), otherwise it reduces the leaf's own view, which must then be
+        // materialized. Streaming over the leading or last axis gives the view's bits.
+        let leaf_of = |m: &Member| match self.program.instrs[m.reg] {
+            Instr::Leaf(l) => Some(l),
+            _ => None,
+        };
+        let nd = shape.len();
+        let by_view = |m: &Member, flat: bool| {
+            leaf_of(m).is_some() && (m.spec.axes.len() == nd || !streams(&m.spec, nd, flat))
+        };
+        let views = self.members.iter().any(|m| by_view(m, false));
         let leaves = leaves_for(&self.program, &region, env, !views)?;
         let owned: usize = leaves
             .iter()
@@ -144,35 +151,22 @@ impl ChunkOp for SharedScanOp {
             .map(|(d, l)| d.owned_bytes(l))
             .sum();
         let _hold = env.mem.hold(owned + self.projected_task_bytes(node));
-        let fed = self
-            .members
-            .iter()
-            .any(|m| !matches!(self.program.instrs[m.reg], Instr::Leaf(_)));
-        let runner = if fed {
-            Some(TileRunner::new(&self.program, &leaves, &shape)?)
-        } else {
-            None
-        };
-        let flat_tiles = runner.as_ref().is_none_or(|r| r.flat_tiles());
+        let runner = TileRunner::new(&self.program, &leaves, &shape)?;
+        let flat_tiles = runner.flat_tiles();
         let place = || ChunkPlace {
             region: &region,
             shape: &input_shape,
             flat_tiles,
         };
-        // Members reducing a leaf reduce its own view; the others are fed tile by tile.
-        let leaf_of = |m: &Member| match self.program.instrs[m.reg] {
-            Instr::Leaf(l) => Some(l),
-            _ => None,
-        };
         let mut partials: Vec<_> = self
             .members
             .iter()
-            .map(|m| match leaf_of(m) {
-                Some(_) => None,
-                None => Some(m.exec.tile_partial(&m.spec, m.reg, place())),
+            .map(|m| {
+                (!by_view(m, flat_tiles)).then(|| m.exec.tile_partial(&m.spec, m.reg, place()))
             })
             .collect();
-        if let (true, Some(mut runner)) = (partials.iter().any(Option::is_some), runner) {
+        if partials.iter().any(Option::is_some) {
+            let mut runner = runner;
             for t in runner.tiles() {
                 env.check()?;
                 runner.run(&t);

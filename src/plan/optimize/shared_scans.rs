@@ -6,9 +6,10 @@
 //!
 //! Two reductions join a group only when neither depends on the other (`x.mean()` and
 //! `(x - x.mean()).std()` cannot share). A group is formed only where sharing saves work:
-//! its members share an input that is decoded or generated per chunk, or two of them reduce
-//! computed values in one pass with no chunk-sized buffer (full reductions). Reductions of
-//! an in-memory array's own view gain nothing from sharing it and stay apart.
+//! its members share an input that is decoded or generated per chunk, or two of them are fed
+//! in one pass with no chunk-sized buffer (full reductions of computed values, reductions over
+//! the leading or last axis, as W2's `mean(0)` and `std(1)`). Full reductions of an in-memory
+//! array's own view gain nothing from sharing it and stay apart.
 
 use super::{Pass, StageGraph};
 use crate::dtype::DType;
@@ -31,8 +32,9 @@ struct Candidate {
     costly: HashSet<(NodeId, Option<usize>)>,
     /// Whether sharing would gather its values into a chunk-sized buffer.
     buffers: bool,
-    /// Whether it reduces a leaf's own view (its input is read, not computed).
-    reads_leaf: bool,
+    /// Whether the scan would feed it tile by tile (rather than let it reduce a leaf's own
+    /// view).
+    fed: bool,
 }
 
 impl Pass for SharedScans {
@@ -128,28 +130,30 @@ fn candidate(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Option<Cand
         .map(key)
         .collect();
     let reads_leaf = matches!(program.instrs[program.result()], Instr::Leaf(_));
-    let full = spec.axes.len() == input.shape.len() && !spec.kind.is_arg();
+    let nd = input.shape.len();
+    let streams = crate::eval::reduce_stage::streams(spec, nd, true);
+    let full = spec.axes.len() == nd;
     Some(Candidate {
         node: node.clone(),
         spec: spec.clone(),
         input: input.clone(),
         leaves,
         costly,
-        buffers: !reads_leaf && !full,
-        reads_leaf,
+        buffers: !reads_leaf && !streams,
+        fed: !reads_leaf || (streams && !full),
     })
 }
 
 /// Whether the group saves work: a costly input read by two members, or two members fed by
-/// one pass over their computed values with no buffer (members that reduce a plain input's
-/// own view gain nothing from sharing it).
+/// one pass over their values with no chunk buffer (members that would reduce a plain
+/// input's own view anyway gain nothing from sharing it).
 fn worth_sharing(group: &[usize], c: &[Candidate]) -> bool {
     let shared_costly = group.iter().enumerate().any(|(i, &a)| {
         group[i + 1..]
             .iter()
             .any(|&b| !c[a].costly.is_disjoint(&c[b].costly))
     });
-    let fed = group.iter().filter(|&&m| !c[m].reads_leaf).count();
+    let fed = group.iter().filter(|&&m| c[m].fed).count();
     shared_costly || (fed >= 2 && group.iter().all(|&m| !c[m].buffers))
 }
 
