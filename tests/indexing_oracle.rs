@@ -125,6 +125,18 @@ fn bad_indices_are_errors() {
         x.index(&[Idx::Index(-3), Idx::Index(3)]).unwrap().shape(),
         &[] as &[usize]
     );
+    // Extreme positions and steps are errors or clamps, never overflows.
+    assert!(x.index(&[Idx::Index(isize::MIN)]).is_err());
+    assert!(x.index(&[Idx::Index(isize::MAX)]).is_err());
+    let far = x
+        .index(&[Idx::slice(isize::MIN, Some(isize::MAX), isize::MAX)])
+        .unwrap();
+    assert_eq!(far.shape(), &[1, 4]);
+    let twice = far.index(&[Idx::slice(0, None, isize::MIN)]).unwrap();
+    assert_eq!(
+        twice.compute().unwrap(),
+        ndarray::ArrayD::<f64>::zeros(IxDyn(&[1, 4]))
+    );
     // Range ends outside the axis are clamped, as NumPy's are.
     let y = Array::from_ndarray(data(&[5]), 2).unwrap();
     let c = y.index(&[Idx::slice(-9, Some(40), 2)]).unwrap();

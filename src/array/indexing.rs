@@ -150,7 +150,11 @@ impl<T: Element> Array<T> {
                 }
                 Idx::Index(i) => {
                     let n = self.shape()[ax];
-                    let p = if i < 0 { i + n as isize } else { i };
+                    let p = if i < 0 {
+                        i.checked_add(n as isize).unwrap_or(-1)
+                    } else {
+                        i
+                    };
                     if p < 0 || p >= n as isize {
                         return Err(err(format!(
                             "index {i} (entry {k}) is out of bounds for axis {ax} of length {n}"
@@ -218,7 +222,11 @@ impl<T: Element> Array<T> {
 /// end, both clamped to the axis) every `step`-th element, from the end for negative steps.
 fn range_sel(n: usize, start: isize, end: Option<isize>, step: isize) -> AxisSel {
     let norm = |p: isize| -> usize {
-        let p = if p < 0 { p + n as isize } else { p };
+        let p = if p < 0 {
+            p.saturating_add(n as isize)
+        } else {
+            p
+        };
         p.clamp(0, n as isize) as usize
     };
     let (lo, hi) = (norm(start), end.map_or(n, norm));
@@ -227,7 +235,8 @@ fn range_sel(n: usize, start: isize, end: Option<isize>, step: isize) -> AxisSel
     let first = if step > 0 || len == 0 { lo } else { hi - 1 };
     AxisSel {
         start: first,
-        step,
+        // One element or none: the step no longer matters (and never grows when composed).
+        step: if len <= 1 { 1 } else { step },
         len,
     }
 }
