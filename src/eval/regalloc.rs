@@ -172,6 +172,7 @@ mod tests {
             dtypes,
             leaves: Vec::new(),
             outputs: Vec::new(),
+            lowered: Default::default(),
         }
     }
 

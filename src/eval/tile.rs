@@ -224,6 +224,54 @@ impl<'a, T: RegElem> LeafTiles<'a> for GenTiles<T> {
     }
 }
 
+/// What lowering a program for the tile evaluator gives, independent of any task's data:
+/// computed once per program, so once per stage, and shared by all its tasks.
+pub(crate) struct Lowered {
+    /// Per instruction, whether it is computed once per task (constants and what only
+    /// depends on them).
+    constant: Vec<bool>,
+    /// Per instruction, its kernel (pairs of instructions run as one step).
+    steps: Vec<Step>,
+    /// Per instruction, its register slot, and each slot's dtype.
+    slot: Vec<usize>,
+    slot_dtypes: Vec<DType>,
+    /// Per instruction, the operand whose slot it writes over.
+    over: Vec<Option<usize>>,
+}
+
+/// The lowering of `prog`, cached in the program ([`Program::lowered`]).
+fn lowered(prog: &Program) -> Result<std::sync::Arc<Lowered>> {
+    if let Some(l) = prog.lowered.get() {
+        return Ok(l.clone());
+    }
+    let mut constant = vec![false; prog.instrs.len()];
+    for (i, ins) in prog.instrs.iter().enumerate() {
+        constant[i] = match *ins {
+            Instr::Leaf(_) => false,
+            Instr::Const(_) => true,
+            Instr::Unary(_, a) => constant[a],
+            Instr::Binary(_, a, b) => constant[a] && constant[b],
+            Instr::Where(c, a, b) => constant[c] && constant[a] && constant[b],
+        };
+    }
+    let mut steps = resolve_steps(prog, &constant)?;
+    let reads = pair_steps(prog, &constant, &mut steps);
+    let mut over: Vec<Option<usize>> = steps.iter().map(|s| overwritable(prog, s)).collect();
+    let slots = assign_slots(prog, &constant, &reads, &over);
+    // Keep the operands whose slot the instruction did take.
+    for (i, k) in over.iter_mut().enumerate() {
+        *k = k.filter(|&k| slots.of[k] == slots.of[i]);
+    }
+    let l = std::sync::Arc::new(Lowered {
+        constant,
+        steps,
+        slot: slots.of,
+        slot_dtypes: slots.dtypes,
+        over,
+    });
+    Ok(prog.lowered.get_or_init(|| l).clone())
+}
+
 /// Runs one program over one region, tile by tile.
 pub(crate) struct TileRunner<'a> {
     prog: &'a Program,
@@ -294,24 +342,15 @@ impl<'a> TileRunner<'a> {
         // chunks then cost no more than their size).
         let len: usize = shape.iter().product();
         let cap = tile_len(prog).min(len).max(1);
-        let mut constant = vec![false; prog.instrs.len()];
-        for (i, ins) in prog.instrs.iter().enumerate() {
-            constant[i] = match *ins {
-                Instr::Leaf(_) => false,
-                Instr::Const(_) => true,
-                Instr::Unary(_, a) => constant[a],
-                Instr::Binary(_, a, b) => constant[a] && constant[b],
-                Instr::Where(c, a, b) => constant[c] && constant[a] && constant[b],
-            };
-        }
-        let mut steps = resolve_steps(prog, &constant)?;
-        let reads = pair_steps(prog, &constant, &mut steps);
-        let mut over: Vec<Option<usize>> = steps.iter().map(|s| overwritable(prog, s)).collect();
-        let slots = assign_slots(prog, &constant, &reads, &over);
-        // Keep the operands whose slot the instruction did take.
-        for (i, k) in over.iter_mut().enumerate() {
-            *k = k.filter(|&k| slots.of[k] == slots.of[i]);
-        }
+        let lowered = lowered(prog)?;
+        let Lowered {
+            constant,
+            steps,
+            slot,
+            slot_dtypes,
+            over,
+        } = &*lowered;
+        let (constant, steps, over) = (constant.clone(), steps.clone(), over.clone());
         let direct: Vec<Option<RegView<'a>>> = steps
             .iter()
             .map(|s| match *s {
@@ -328,8 +367,8 @@ impl<'a> TileRunner<'a> {
             direct,
             start: 0,
             leaves: tiles,
-            regs: slots.dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
-            slot: slots.of,
+            regs: slot_dtypes.iter().map(|&d| Reg::new(d, cap)).collect(),
+            slot: slot.clone(),
             over,
             per_tile,
             views: vec![None; prog.instrs.len()],
@@ -657,6 +696,7 @@ mod tests {
             dtypes,
             leaves: Vec::new(),
             outputs: Vec::new(),
+            lowered: Default::default(),
         };
         let constant: Vec<bool> = prog
             .instrs

@@ -94,6 +94,38 @@ pub struct Program {
     /// Instructions whose values are read after each tile besides the result (the roots of
     /// a program with several outputs, [`Program::build_many`]).
     pub outputs: Vec<usize>,
+    /// Its lowering for the tile evaluator (kernels, pairs, register slots), made by the
+    /// first task that runs it and shared by the others.
+    pub lowered: LoweredCache,
+}
+
+/// A once-filled slot for a program's [`Lowered`](crate::eval::tile::Lowered) form.
+#[derive(Default, Clone)]
+pub(crate) struct LoweredCache(std::sync::OnceLock<Arc<crate::eval::tile::Lowered>>);
+
+impl LoweredCache {
+    /// The lowering, if made.
+    pub(crate) fn get(&self) -> Option<&Arc<crate::eval::tile::Lowered>> {
+        self.0.get()
+    }
+
+    /// The lowering, made by `f` if it is not yet.
+    pub(crate) fn get_or_init(
+        &self,
+        f: impl FnOnce() -> Arc<crate::eval::tile::Lowered>,
+    ) -> &Arc<crate::eval::tile::Lowered> {
+        self.0.get_or_init(f)
+    }
+}
+
+impl std::fmt::Debug for LoweredCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "lowered"
+        } else {
+            "not lowered"
+        })
+    }
 }
 
 impl Program {
@@ -188,6 +220,7 @@ impl<'a> Builder<'a> {
                 dtypes: Vec::new(),
                 leaves: Vec::new(),
                 outputs: Vec::new(),
+                lowered: LoweredCache::default(),
             },
             memo: HashMap::new(),
             views: Vec::new(),
