@@ -629,8 +629,6 @@ mod tests {
                     shape: &gshape,
                     axes: &[2],
                 };
-                let flat = ArrayD::from_shape_vec(IxDyn(&[rows * cols, 2]), x.clone()).unwrap();
-                let _ = flat;
                 let want = sum.chunk(a.view(), &last);
                 let mut tr = TrailingRows::new(&sum, &shape);
                 for (k, t) in x.chunks(tile).enumerate() {

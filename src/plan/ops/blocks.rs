@@ -1,6 +1,6 @@
 //! The map-blocks operator: a user function over the aligned blocks of its inputs.
 
-use super::{program_task_bytes, ChunkOp, InputRegion};
+use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::array::BlockInfo;
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
@@ -76,10 +76,7 @@ impl ChunkOp for MapBlocksOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {

@@ -2,7 +2,7 @@
 //! axis are the inputs' chunks one after another, so each output chunk is one region of one
 //! input, computed by that input's fused program (nothing is copied twice).
 
-use super::{program_task_bytes, ChunkOp, InputRegion};
+use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
@@ -37,10 +37,7 @@ impl ChunkOp for ConcatOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {

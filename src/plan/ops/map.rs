@@ -1,6 +1,6 @@
 //! The map operator: an elementwise expression, one task per output chunk.
 
-use super::{program_task_bytes, ChunkOp, InputRegion};
+use super::{chunk_region, one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
@@ -25,10 +25,7 @@ impl ChunkOp for MapOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {
@@ -43,23 +40,16 @@ impl ChunkOp for MapOp {
     }
 
     fn direct(&self, node: &Node, lin: usize) -> Option<InputRegion> {
-        let mut idx = Vec::new();
-        let mut region = Vec::new();
-        node.grid.unravel(lin, &mut idx);
-        node.grid.region(&idx, &mut region);
         Some(InputRegion {
             program: 0,
-            region,
+            region: chunk_region(&node.grid, lin),
             inserted_axis: None,
         })
     }
 
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
-        let mut idx = Vec::new();
-        let mut region = Vec::new();
-        node.grid.unravel(lin, &mut idx);
-        node.grid.region(&idx, &mut region);
         env.counters.add_map();
+        let region = chunk_region(&node.grid, lin);
         map_chunk(&self.program, node.dtype, &region, None, env)
     }
 }

@@ -91,6 +91,23 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
     }
 }
 
+/// The task counts of an operator computing each output chunk in one task of its own.
+pub(crate) fn one_task_per_chunk(node: &Node) -> TaskCounts {
+    TaskCounts {
+        map: node.grid.num_chunks(),
+        ..Default::default()
+    }
+}
+
+/// The region of chunk `lin` (C-order index) of `grid`: `(start, len)` per axis.
+pub(crate) fn chunk_region(grid: &crate::chunks::ChunkGrid, lin: usize) -> Vec<(usize, usize)> {
+    let mut idx = Vec::new();
+    let mut region = Vec::new();
+    grid.unravel(lin, &mut idx);
+    grid.region(&idx, &mut region);
+    region
+}
+
 /// Projected bytes of a task evaluating `program` over a chunk of `chunk_len` elements:
 /// generated leaves are materialized per task, computed results need a buffer.
 pub(crate) fn program_task_bytes(program: &Program, chunk_len: usize) -> usize {

@@ -1,7 +1,7 @@
 //! The reshape operator: each output block is one input block with its elements (in C order)
 //! laid out in the output block's shape.
 
-use super::{program_task_bytes, ChunkOp, InputRegion};
+use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::chunks::ChunkGrid;
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
@@ -49,10 +49,7 @@ impl ChunkOp for ReshapeOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {

@@ -6,7 +6,7 @@
 //! the axis, accumulated in order. Each input chunk is read twice and the totals are tiny; the
 //! carry's order depends only on the chunking, so results do not depend on the thread count.
 
-use super::{program_task_bytes, ChunkOp, InputRegion, Region};
+use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion, Region};
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::Result;
@@ -39,10 +39,7 @@ impl ChunkOp for ScanTotalsOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {
@@ -116,10 +113,7 @@ impl ChunkOp for ScanOp {
     }
 
     fn task_counts(&self, node: &Node) -> TaskCounts {
-        TaskCounts {
-            map: node.grid.num_chunks(),
-            ..Default::default()
-        }
+        one_task_per_chunk(node)
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {

@@ -5,7 +5,7 @@
 //! ([`ReduceOp`](super::reduce::ReduceOp) with `shared` set) then combine those partials
 //! in their usual trees, so results are bit-identical to reducing separately.
 
-use super::{program_task_bytes, ChunkOp, InputRegion};
+use super::{chunk_region, program_task_bytes, ChunkOp, InputRegion};
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
@@ -106,10 +106,7 @@ impl ChunkOp for SharedScanOp {
     }
 
     fn reads(&self, _node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
-        let mut idx = Vec::new();
-        let mut region = Vec::new();
-        self.grid.unravel(lin, &mut idx);
-        self.grid.region(&idx, &mut region);
+        let region = chunk_region(&self.grid, lin);
         f(&InputRegion {
             program: 0,
             region,
@@ -126,10 +123,7 @@ impl ChunkOp for SharedScanOp {
 
     fn run_payload(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
         env.counters.add_reduce_chunk();
-        let mut idx = Vec::new();
-        let mut region = Vec::new();
-        self.grid.unravel(lin, &mut idx);
-        self.grid.region(&idx, &mut region);
+        let region = chunk_region(&self.grid, lin);
         let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
         let input_shape = self.grid.shape();
         // A member reducing a leaf is fed tile by tile where it streams (one pass over the
