@@ -20,7 +20,8 @@
 //! The layers (see `docs/ARCHITECTURE.md`): [`Array`] builds an expression graph
 //! (`expr`, crate-private); [`plan`] lowers it to array-level stages with fused programs
 //! (public as a read-only summary: [`Array::explain`], [`plan::Plan::stages`]); the scheduler
-//! (`exec`) runs chunk tasks on a rayon pool; `eval` holds what one task does, calling the
+//! (`exec`) runs chunk tasks, one dependency-counted graph across stages, on a pool of
+//! worker threads; `eval` holds what one task does, calling the
 //! `tessera-kernels` crate for per-chunk numeric kernels.
 #![warn(missing_docs)]
 
@@ -33,6 +34,7 @@ mod exec;
 pub(crate) mod expr;
 pub mod plan;
 pub mod random;
+mod task;
 pub mod zarr;
 
 /// The per-chunk kernels (SIMD dispatch, vectorized math, reductions); see
@@ -46,9 +48,9 @@ pub use array::{
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};
-pub use exec::memory::MemoryTracker;
 pub use exec::{ComputeOptions, ComputeStats, Progress};
 pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
+pub use task::memory::MemoryTracker;
 
 /// The names most programs need.
 pub mod prelude {

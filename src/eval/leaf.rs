@@ -7,30 +7,9 @@ use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::expr::Op;
 use crate::plan::{Leaf, NO_ROOT_AXIS};
+use crate::task::Fetch;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, ShapeBuilder, Slice};
 use std::sync::Arc;
-
-/// What a stage's task produces for later stages: a chunk of array data, or another value
-/// (the partials of a shared scan).
-pub(crate) type Payload = Arc<dyn std::any::Any + Send + Sync>;
-
-/// Gives what other stages produced.
-pub(crate) trait Fetch: Sync {
-    /// Chunk `idx` (C-order linear index) of stage `stage`, as stored.
-    fn payload(&self, stage: usize, idx: usize) -> Result<Payload>;
-
-    /// Chunk `idx` of stage `stage`, which must be array data.
-    fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {
-        self.payload(stage, idx)?
-            .downcast::<ChunkData>()
-            .map_err(|_| {
-                Error::internal(
-                    format!("stage {stage} chunk {idx}"),
-                    "a stage's partials read as array data",
-                )
-            })
-    }
-}
 
 /// The data behind one leaf for one task, and which part of it the task reads.
 pub(crate) struct LeafData {
@@ -231,9 +210,10 @@ impl LeafData {
         &self.sub
     }
 
-    /// Bytes held only for this task (generated data), for memory accounting.
+    /// Bytes held only for this task, for memory accounting: source reads and stored
+    /// chunks assembled into a task buffer, and materialized generated data.
     pub(crate) fn owned_bytes(&self, leaf: &Leaf) -> usize {
-        if matches!(leaf.node.op, Op::Generate(_)) && !self.lazy {
+        if self.pooled || (matches!(leaf.node.op, Op::Generate(_)) && !self.lazy) {
             self.data.nbytes()
         } else {
             0

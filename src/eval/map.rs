@@ -4,25 +4,50 @@
 use super::leaf::{resolve, LeafData};
 use super::strided::StridedDst;
 use super::tile::{RegElem, TileRunner};
-use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::Result;
 use crate::plan::Program;
+use crate::task::memory::Hold;
+use crate::task::TaskEnv;
 use ndarray::{ArrayD, Axis, IxDyn};
+
+/// The leaves of a program resolved for one task. The buffers they own (source reads,
+/// stored chunks assembled into one region, materialized generated data) count as live
+/// memory of the computation until the leaves are dropped.
+pub(crate) struct Leaves<'e> {
+    data: Vec<LeafData>,
+    _hold: Hold<'e>,
+}
+
+impl std::ops::Deref for Leaves<'_> {
+    type Target = [LeafData];
+    fn deref(&self) -> &[LeafData] {
+        &self.data
+    }
+}
 
 /// Resolves every leaf of `program` for `region`; with `lazy`, generated leaves are left to
 /// the tile evaluator (only a [`TileRunner`] may then read them).
-pub(crate) fn leaves_for(
+pub(crate) fn leaves_for<'e>(
     program: &Program,
     region: &[(usize, usize)],
-    env: &TaskEnv<'_>,
+    env: &TaskEnv<'e>,
     lazy: bool,
-) -> Result<Vec<LeafData>> {
-    program
+) -> Result<Leaves<'e>> {
+    let data = program
         .leaves
         .iter()
         .map(|l| resolve(l, region, env.fetch, lazy))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    let owned = data
+        .iter()
+        .zip(&program.leaves)
+        .map(|(d, l)| d.owned_bytes(l))
+        .sum();
+    Ok(Leaves {
+        data,
+        _hold: env.mem.hold(owned),
+    })
 }
 
 /// Runs `program` over `region` and writes the result into `dst` (of the region's shape).
@@ -34,12 +59,6 @@ pub(crate) fn eval_into<T: RegElem>(
 ) -> Result<()> {
     let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
     let leaves = leaves_for(program, region, env, true)?;
-    let owned: usize = leaves
-        .iter()
-        .zip(&program.leaves)
-        .map(|(d, l)| d.owned_bytes(l))
-        .sum();
-    let _hold = env.mem.hold(owned);
     let mut runner = TileRunner::new(program, &leaves, &shape)?;
     let into = runner.writes_into();
     for t in runner.tiles() {

@@ -8,6 +8,9 @@
 //! - [`scan`]: running sums and products along an axis;
 //! - [`generate`]: generated inputs (ranges, random numbers);
 //! - [`strided`]: copying tiles out of and into strided views.
+//!
+//! Tasks see the running computation through [`crate::task::TaskEnv`]; nothing here runs
+//! in parallel by itself (the scheduler owns every thread).
 
 pub(crate) mod generate;
 pub(crate) mod leaf;
@@ -22,26 +25,3 @@ pub(crate) mod strided;
 pub(crate) mod tile;
 mod tile_fuse;
 mod tile_ops;
-
-/// What tasks report back while they run: cancellation, memory and task counts.
-pub(crate) struct TaskEnv<'a> {
-    /// Reads other stages' chunks.
-    pub fetch: &'a dyn leaf::Fetch,
-    /// Live-memory accounting.
-    pub mem: &'a crate::exec::memory::MemoryTracker,
-    /// Task counters.
-    pub counters: &'a crate::exec::Counters,
-    /// Set when a task failed: other tasks stop early.
-    pub cancel: &'a std::sync::atomic::AtomicBool,
-}
-
-impl TaskEnv<'_> {
-    /// `Err(Cancelled)` once another task has failed.
-    pub(crate) fn check(&self) -> crate::error::Result<()> {
-        if self.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            Err(crate::error::Error::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-}

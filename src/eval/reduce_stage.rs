@@ -7,15 +7,16 @@ use super::reducers::{AnyAllR, ArgR, CountR, MeanR, MinMaxR, NanMeanR, SumR, Var
 use super::strided::StridedDst;
 use super::strided::TileSpec;
 use super::tile::TileRunner;
-use super::TaskEnv;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::Node;
 use crate::expr::{ReduceKind, ReduceSpec};
 use crate::plan::ops::reduce::ReduceOp;
-use crate::plan::tree::{for_each_box, TreeShape};
+use crate::task::Payload;
+use crate::task::TaskEnv;
+use std::sync::Arc;
+
 use ndarray::{ArrayD, IxDyn};
-use rayon::prelude::*;
 use std::any::Any;
 use std::marker::PhantomData;
 
@@ -56,14 +57,26 @@ pub(crate) struct ChunkPlace<'a> {
 
 /// The typed executor of one reduce stage.
 pub(crate) trait ReduceStage: Send + Sync {
-    /// Computes output chunk `out_lin` (C-order index in the output grid) of `op`, whose
-    /// result is `node`.
-    fn output_chunk(
+    /// The partial of input chunk `idx` (its chunk index in the input grid) of `op`, with
+    /// its size in bytes: the leaf task of the reduction tree.
+    fn chunk_partial(
+        &self,
+        op: &ReduceOp,
+        idx: &[usize],
+        env: &TaskEnv<'_>,
+    ) -> Result<(Payload, usize)>;
+
+    /// The partials `parts` merged in their order: a combine task of the reduction tree.
+    fn combine(&self, parts: &[Payload], env: &TaskEnv<'_>) -> Result<(Payload, usize)>;
+
+    /// Output chunk `out_lin` of `op` (whose result is `node`) from the partial of all its
+    /// input chunks.
+    fn finish(
         &self,
         op: &ReduceOp,
         node: &Node,
         out_lin: usize,
-        env: &TaskEnv<'_>,
+        part: &Payload,
     ) -> Result<ChunkData>;
 
     /// Starts the partial of one chunk at `place` for the reduction `spec`, fed tile by tile
@@ -125,56 +138,58 @@ struct Exec<T, R> {
 }
 
 impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
-    fn output_chunk(
+    fn chunk_partial(
+        &self,
+        op: &ReduceOp,
+        idx: &[usize],
+        env: &TaskEnv<'_>,
+    ) -> Result<(Payload, usize)> {
+        let acc = chunk_partial::<T, R>(&self.r, op, idx, env)?;
+        let bytes = acc.len() * std::mem::size_of::<R::Acc>();
+        Ok((Arc::new(acc), bytes))
+    }
+
+    fn combine(&self, parts: &[Payload], env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
+        env.check()?;
+        let mut it = parts.iter().map(|p| {
+            p.downcast_ref::<Vec<R::Acc>>()
+                .ok_or_else(|| Error::internal("reduce", "a partial of another type"))
+        });
+        let mut acc = it.next().transpose()?.cloned().unwrap_or_default();
+        for p in it {
+            for (a, b) in acc.iter_mut().zip(p?) {
+                self.r.merge(a, b);
+            }
+        }
+        env.counters.add_combine();
+        let bytes = acc.len() * std::mem::size_of::<R::Acc>();
+        Ok((Arc::new(acc), bytes))
+    }
+
+    fn finish(
         &self,
         op: &ReduceOp,
         node: &Node,
         out_lin: usize,
-        env: &TaskEnv<'_>,
+        part: &Payload,
     ) -> Result<ChunkData> {
-        let spec = &op.spec;
-        let grid = &op.grid;
-        let nd = grid.ndim();
-        let tree = TreeShape::new(grid, &spec.axes, spec.split_every);
-        // The output chunk's index along the kept input axes.
-        let mut out_idx = Vec::new();
-        node.grid.unravel(out_lin, &mut out_idx);
-        let kept: Vec<usize> = (0..nd).filter(|a| !spec.axes.contains(a)).collect();
-        let mut base = vec![0usize; nd];
-        if spec.keepdims {
-            for &a in &kept {
-                base[a] = out_idx[a];
-            }
-        } else {
-            for (k, &a) in kept.iter().enumerate() {
-                base[a] = out_idx[k];
-            }
-        }
-        let full: Vec<(usize, usize)> = tree.counts.iter().map(|&c| (0, c)).collect();
-        let ctx = Ctx {
-            ex: self,
-            op,
-            spec,
-            tree: &tree,
-            base,
-            env,
-        };
-        let acc = ctx.tree_box(&full)?;
-        let count: f64 = spec
+        let acc = part
+            .downcast_ref::<Vec<R::Acc>>()
+            .ok_or_else(|| Error::internal("reduce", "a partial of another type"))?;
+        let count: f64 = op
+            .spec
             .axes
             .iter()
-            .map(|&a| grid.axis(a).len() as f64)
+            .map(|&a| op.grid.axis(a).len() as f64)
             .product();
         let oshape = node.grid.region_shape(out_lin);
         let mut vals = Vec::with_capacity(acc.len());
-        for a in &acc {
+        for a in acc {
             vals.push(self.r.finish(a, count)?);
         }
-        let arr = ArrayD::from_shape_vec(IxDyn(&oshape), vals).map_err(|e| {
-            crate::error::Error::Internal {
-                op: node.label(),
-                msg: format!("output chunk shape {oshape:?}: {e}"),
-            }
+        let arr = ArrayD::from_shape_vec(IxDyn(&oshape), vals).map_err(|e| Error::Internal {
+            op: node.label(),
+            msg: format!("output chunk shape {oshape:?}: {e}"),
         })?;
         Ok(R::Out::into_chunk(arr))
     }
@@ -185,24 +200,7 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         reg: usize,
         place: ChunkPlace<'_>,
     ) -> Box<dyn TilePartial + 'a> {
-        let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
-        let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
-            PartialState::Full(TileCascade::new())
-        } else if spec.axes == [0] && streams(spec, shape.len(), place.flat_tiles) {
-            PartialState::Leading(LeadingRows::new(&self.r, &shape))
-        } else if streams(spec, shape.len(), place.flat_tiles) {
-            PartialState::Trailing(TrailingRows::new(&self.r, &shape))
-        } else {
-            PartialState::Buffer(ArrayD::<T>::default(IxDyn(&shape)))
-        };
-        Box::new(Partial {
-            r: &self.r,
-            spec,
-            reg,
-            offsets: place.region.iter().map(|r| r.0).collect(),
-            input_shape: place.shape.to_vec(),
-            state,
-        })
+        tile_partial::<T, R>(&self.r, spec, reg, place)
     }
 
     fn view_partial(
@@ -223,6 +221,34 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
         let bytes = acc.len() * std::mem::size_of::<R::Acc>();
         Ok((Box::new(acc), bytes))
     }
+}
+
+/// Starts the partial of one chunk at `place` for the reduction `spec` with reducer `r`, fed
+/// tile by tile from output instruction `reg` of a program.
+fn tile_partial<'a, T: RElem, R: Reducer<T>>(
+    r: &'a R,
+    spec: &'a ReduceSpec,
+    reg: usize,
+    place: ChunkPlace<'_>,
+) -> Box<dyn TilePartial + 'a> {
+    let shape: Vec<usize> = place.region.iter().map(|r| r.1).collect();
+    let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
+        PartialState::Full(TileCascade::new())
+    } else if spec.axes == [0] && streams(spec, shape.len(), place.flat_tiles) {
+        PartialState::Leading(LeadingRows::new(r, &shape))
+    } else if streams(spec, shape.len(), place.flat_tiles) {
+        PartialState::Trailing(TrailingRows::new(r, &shape))
+    } else {
+        PartialState::Buffer(ArrayD::<T>::default(IxDyn(&shape)))
+    };
+    Box::new(Partial {
+        r,
+        spec,
+        reg,
+        offsets: place.region.iter().map(|r| r.0).collect(),
+        input_shape: place.shape.to_vec(),
+        state,
+    })
 }
 
 /// The partial of one chunk of one member of a shared scan.
@@ -427,149 +453,81 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
     }
 }
 
-struct Ctx<'a, T: RElem, R: Reducer<T>> {
-    ex: &'a Exec<T, R>,
-    op: &'a ReduceOp,
-    spec: &'a ReduceSpec,
-    tree: &'a TreeShape,
-    /// Chunk index along kept axes (reduced axes are filled per chunk).
-    base: Vec<usize>,
-    env: &'a TaskEnv<'a>,
-}
-
-impl<T: RElem, R: Reducer<T> + 'static> Ctx<'_, T, R> {
-    fn merge_all(&self, parts: Vec<Vec<R::Acc>>) -> Vec<R::Acc> {
-        let mut it = parts.into_iter();
-        let mut acc = it.next().unwrap_or_default();
-        for p in it {
-            for (a, b) in acc.iter_mut().zip(&p) {
-                self.ex.r.merge(a, b);
-            }
-        }
-        acc
+/// The partial of input chunk `idx` of `op` (its index in the input grid).
+fn chunk_partial<T: RElem, R: Reducer<T>>(
+    r: &R,
+    op: &ReduceOp,
+    idx: &[usize],
+    env: &TaskEnv<'_>,
+) -> Result<Vec<R::Acc>> {
+    env.check()?;
+    let spec = &op.spec;
+    let grid = &op.grid;
+    if let Some(shared) = &op.shared {
+        // Computed by the shared scan with the other reductions of the same inputs.
+        let payload = env.fetch.payload(shared.stage, grid.ravel(idx))?;
+        let bad = || crate::error::Error::internal("shared scan", "partials of another type");
+        let all = payload.downcast_ref::<SharedPartials>().ok_or_else(bad)?;
+        let mine = all.get(shared.member).ok_or_else(bad)?;
+        return mine.downcast_ref::<Vec<R::Acc>>().cloned().ok_or_else(bad);
     }
-
-    /// Reduces the box of input chunks `bx` ((start, len) per reduced axis).
-    fn tree_box(&self, bx: &[(usize, usize)]) -> Result<Vec<R::Acc>> {
-        self.env.check()?;
-        let lens: Vec<usize> = bx.iter().map(|b| b.1).collect();
-        let parts: Vec<Vec<R::Acc>> = match self.tree.split(&lens) {
-            None => {
-                let mut chunks = Vec::new();
-                let singles: Vec<Vec<(usize, usize)>> = bx
-                    .iter()
-                    .map(|&(s, l)| (s..s + l).map(|i| (i, 1)).collect())
-                    .collect();
-                for_each_box(&singles, |b| {
-                    chunks.push(b.iter().map(|p| p.0).collect::<Vec<_>>())
-                });
-                chunks
-                    .par_iter()
-                    .map(|c| self.chunk_partial(c))
-                    .collect::<Result<_>>()?
-            }
-            Some(pieces) => {
-                let mut subs = Vec::new();
-                for_each_box(&pieces, |b| {
-                    subs.push(
-                        b.iter()
-                            .zip(bx)
-                            .map(|(&(o, l), &(s, _))| (s + o, l))
-                            .collect::<Vec<_>>(),
-                    )
-                });
-                subs.par_iter()
-                    .map(|b| self.tree_box(b))
-                    .collect::<Result<_>>()?
-            }
-        };
-        if parts.len() > 1 {
-            self.env.counters.add_combine();
-        }
-        Ok(self.merge_all(parts))
+    env.counters.add_reduce_chunk();
+    let mut region = Vec::new();
+    grid.region(idx, &mut region);
+    let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
+    let offsets: Vec<usize> = region.iter().map(|r| r.0).collect();
+    let gshape = grid.shape();
+    let pos = ChunkPos {
+        offsets: &offsets,
+        shape: &gshape,
+        axes: &spec.axes,
+    };
+    let prog = &op.program;
+    let leaves = leaves_for(prog, &region, env, !prog.is_identity())?;
+    if prog.is_identity() {
+        let view = leaves[0].view::<T>(&prog.leaves[0], &shape)?;
+        return Ok(r.chunk(view, &pos));
     }
-
-    /// The partial of one input chunk (`ridx`: chunk index along the reduced axes).
-    fn chunk_partial(&self, ridx: &[usize]) -> Result<Vec<R::Acc>> {
-        self.env.check()?;
-        let grid = &self.op.grid;
-        let mut idx = self.base.clone();
-        for (k, &a) in self.spec.axes.iter().enumerate() {
-            idx[a] = ridx[k];
-        }
-        if let Some(shared) = &self.op.shared {
-            // Computed by the shared scan with the other reductions of the same inputs.
-            let payload = self.env.fetch.payload(shared.stage, grid.ravel(&idx))?;
-            let bad = || crate::error::Error::internal("shared scan", "partials of another type");
-            let all = payload.downcast_ref::<SharedPartials>().ok_or_else(bad)?;
-            let mine = all.get(shared.member).ok_or_else(bad)?;
-            return mine.downcast_ref::<Vec<R::Acc>>().cloned().ok_or_else(bad);
-        }
-        self.env.counters.add_reduce_chunk();
-        let mut region = Vec::new();
-        grid.region(&idx, &mut region);
-        let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
-        let offsets: Vec<usize> = region.iter().map(|r| r.0).collect();
-        let gshape = grid.shape();
-        let pos = ChunkPos {
-            offsets: &offsets,
-            shape: &gshape,
-            axes: &self.spec.axes,
-        };
-        let prog = &self.op.program;
-        let leaves = leaves_for(prog, &region, self.env, !prog.is_identity())?;
-        let owned: usize = leaves
-            .iter()
-            .zip(&prog.leaves)
-            .map(|(d, l)| d.owned_bytes(l))
-            .sum();
-        let _hold = self.env.mem.hold(owned);
-        let r = &self.ex.r;
-        if prog.is_identity() {
-            let view = leaves[0].view::<T>(&prog.leaves[0], &shape)?;
-            return Ok(r.chunk(view, &pos));
-        }
-        let all_axes = self.spec.axes.len() == grid.ndim();
-        let mut runner = TileRunner::new(prog, &leaves, &shape)?;
-        let n = runner.len;
-        if all_axes && !self.spec.kind.is_arg() {
-            // Stream tiles straight into the reduction: no chunk is materialized.
-            let mut cascade = TileCascade::new();
-            for t in runner.tiles() {
-                runner.run(&t);
-                cascade.push(r.run(&runner.result::<T>()[..t.len()]), |a, b| {
-                    r.merge(a, b)
-                });
-            }
-            let acc = cascade
-                .finish(|a, b| r.merge(a, b))
-                .unwrap_or_else(|| r.identity());
-            return Ok(vec![acc]);
-        }
-        // Axis reductions of a computed expression: fed tile by tile (over the leading axis)
-        // or gathered into a task-local buffer, as a shared scan's members are.
-        let place = ChunkPlace {
-            region: &region,
-            shape: &gshape,
-            flat_tiles: runner.flat_tiles(),
-        };
-        let buffer = !streams(self.spec, shape.len(), place.flat_tiles);
-        let _tmp = self.env.mem.hold(if buffer {
-            n * std::mem::size_of::<T>()
-        } else {
-            0
-        });
-        let mut partial = self.ex.tile_partial(self.spec, prog.result(), place);
+    let all_axes = spec.axes.len() == grid.ndim();
+    let mut runner = TileRunner::new(prog, &leaves, &shape)?;
+    let n = runner.len;
+    if all_axes && !spec.kind.is_arg() {
+        // Stream tiles straight into the reduction: no chunk is materialized.
+        let mut cascade = TileCascade::new();
         for t in runner.tiles() {
-            self.env.check()?;
             runner.run(&t);
-            partial.push(&runner, &t);
+            cascade.push(r.run(&runner.result::<T>()[..t.len()]), |a, b| {
+                r.merge(a, b)
+            });
         }
-        let (acc, _) = partial.finish()?;
-        acc.downcast::<Vec<R::Acc>>()
-            .map(|b| *b)
-            .map_err(|_| crate::error::Error::internal("reduce", "partial of another type"))
+        let acc = cascade
+            .finish(|a, b| r.merge(a, b))
+            .unwrap_or_else(|| r.identity());
+        return Ok(vec![acc]);
     }
+    // Axis reductions of a computed expression: fed tile by tile (over the leading axis)
+    // or gathered into a task-local buffer, as a shared scan's members are.
+    let place = ChunkPlace {
+        region: &region,
+        shape: &gshape,
+        flat_tiles: runner.flat_tiles(),
+    };
+    let buffer = !streams(spec, shape.len(), place.flat_tiles);
+    let _tmp = env.mem.hold(if buffer {
+        n * std::mem::size_of::<T>()
+    } else {
+        0
+    });
+    let mut partial = tile_partial::<T, R>(r, spec, prog.result(), place);
+    for t in runner.tiles() {
+        env.check()?;
+        runner.run(&t);
+        partial.push(&runner, &t);
+    }
+    let (acc, _) = partial.finish()?;
+    acc.downcast::<Vec<R::Acc>>()
+        .map(|b| *b)
+        .map_err(|_| crate::error::Error::internal("reduce", "partial of another type"))
 }
 
 #[cfg(test)]

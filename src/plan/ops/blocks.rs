@@ -6,9 +6,9 @@ use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
-use crate::eval::TaskEnv;
 use crate::expr::{BlockFn, Node};
 use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
 use std::sync::Arc;
 
 /// Output block `i` is the function of block `i` of every input.

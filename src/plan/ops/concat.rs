@@ -6,9 +6,9 @@ use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
-use crate::eval::TaskEnv;
 use crate::expr::Node;
 use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
 
 /// Joins its inputs along `axis`.
 #[derive(Debug, Clone)]

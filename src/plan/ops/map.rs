@@ -4,9 +4,9 @@ use super::{chunk_region, one_task_per_chunk, program_task_bytes, ChunkOp, Input
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
-use crate::eval::TaskEnv;
 use crate::expr::Node;
 use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
 
 /// Computes each output chunk by running one fused program over the chunk's region.
 #[derive(Debug, Clone)]

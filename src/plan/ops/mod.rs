@@ -29,9 +29,9 @@ pub(crate) mod shared_scan;
 use super::{Program, TaskCounts};
 use crate::dtype::ChunkData;
 use crate::error::Result;
-use crate::eval::leaf::Payload;
-use crate::eval::TaskEnv;
 use crate::expr::{Node, ReduceSpec};
+use crate::task::Payload;
+use crate::task::TaskEnv;
 use std::fmt;
 use std::sync::Arc;
 
@@ -78,7 +78,14 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
         None
     }
 
-    /// Computes output chunk `lin`.
+    /// When each output chunk is computed by a tree of tasks (a reduction: one task per
+    /// input chunk, then combine tasks), the tree; the scheduler then runs the tree's tasks
+    /// as tasks of their own instead of [`run`](Self::run).
+    fn tree(&self) -> Option<&dyn TreeOp> {
+        None
+    }
+
+    /// Computes output chunk `lin` in one call (a tree operator walks its whole tree).
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
 
     /// Computes output chunk `lin` as the scheduler stores it for later stages, with its
@@ -89,6 +96,77 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
         let bytes = chunk.nbytes();
         Ok((Arc::new(chunk), bytes))
     }
+}
+
+/// A node of an output chunk's task tree: `(start, len)` per reduced axis, counted in input
+/// chunks.
+pub(crate) type TreeBox = Vec<(usize, usize)>;
+
+/// An operator whose output chunks are each computed by a tree of tasks: a leaf task per
+/// input chunk makes a partial, combine tasks merge the partials of their children in order,
+/// and the root's partial becomes the output chunk. The tree depends only on the chunk
+/// grids, so results do not depend on which thread runs which task.
+pub(crate) trait TreeOp: Sync {
+    /// The root box of output chunk `lin`.
+    fn root(&self, node: &Node, lin: usize) -> TreeBox;
+
+    /// The children of box `bx` in merge order, or `None` when `bx` is one input chunk
+    /// (a leaf task).
+    fn children(&self, bx: &TreeBox) -> Option<Vec<TreeBox>>;
+
+    /// Calls `f` with every input region the leaf task `bx` of output chunk `lin` reads.
+    fn leaf_reads(&self, node: &Node, lin: usize, bx: &TreeBox, f: &mut dyn FnMut(&InputRegion));
+
+    /// The leaf task: the partial of input chunk `bx` of output chunk `lin`, with its bytes.
+    fn leaf(
+        &self,
+        node: &Node,
+        lin: usize,
+        bx: &TreeBox,
+        env: &TaskEnv<'_>,
+    ) -> Result<(Payload, usize)>;
+
+    /// A combine task: `parts` merged in their order, with the result's bytes.
+    fn combine(&self, parts: &[Payload], env: &TaskEnv<'_>) -> Result<(Payload, usize)>;
+
+    /// Output chunk `lin` from the root's partial.
+    fn finish(
+        &self,
+        node: &Node,
+        lin: usize,
+        part: &Payload,
+        env: &TaskEnv<'_>,
+    ) -> Result<ChunkData>;
+}
+
+/// Walks the task tree of output chunk `lin` in one thread, children in merge order: what a
+/// tree operator's [`ChunkOp::run`] does. Gives the same bits as the scheduler's tasks.
+pub(crate) fn walk_tree(
+    tree: &dyn TreeOp,
+    node: &Node,
+    lin: usize,
+    env: &TaskEnv<'_>,
+) -> Result<ChunkData> {
+    fn part(
+        tree: &dyn TreeOp,
+        node: &Node,
+        lin: usize,
+        bx: &TreeBox,
+        env: &TaskEnv<'_>,
+    ) -> Result<Payload> {
+        match tree.children(bx) {
+            None => Ok(tree.leaf(node, lin, bx, env)?.0),
+            Some(children) => {
+                let parts = children
+                    .iter()
+                    .map(|c| part(tree, node, lin, c, env))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(tree.combine(&parts, env)?.0)
+            }
+        }
+    }
+    let root = part(tree, node, lin, &tree.root(node, lin), env)?;
+    tree.finish(node, lin, &root, env)
 }
 
 /// The task counts of an operator computing each output chunk in one task of its own.

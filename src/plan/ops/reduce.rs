@@ -2,15 +2,16 @@
 //! input chunk to a partial (the input's elementwise program fused in) and the partials
 //! combined in a fixed tree of at most `split_every` inputs per combine.
 
-use super::{program_task_bytes, ChunkOp, InputRegion, Region};
+use super::{program_task_bytes, walk_tree, ChunkOp, InputRegion, Region, TreeBox, TreeOp};
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::reduce_stage::{self, ReduceStage};
-use crate::eval::TaskEnv;
 use crate::expr::{Node, ReduceSpec};
 use crate::plan::tree::{for_each_box, TreeShape};
 use crate::plan::{Program, TaskCounts};
+use crate::task::Payload;
+use crate::task::TaskEnv;
 use std::fmt;
 
 /// A reduction of a fused program over some axes.
@@ -23,6 +24,8 @@ pub(crate) struct ReduceOp {
     pub grid: ChunkGrid,
     /// The typed reducer.
     exec: Box<dyn ReduceStage>,
+    /// The shape of each output chunk's reduction tree.
+    tree: TreeShape,
     /// When a shared scan computes this reduction's chunk partials with others: which stage
     /// and which of its members (the chunks' partials are then read, not computed).
     pub shared: Option<SharedRef>,
@@ -53,6 +56,7 @@ impl ReduceOp {
     pub(crate) fn new(spec: ReduceSpec, program: Program, grid: ChunkGrid) -> Self {
         let exec = reduce_stage::make(&spec, program.dtypes[program.result()]);
         ReduceOp {
+            tree: TreeShape::new(&grid, &spec.axes, spec.split_every),
             spec,
             program,
             grid,
@@ -72,12 +76,34 @@ impl ReduceOp {
     ) -> Self {
         let exec = reduce_stage::make(&spec, input);
         ReduceOp {
+            tree: TreeShape::new(&grid, &spec.axes, spec.split_every),
             spec,
             program,
             grid,
             exec,
             shared: Some(shared),
         }
+    }
+
+    /// The input chunk index of output chunk `lin` of `node` along the kept axes, with
+    /// `ridx` (chunk indices along the reduced axes) filled in.
+    fn input_chunk_index(&self, node: &Node, lin: usize, ridx: &[usize]) -> Vec<usize> {
+        let nd = self.grid.ndim();
+        let mut out_idx = Vec::new();
+        node.grid.unravel(lin, &mut out_idx);
+        let mut idx = vec![0usize; nd];
+        let kept = (0..nd).filter(|a| !self.spec.axes.contains(a));
+        for (k, a) in kept.enumerate() {
+            idx[a] = if self.spec.keepdims {
+                out_idx[a]
+            } else {
+                out_idx[k]
+            };
+        }
+        for (k, &a) in self.spec.axes.iter().enumerate() {
+            idx[a] = ridx[k];
+        }
+        idx
     }
 
     /// Calls `f` with the region of every input chunk that output chunk `lin` of `node`
@@ -170,7 +196,78 @@ impl ChunkOp for ReduceOp {
         });
     }
 
+    fn tree(&self) -> Option<&dyn TreeOp> {
+        Some(self)
+    }
+
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
-        self.exec.output_chunk(self, node, lin, env)
+        walk_tree(self, node, lin, env)
+    }
+}
+
+impl TreeOp for ReduceOp {
+    fn root(&self, _node: &Node, _lin: usize) -> TreeBox {
+        self.tree.counts.iter().map(|&c| (0, c)).collect()
+    }
+
+    fn children(&self, bx: &TreeBox) -> Option<Vec<TreeBox>> {
+        let lens: Vec<usize> = bx.iter().map(|b| b.1).collect();
+        if lens.iter().product::<usize>() <= 1 {
+            return None;
+        }
+        // A box the tree splits goes to its pieces; one it does not, to its single chunks.
+        let pieces = self.tree.split(&lens).unwrap_or_else(|| {
+            lens.iter()
+                .map(|&l| (0..l).map(|i| (i, 1)).collect())
+                .collect()
+        });
+        let mut out = Vec::new();
+        for_each_box(&pieces, |b| {
+            out.push(
+                b.iter()
+                    .zip(bx)
+                    .map(|(&(o, l), &(s, _))| (s + o, l))
+                    .collect(),
+            )
+        });
+        Some(out)
+    }
+
+    fn leaf_reads(&self, node: &Node, lin: usize, bx: &TreeBox, f: &mut dyn FnMut(&InputRegion)) {
+        let ridx: Vec<usize> = bx.iter().map(|b| b.0).collect();
+        let idx = self.input_chunk_index(node, lin, &ridx);
+        let mut region = Vec::new();
+        self.grid.region(&idx, &mut region);
+        f(&InputRegion {
+            program: 0,
+            region,
+            inserted_axis: None,
+        });
+    }
+
+    fn leaf(
+        &self,
+        node: &Node,
+        lin: usize,
+        bx: &TreeBox,
+        env: &TaskEnv<'_>,
+    ) -> Result<(Payload, usize)> {
+        let ridx: Vec<usize> = bx.iter().map(|b| b.0).collect();
+        let idx = self.input_chunk_index(node, lin, &ridx);
+        self.exec.chunk_partial(self, &idx, env)
+    }
+
+    fn combine(&self, parts: &[Payload], env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
+        self.exec.combine(parts, env)
+    }
+
+    fn finish(
+        &self,
+        node: &Node,
+        lin: usize,
+        part: &Payload,
+        _env: &TaskEnv<'_>,
+    ) -> Result<ChunkData> {
+        self.exec.finish(self, node, lin, part)
     }
 }

@@ -6,9 +6,9 @@ use crate::chunks::ChunkGrid;
 use crate::dtype::{with_dtype, ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::eval::map::map_chunk;
-use crate::eval::TaskEnv;
 use crate::expr::{AxisGroup, Node};
 use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
 use ndarray::IxDyn;
 
 /// Reshapes block by block.

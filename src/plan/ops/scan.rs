@@ -12,9 +12,9 @@ use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::eval::map::map_chunk;
 use crate::eval::scan::{carry, scan};
-use crate::eval::TaskEnv;
 use crate::expr::{Node, ScanKind};
 use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
 
 /// The total of each chunk of the input along `axis`.
 #[derive(Debug, Clone)]

@@ -9,13 +9,13 @@ use super::{chunk_region, program_task_bytes, ChunkOp, InputRegion};
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
-use crate::eval::leaf::Payload;
 use crate::eval::map::leaves_for;
 use crate::eval::reduce_stage::{self, streams, ChunkPlace, ReduceStage, SharedPartials};
 use crate::eval::tile::TileRunner;
-use crate::eval::TaskEnv;
 use crate::expr::{Node, ReduceSpec};
 use crate::plan::{Instr, Program, TaskCounts};
+use crate::task::Payload;
+use crate::task::TaskEnv;
 use std::fmt;
 use std::sync::Arc;
 
@@ -139,12 +139,7 @@ impl ChunkOp for SharedScanOp {
         };
         let views = self.members.iter().any(|m| by_view(m, false));
         let leaves = leaves_for(&self.program, &region, env, !views)?;
-        let owned: usize = leaves
-            .iter()
-            .zip(&self.program.leaves)
-            .map(|(d, l)| d.owned_bytes(l))
-            .sum();
-        let _hold = env.mem.hold(owned + self.projected_task_bytes(node));
+        let _hold = env.mem.hold(self.projected_task_bytes(node));
         let runner = TileRunner::new(&self.program, &leaves, &shape)?;
         let flat_tiles = runner.flat_tiles();
         let place = || ChunkPlace {

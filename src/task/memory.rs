@@ -1,8 +1,9 @@
 //! Live-memory accounting of a computation.
 //!
-//! Every stored chunk and every task's working buffer is registered here while it lives.
-//! The peak is reported in [`crate::ComputeStats`]; a memory budget (refusing or delaying
-//! tasks whose projected memory does not fit, spilling) plugs in at [`MemoryTracker::hold`].
+//! Every stored chunk, reduction partial, task buffer and read buffer is registered here
+//! while it lives. The peak is reported in [`crate::ComputeStats`]; a memory budget
+//! (delaying tasks whose projected memory does not fit, spilling) plugs in at the
+//! scheduler's admission point, reading [`MemoryTracker::live`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,0 +1,76 @@
+//! Which stored chunks tasks read, by index arithmetic over the operators' input regions:
+//! how often each stored chunk will be read (so it is freed after its last reader), and the
+//! chunks one task waits for.
+
+use crate::chunks::next_in_box;
+use crate::plan::ops::InputRegion;
+use crate::plan::{Plan, Stage};
+
+/// Calls `f(k, c)` for every chunk `c` of stage `k` that input region `r` of `stage` reads,
+/// once per read.
+pub(super) fn upstream_chunks(
+    plan: &Plan,
+    stage: &Stage,
+    r: &InputRegion,
+    f: &mut dyn FnMut(usize, usize),
+) {
+    for leaf in &stage.op.programs()[r.program].leaves {
+        let Some(k) = leaf.stage else { continue };
+        let lreg = leaf.region(&r.region);
+        if lreg.iter().any(|x| x.1 == 0) {
+            continue; // an empty region reads nothing
+        }
+        let grid = &plan.stages[k].node.grid;
+        let (first, last) = grid.chunk_box(&lreg);
+        let mut idx = first.clone();
+        loop {
+            f(k, grid.ravel(&idx));
+            if !next_in_box(&mut idx, &first, &last) {
+                break;
+            }
+        }
+    }
+}
+
+/// Whether stage `c` reads any other stage's chunks.
+fn reads_stages(plan: &Plan, c: usize) -> bool {
+    plan.stages[c]
+        .op
+        .programs()
+        .iter()
+        .flat_map(|p| &p.leaves)
+        .any(|l| l.stage.is_some())
+}
+
+/// How many times each chunk of each stage will be read by later stages' tasks. Stages are
+/// visited from the last: a chunk no one reads (and that is no output) is culled, and its
+/// own reads are not counted. Stages no later stage reads get an empty list.
+pub(super) fn count_reads(plan: &Plan) -> Vec<Vec<u32>> {
+    let n = plan.stages.len();
+    let mut counts: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for c in 0..n {
+        for p in plan.stages[c].op.programs() {
+            for k in p.leaves.iter().filter_map(|l| l.stage) {
+                if counts[k].is_empty() {
+                    counts[k] = vec![0; plan.stages[k].node.grid.num_chunks()];
+                }
+            }
+        }
+    }
+    for c in (0..n).rev() {
+        if !reads_stages(plan, c) {
+            continue;
+        }
+        let st = &plan.stages[c];
+        let is_output = plan.outputs.contains(&c);
+        for lin in 0..st.node.grid.num_chunks() {
+            if !is_output && counts[c].get(lin).is_none_or(|&r| r == 0) {
+                continue;
+            }
+            st.op.reads(&st.node, lin, &mut |r| {
+                upstream_chunks(plan, st, r, &mut |k, chunk| counts[k][chunk] += 1);
+            });
+        }
+    }
+    counts
+}
