@@ -6,6 +6,7 @@ use super::strided::StridedDst;
 use super::tile::{RegElem, TileRunner};
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use crate::error::Result;
+use crate::expr::Op;
 use crate::plan::Program;
 use crate::task::memory::Hold;
 use crate::task::TaskEnv;
@@ -84,6 +85,11 @@ pub(crate) fn map_chunk(
     inserted_axis: Option<usize>,
     env: &TaskEnv<'_>,
 ) -> Result<ChunkData> {
+    if inserted_axis.is_none() {
+        if let Some(chunk) = read_plain_source(program, dtype, region) {
+            return chunk;
+        }
+    }
     let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
     with_dtype!(dtype, T => {
         let mut out = ArrayD::<T>::default(IxDyn(&shape));
@@ -96,4 +102,31 @@ pub(crate) fn map_chunk(
         }
         Ok(T::into_chunk(out))
     })
+}
+
+/// When `program` only loads a source in its own layout (no transpose, step or broadcast),
+/// the source's values for `region`, read straight into a new chunk (no task buffer, no
+/// copy): how a held source's chunks are read.
+fn read_plain_source(
+    program: &Program,
+    dtype: DType,
+    region: &[(usize, usize)],
+) -> Option<Result<ChunkData>> {
+    let leaf = program.leaves.first().filter(|_| program.is_identity())?;
+    let Op::Source(src) = &leaf.node.op else {
+        return None;
+    };
+    let plain = leaf.stage.is_none()
+        && leaf.node.dtype == dtype
+        && leaf.axis_to_root.len() == region.len()
+        && leaf.axis_to_root.iter().enumerate().all(|(p, &d)| p == d)
+        && leaf.step.iter().all(|&s| s == 1)
+        && !leaf.stretched.iter().any(|&s| s);
+    if !plain {
+        return None;
+    }
+    let lreg = leaf.region(region);
+    let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
+    let mut out = with_dtype!(dtype, T => T::into_chunk(ArrayD::<T>::default(IxDyn(&shape))));
+    Some(src.read_into(&lreg, &mut out).map(|()| out))
 }

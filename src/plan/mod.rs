@@ -147,29 +147,42 @@ impl Plan {
 
     /// Lowers the expressions `outputs` into one plan over their shared graph.
     pub(crate) fn build(outputs: &[Arc<Node>]) -> Plan {
+        Self::build_with(outputs, optimize::passes())
+    }
+
+    /// [`build`](Self::build) with the optimizer passes `passes`, in their order.
+    pub(crate) fn build_with(outputs: &[Arc<Node>], passes: Vec<Box<dyn optimize::Pass>>) -> Plan {
         let mut graph = optimize::StageGraph {
             outputs: outputs.to_vec(),
             ..Default::default()
         };
         let (mut stage_nodes, mut stage_of) = graph.stages();
-        let mut passes = Vec::new();
-        for pass in optimize::passes() {
+        let mut changed = Vec::new();
+        for pass in passes {
             if let Some(what) = pass.run(&mut graph, &stage_nodes, &stage_of) {
-                passes.push(format!("{}: {what}", pass.name()));
+                changed.push(format!("{}: {what}", pass.name()));
                 (stage_nodes, stage_of) = graph.stages();
             }
         }
+        // Programs read a stage's stored chunks for every stage but those of sources,
+        // generators and in-memory arrays that are outputs themselves: those are read
+        // directly, unless the hold-or-recompute pass held them.
+        let read_from: HashMap<NodeId, usize> = stage_nodes
+            .iter()
+            .filter(|n| !n.is_source() || graph.held.contains(&n.id))
+            .map(|n| (n.id, stage_of[&n.id]))
+            .collect();
         let stages = stage_nodes
             .iter()
             .map(|node| Stage {
                 node: node.clone(),
-                op: lower(node, &stage_of, &graph),
+                op: lower(node, &read_from, &graph),
             })
             .collect();
         Plan {
             stages,
             outputs: outputs.iter().map(|o| stage_of[&o.id]).collect(),
-            passes,
+            passes: changed,
         }
     }
 

@@ -129,8 +129,8 @@ impl std::fmt::Debug for LoweredCache {
 }
 
 impl Program {
-    /// Builds the program computing `root`. `stage_of` tells which nodes are produced by a
-    /// stage (and therefore read as leaves even if they are elementwise).
+    /// Builds the program computing `root`. `stage_of` tells which nodes are read from a
+    /// stage's stored chunks (and therefore read as leaves even if they are elementwise).
     /// `own` is the node of the stage this program belongs to (it is computed, not read).
     pub fn build(
         root: &Arc<Node>,
@@ -323,7 +323,7 @@ impl<'a> Builder<'a> {
 
     /// Whether `node` is read from another stage's chunks rather than computed here.
     fn is_staged(&self, node: &Node) -> bool {
-        Some(node.id) != self.own && !node.is_source() && self.stage_of.contains_key(&node.id)
+        Some(node.id) != self.own && self.stage_of.contains_key(&node.id)
     }
 
     /// Emits the instructions for `root`, seen through `root_view` (which root axis each of

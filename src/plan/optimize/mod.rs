@@ -8,11 +8,14 @@
 //! a node once per tile). The passes then:
 //! 1. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
 //!    level as one scan, reading (decoding, generating) each input chunk once.
+//! 2. [`hold_or_recompute`]: a source that several stages still read is held (read once,
+//!    stored until its last reader) when it fits the hold allowance, and re-read otherwise.
 
+pub(crate) mod hold_or_recompute;
 pub(crate) mod shared_scans;
 
 use crate::expr::{Node, NodeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What the passes rewrite: which nodes become stages and how they read each other.
@@ -23,6 +26,8 @@ pub(crate) struct StageGraph {
     /// Reductions whose chunk partials come from a shared scan: the scan's node and the
     /// reduction's index among its members.
     pub shared: HashMap<NodeId, (Arc<Node>, usize)>,
+    /// Nodes computed once and stored because several stages read them.
+    pub held: HashSet<NodeId>,
 }
 
 impl StageGraph {
@@ -38,7 +43,8 @@ impl StageGraph {
             let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
             while let Some((n, expanded)) = stack.pop() {
                 if expanded {
-                    let is_stage = ids.contains(&n.id) || n.needs_stage();
+                    let is_stage =
+                        ids.contains(&n.id) || n.needs_stage() || self.held.contains(&n.id);
                     if is_stage && !stage_of.contains_key(&n.id) {
                         stage_of.insert(n.id, stages.len());
                         stages.push(n.clone());
@@ -79,5 +85,10 @@ pub(crate) trait Pass {
 
 /// The passes, in the order they run.
 pub(crate) fn passes() -> Vec<Box<dyn Pass>> {
-    vec![Box::new(shared_scans::SharedScans)]
+    vec![
+        Box::new(shared_scans::SharedScans),
+        Box::new(hold_or_recompute::HoldOrRecompute {
+            allowance: hold_or_recompute::hold_allowance(),
+        }),
+    ]
 }
