@@ -60,7 +60,7 @@ impl Pass for HoldOrRecompute {
             .collect();
         // Smallest first, so that the allowance holds as many as it can; ties by node id for a
         // plan that does not depend on hash order.
-        shared.sort_by_key(|(n, _)| (nbytes(&n), n.id));
+        shared.sort_by_key(|(n, _)| (nbytes(n), n.id));
         let mut used: usize = graph
             .held
             .iter()
@@ -207,7 +207,7 @@ mod tests {
         let (x, src) = source(&[12, 10], &[5, 4]);
         let anomaly = &x - &x.mean(0).unwrap();
         let plan = Plan::build_with(
-            &[anomaly.node.clone()],
+            std::slice::from_ref(&anomaly.node),
             vec![
                 Box::new(SharedScans),
                 Box::new(HoldOrRecompute { allowance: 959 }),
