@@ -113,3 +113,27 @@ fn results_do_not_depend_on_the_thread_count() {
         }
     }
 }
+
+/// A slice of a computed stage computes only the stage's chunks the slice touches: the
+/// scheduler culls the rest (and their reduction trees) before they run.
+#[test]
+fn a_slice_of_a_computed_stage_runs_only_the_chunks_it_touches() {
+    let a = data(&[40, 30]);
+    let x = Array::from_ndarray(a.clone(), [10, 10]).unwrap();
+    // A stage of 4 × 3 blocks (a block function cannot be fused into its reader).
+    let r = x.map_blocks(|b, _| Ok(b.mapv(|v| v * 2.0))).unwrap();
+    let s = (&r + 1.0).slice(&[0..5, 0..5]).unwrap();
+    let (v, stats) = s.compute_stats(&ComputeOptions::new().threads(2)).unwrap();
+    let want = a
+        .slice(ndarray::s![0..5, 0..5])
+        .mapv(|v| v * 2.0 + 1.0)
+        .into_dyn();
+    assert_eq!(v, want);
+    // One block of the stage, one output chunk.
+    assert_eq!(stats.tasks.map, 2, "{:?}", stats.tasks);
+    // A slice of an axis reduction's result: only the output chunk's tree runs.
+    let m = x.sum(0).unwrap().slice(&[10..20]).unwrap();
+    let (v, stats) = m.compute_stats(&ComputeOptions::new().threads(2)).unwrap();
+    assert_eq!(v, a.sum_axis(Axis(0)).slice(ndarray::s![10..20]).into_dyn());
+    assert_eq!(stats.tasks.reduce_chunk, 4, "{:?}", stats.tasks);
+}
