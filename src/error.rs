@@ -79,6 +79,23 @@ pub enum Error {
         /// What was found.
         msg: String,
     },
+    /// A task of the plan needs more memory than the computation's memory limit allows, so
+    /// the plan was refused before anything ran.
+    #[error(
+        "{op}: a task on chunks of shape {chunk:?} needs about {projected} bytes, over the memory limit of {budget} bytes; {hint}"
+    )]
+    MemoryLimit {
+        /// The operation whose tasks do not fit.
+        op: String,
+        /// The chunk shape one task works on.
+        chunk: Vec<usize>,
+        /// The projected bytes of one task.
+        projected: usize,
+        /// The memory limit.
+        budget: usize,
+        /// What would make it fit (a rechunk, a larger limit).
+        hint: String,
+    },
     /// Reading or writing a Zarr store failed (bad path, corrupt metadata or chunk, I/O).
     #[error("zarr store {store}{}{}: {msg}", array_part(array), chunk_part(chunk))]
     Store {

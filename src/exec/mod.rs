@@ -26,6 +26,8 @@ pub struct ComputeOptions {
     pub threads: Option<usize>,
     /// Where the computation reports its progress, if anywhere.
     pub progress: Option<Arc<Progress>>,
+    /// The memory limit in bytes; `None` uses [`ComputeOptions::default_memory_limit`].
+    pub memory_limit: Option<usize>,
 }
 
 /// The progress of a running computation: chunk tasks done out of the total, updated as
@@ -81,6 +83,110 @@ impl ComputeOptions {
         self.progress = Some(p);
         self
     }
+
+    /// Limits the memory the computation's tracked data may take (stored chunks, reduction
+    /// partials, task and read buffers) to `bytes`.
+    ///
+    /// A plan in which one task alone needs more is refused before anything runs
+    /// ([`Error::MemoryLimit`], naming the operation, its chunk shape and a rechunk that
+    /// would fit). While it runs, the scheduler starts a task only when the live bytes plus
+    /// the task's projected bytes fit the limit, or when no other task is running (so that a
+    /// plan always finishes; its stored chunks may then exceed the limit).
+    ///
+    /// ```
+    /// use tessera::{Array, ComputeOptions, Error};
+    /// let x = Array::<f64>::ones(&[1000, 1000], [100, 1000]).unwrap();
+    /// let opts = ComputeOptions::new().memory_limit(1 << 20);
+    /// // A task on a chunk of 100 x 1000 f64 (800 kB) fits 1 MiB ...
+    /// assert_eq!(x.sum(..).unwrap().compute_with(&opts).unwrap()[[]], 1e6);
+    /// // ... one on the whole array (8 MB) does not, and nothing runs.
+    /// let whole = x.rechunk([1000, 1000]).unwrap();
+    /// let e = (&whole * 2.0).sum(..).unwrap().compute_with(&opts).unwrap_err();
+    /// assert!(matches!(e, Error::MemoryLimit { .. }), "{e}");
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// The memory limit used when none is set: the environment variable
+    /// `TESSERA_MEMORY_LIMIT` (bytes, or a number with a `K`, `M`, `G` or `T` suffix in
+    /// powers of 1024) where it is set and valid, otherwise three quarters of the memory
+    /// available to the process (its cgroup limit or the physical memory).
+    pub fn default_memory_limit() -> usize {
+        std::env::var("TESSERA_MEMORY_LIMIT")
+            .ok()
+            .and_then(|v| parse_bytes(&v))
+            .unwrap_or_else(|| crate::task::memory::available_memory() / 4 * 3)
+    }
+
+    /// The limit this computation runs under.
+    fn limit(&self) -> usize {
+        self.memory_limit.unwrap_or_else(Self::default_memory_limit)
+    }
+}
+
+/// `"512M"`-style sizes: a whole number of bytes with an optional binary suffix.
+fn parse_bytes(v: &str) -> Option<usize> {
+    let v = v.trim();
+    let (digits, shift) = match v.char_indices().last()? {
+        (i, 'k' | 'K') => (&v[..i], 10),
+        (i, 'm' | 'M') => (&v[..i], 20),
+        (i, 'g' | 'G') => (&v[..i], 30),
+        (i, 't' | 'T') => (&v[..i], 40),
+        _ => (v, 0),
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()?
+        .checked_mul(1usize << shift)
+}
+
+/// Refuses a plan in which one task alone would need more than `budget` bytes, naming the
+/// first such stage's operation and chunk shape and a chunk shape that would fit.
+fn check_fits(plan: &Plan, budget: usize) -> Result<()> {
+    for stage in &plan.stages {
+        let projected = stage.projected_task_bytes();
+        if projected <= budget {
+            continue;
+        }
+        let chunk = stage.op.task_chunk_shape(&stage.node);
+        // Shrink the longest axes until the task would fit with room to spare.
+        let mut fit = chunk.clone();
+        let mut bytes = projected as f64;
+        while bytes > budget as f64 / 2.0 {
+            let Some((a, &len)) = fit.iter().enumerate().max_by_key(|(_, &l)| l) else {
+                break;
+            };
+            if len <= 1 {
+                break;
+            }
+            fit[a] = len.div_ceil(2);
+            bytes *= fit[a] as f64 / len as f64;
+        }
+        let hint = if bytes <= budget as f64 {
+            format!("rechunk its input to chunks of at most {fit:?}, or raise the memory limit")
+        } else {
+            "raise the memory limit".into()
+        };
+        return Err(Error::MemoryLimit {
+            op: stage.node.label(),
+            chunk,
+            projected,
+            budget,
+            hint,
+        });
+    }
+    Ok(())
+}
+
+/// The process's peak resident memory so far (`VmHWM`), where the OS reports it.
+fn peak_rss() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// What a computation did: tasks run by kind, chunks stored between stages, peak memory.
@@ -97,6 +203,12 @@ pub struct ComputeStats {
     /// or running) and open nodes of reduction trees. It grows with the threads and the
     /// scheduler's look-ahead, not with the number of chunks.
     pub peak_tasks: usize,
+    /// The memory limit the computation ran under, in bytes.
+    pub memory_limit: usize,
+    /// The process's peak resident memory in bytes when the computation finished, where the
+    /// OS reports it (Linux `VmHWM`: the peak over the process's life so far, not only this
+    /// computation).
+    pub peak_rss: Option<usize>,
     /// Wall-clock time.
     pub elapsed: Duration,
 }
@@ -112,11 +224,13 @@ pub(crate) fn execute(
         p.total
             .fetch_add(plan.task_counts().total(), Ordering::Relaxed);
     }
+    let budget = opts.limit();
+    check_fits(plan, budget)?;
     let counters = Counters::new(opts.progress.clone());
     let sched = if scheduler::in_worker() {
         // Started from inside a task: run on this thread, whose pool is busy with the outer
         // computation.
-        let sched = Scheduler::new(plan, sinks, 1, counters);
+        let sched = Scheduler::new(plan, sinks, 1, counters, budget);
         sched.worker();
         sched
     } else {
@@ -124,7 +238,7 @@ pub(crate) fn execute(
             .threads
             .unwrap_or_else(rayon::current_num_threads)
             .max(1);
-        let sched = Scheduler::new(plan, sinks, n, counters);
+        let sched = Scheduler::new(plan, sinks, n, counters, budget);
         pool(n)?.broadcast(|_| sched.worker());
         sched
     };
@@ -141,6 +255,8 @@ pub(crate) fn execute(
         stored_chunks: sched.stored.load(Ordering::Relaxed),
         peak_bytes: sched.mem.peak(),
         peak_tasks: sched.peak_tasks(),
+        memory_limit: budget,
+        peak_rss: peak_rss(),
         elapsed: t0.elapsed(),
     })
 }
@@ -170,6 +286,19 @@ fn pool(n: usize) -> Result<Arc<rayon::ThreadPool>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn memory_sizes_parse_with_binary_suffixes() {
+        use super::parse_bytes;
+        assert_eq!(parse_bytes("4096"), Some(4096));
+        assert_eq!(parse_bytes(" 512M "), Some(512 << 20));
+        assert_eq!(parse_bytes("2g"), Some(2 << 30));
+        assert_eq!(parse_bytes("3K"), Some(3 << 10));
+        assert_eq!(parse_bytes("1T"), Some(1 << 40));
+        for bad in ["", "M", "-1", "1.5G", "12Q", "99999999999999999999T"] {
+            assert_eq!(parse_bytes(bad), None, "{bad:?}");
+        }
+    }
+
     use crate::chunks::{ChunkGrid, ChunkSpec};
     use crate::dtype::{DType, Element};
     use crate::expr::{Node, Op};

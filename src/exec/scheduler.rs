@@ -8,10 +8,12 @@
 //! when its children's partials have arrived. Stages overlap: a task of a later stage runs as
 //! soon as its inputs exist, without waiting for its whole input stage.
 //!
-//! [`State::admit_next`] is the single admission point: it picks which task enters the
-//! computation next (the latest stage whose next task reads only chunks already admitted,
-//! so a waiting task never waits for a task that has not been enumerated), and it is where a
-//! memory budget plugs in. The ready queue prefers later stages and combine tasks, which
+//! [`Scheduler::admit_next`] is the single admission point for enumeration: it picks which
+//! task enters the computation next (the latest stage whose next task reads only chunks
+//! already admitted, so a waiting task never waits for a task that has not been enumerated).
+//! [`Scheduler::next_job`] is the single point where a ready task starts: only when the live
+//! bytes, the running tasks' projected bytes and its own fit the memory limit, or when no
+//! other task runs (so a plan always finishes). The ready queue prefers later stages and combine tasks, which
 //! consume and free stored chunks and partials. The scheduler holds the tasks admitted and
 //! not yet finished (at most a look-ahead of waiting tasks, plus the ready and running ones
 //! and the open nodes of reduction trees), whatever the number of chunks.
@@ -134,6 +136,8 @@ struct State {
     /// Per stage read by others: which of its chunks are computed.
     done: Vec<Vec<bool>>,
     running: usize,
+    /// Projected bytes of the running tasks.
+    reserved: usize,
     next_id: u64,
     seq: u64,
     peak_tasks: usize,
@@ -197,6 +201,11 @@ pub(super) struct Scheduler<'p> {
     wake: Condvar,
     /// How many waiting tasks may be admitted ahead of the running ones.
     lookahead: usize,
+    /// The memory limit: a task starts only when the live bytes plus the running tasks'
+    /// and its own projected bytes fit, or when no other task runs.
+    budget: usize,
+    /// Each stage's projected bytes of one task.
+    task_bytes: Vec<usize>,
 }
 
 impl Fetch for Scheduler<'_> {
@@ -230,6 +239,7 @@ impl<'p> Scheduler<'p> {
         sinks: &[&'p dyn OutputSink],
         threads: usize,
         counters: Counters,
+        budget: usize,
     ) -> Self {
         let n = plan.stages.len();
         let mut per_stage: Vec<Vec<&dyn OutputSink>> = vec![Vec::new(); n];
@@ -256,12 +266,19 @@ impl<'p> Scheduler<'p> {
                 cursors: (0..n).map(|_| Cursor::default()).collect(),
                 done,
                 running: 0,
+                reserved: 0,
                 next_id: 0,
                 seq: 0,
                 peak_tasks: 0,
             }),
             wake: Condvar::new(),
             lookahead: 4 * threads + 16,
+            budget,
+            task_bytes: plan
+                .stages
+                .iter()
+                .map(|s| s.projected_task_bytes())
+                .collect(),
         }
     }
 
@@ -315,7 +332,7 @@ impl<'p> Scheduler<'p> {
     }
 
     fn work_loop(&self) -> Result<()> {
-        while let Some(job) = self.next_job()? {
+        while let Some((job, reserved)) = self.next_job()? {
             let (stage, lin) = (job.stage, job.lin);
             let parent = job.parent;
             let r = match catch_unwind(AssertUnwindSafe(|| self.run_job(job))) {
@@ -326,7 +343,7 @@ impl<'p> Scheduler<'p> {
                 }),
             };
             match r {
-                Ok(done) => self.complete(stage, lin, parent, done)?,
+                Ok(done) => self.complete(stage, lin, parent, reserved, done)?,
                 Err(e) => {
                     self.fail(self.label(stage, lin, e));
                     return Ok(());
@@ -369,16 +386,34 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// The next task to run, or `None` when the computation is complete or cancelled.
-    fn next_job(&self) -> Result<Option<Job>> {
+    /// The next task to run with the bytes reserved for it, or `None` when the computation
+    /// is complete or cancelled.
+    fn next_job(&self) -> Result<Option<(Job, usize)>> {
         let mut st = self.lock()?;
         loop {
             if self.cancel.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            if let Some(r) = st.ready.pop() {
-                st.running += 1;
-                return Ok(Some(r.job));
+            if let Some(top) = st.ready.peek() {
+                let projected = match top.job.work {
+                    Work::Combine(..) => 0, // its partials are live already
+                    _ => self.task_bytes[top.job.stage],
+                };
+                let need = self
+                    .mem
+                    .live()
+                    .saturating_add(st.reserved)
+                    .saturating_add(projected);
+                if st.running == 0 || need <= self.budget {
+                    if let Some(r) = st.ready.pop() {
+                        st.running += 1;
+                        st.reserved += projected;
+                        return Ok(Some((r.job, projected)));
+                    }
+                }
+                // Over the limit: wait for a running task to finish and free memory.
+                st = self.wake.wait(st).map_err(|_| poisoned())?;
+                continue;
             }
             if st.waiting.len() < self.lookahead || st.running == 0 {
                 if self.admit_next(&mut st) {
@@ -665,10 +700,12 @@ impl<'p> Scheduler<'p> {
         s: usize,
         lin: usize,
         parent: Option<(u64, usize)>,
+        reserved: usize,
         done: Finished,
     ) -> Result<()> {
         let mut st = self.lock()?;
         st.running -= 1;
+        st.reserved -= reserved;
         match (done, parent) {
             (Finished::Part(part, bytes), Some((id, pos))) => {
                 self.mem.add(bytes);

@@ -69,6 +69,12 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
     /// Memory one task needs at most, in bytes: its output, generated inputs and buffers.
     fn projected_task_bytes(&self, node: &Node) -> usize;
 
+    /// The largest chunk shape one task works on (the input chunk of a reduction, the output
+    /// chunk otherwise), for error messages.
+    fn task_chunk_shape(&self, node: &Node) -> Vec<usize> {
+        max_chunk_shape(&node.grid)
+    }
+
     /// Calls `f` with every input region output chunk `lin` reads, once per read.
     fn reads(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion));
 
@@ -187,12 +193,22 @@ pub(crate) fn chunk_region(grid: &crate::chunks::ChunkGrid, lin: usize) -> Vec<(
 }
 
 /// Projected bytes of a task evaluating `program` over a chunk of `chunk_len` elements:
-/// generated leaves are materialized per task, computed results need a buffer.
+/// sources are read into a task buffer, generated leaves may be materialized.
 pub(crate) fn program_task_bytes(program: &Program, chunk_len: usize) -> usize {
     program
         .leaves
         .iter()
-        .filter(|l| matches!(l.node.op, crate::expr::Op::Generate(_)))
+        .filter(|l| {
+            matches!(
+                l.node.op,
+                crate::expr::Op::Generate(_) | crate::expr::Op::Source(_)
+            )
+        })
         .map(|l| chunk_len * l.node.dtype.size())
         .sum()
+}
+
+/// The largest chunk length along each axis of `grid`.
+pub(crate) fn max_chunk_shape(grid: &crate::chunks::ChunkGrid) -> Vec<usize> {
+    (0..grid.ndim()).map(|a| grid.axis(a).max_size()).collect()
 }

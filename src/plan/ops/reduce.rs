@@ -186,6 +186,10 @@ impl ChunkOp for ReduceOp {
         out + temp + program_task_bytes(&self.program, chunk)
     }
 
+    fn task_chunk_shape(&self, _node: &Node) -> Vec<usize> {
+        super::max_chunk_shape(&self.grid)
+    }
+
     fn reads(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
         self.for_each_input_chunk(node, lin, &mut |region| {
             f(&InputRegion {

@@ -105,6 +105,10 @@ impl ChunkOp for SharedScanOp {
         buffers + program_task_bytes(&self.program, chunk)
     }
 
+    fn task_chunk_shape(&self, _node: &Node) -> Vec<usize> {
+        super::max_chunk_shape(&self.grid)
+    }
+
     fn reads(&self, _node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
         let region = chunk_region(&self.grid, lin);
         f(&InputRegion {
