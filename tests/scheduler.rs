@@ -132,7 +132,7 @@ fn a_slice_of_a_computed_stage_runs_only_the_chunks_it_touches() {
     // One block of the stage, one output chunk.
     assert_eq!(stats.tasks.map, 2, "{:?}", stats.tasks);
     // A slice of an axis reduction's result: only the output chunk's tree runs.
-    let m = x.sum(0).unwrap().slice(&[10..20]).unwrap();
+    let m = x.sum(0).unwrap().slice_axis(0, 10..20).unwrap();
     let (v, stats) = m.compute_stats(&ComputeOptions::new().threads(2)).unwrap();
     assert_eq!(v, a.sum_axis(Axis(0)).slice(ndarray::s![10..20]).into_dyn());
     assert_eq!(stats.tasks.reduce_chunk, 4, "{:?}", stats.tasks);
