@@ -107,33 +107,22 @@ impl ReduceOp {
     }
 
     /// Calls `f` with the region of every input chunk that output chunk `lin` of `node`
-    /// reduces, in C order.
-    pub(crate) fn for_each_input_chunk(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&Region)) {
-        let nd = self.grid.ndim();
-        let mut out_idx = Vec::new();
-        node.grid.unravel(lin, &mut out_idx);
-        let kept: Vec<usize> = (0..nd).filter(|a| !self.spec.axes.contains(a)).collect();
-        let gs = self.grid.grid_shape();
-        // One piece per chunk along reduced axes, the output chunk's index along kept ones.
-        let mut pieces: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nd];
-        for (k, &a) in kept.iter().enumerate() {
-            let i = if self.spec.keepdims {
-                out_idx[a]
-            } else {
-                out_idx[k]
-            };
-            pieces[a] = vec![(i, 1)];
-        }
-        for &a in &self.spec.axes {
-            pieces[a] = (0..gs[a]).map(|i| (i, 1)).collect();
-        }
-        if pieces.iter().any(|p| p.is_empty()) {
+    /// reduces.
+    fn for_each_input_chunk(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&Region)) {
+        let singles: Vec<Vec<(usize, usize)>> = self
+            .tree
+            .counts
+            .iter()
+            .map(|&c| (0..c).map(|i| (i, 1)).collect())
+            .collect();
+        if singles.iter().any(|p| p.is_empty()) {
             return;
         }
         let mut region = Vec::new();
-        for_each_box(&pieces, |b| {
-            let idx: Vec<usize> = b.iter().map(|p| p.0).collect();
-            self.grid.region(&idx, &mut region);
+        for_each_box(&singles, |b| {
+            let ridx: Vec<usize> = b.iter().map(|p| p.0).collect();
+            self.grid
+                .region(&self.input_chunk_index(node, lin, &ridx), &mut region);
             f(&region);
         });
     }
