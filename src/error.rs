@@ -96,6 +96,15 @@ pub enum Error {
         /// What would make it fit (a rechunk, a larger limit).
         hint: String,
     },
+    /// Writing or reading back a chunk spilled to local disk failed (the spill directory is
+    /// missing, full or not writable).
+    #[error("spill file {}: {msg}", path.display())]
+    Spill {
+        /// The spill file or directory.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        msg: String,
+    },
     /// Reading or writing a Zarr store failed (bad path, corrupt metadata or chunk, I/O).
     #[error("zarr store {store}{}{}: {msg}", array_part(array), chunk_part(chunk))]
     Store {

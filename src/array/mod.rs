@@ -198,7 +198,7 @@ impl<T: Element> Array<T> {
                 ),
             });
         }
-        let plan = Plan::build(std::slice::from_ref(&self.node));
+        let plan = Plan::build_for(std::slice::from_ref(&self.node), opts.limit());
         with_dtype!(T::DTYPE, U => {
             if std::any::TypeId::of::<T>() != std::any::TypeId::of::<U>() {
                 return Err(Error::Internal {
@@ -282,7 +282,7 @@ pub fn compute_many_with<T: Element>(
     opts: &ComputeOptions,
 ) -> Result<(Vec<ArrayD<T>>, ComputeStats)> {
     let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
-    let plan = Plan::build(&nodes);
+    let plan = Plan::build_for(&nodes, opts.limit());
     with_dtype!(T::DTYPE, U => {
         let sinks: Vec<Assembler<U>> = arrays
             .iter()

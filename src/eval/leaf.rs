@@ -20,6 +20,9 @@ pub(crate) struct LeafData {
     constant: bool,
     /// Whether `data` came from this thread's buffer pool (and goes back to it).
     pooled: bool,
+    /// Whether `data` was read for this task alone (a part of a spilled chunk), so that it
+    /// counts as the task's memory.
+    owned: bool,
     /// A generated leaf whose values are computed tile by tile where they are read
     /// ([`GenTiles`](super::generate::GenTiles)): `data` is empty, `sub` is the leaf's box.
     pub(crate) lazy: bool,
@@ -50,7 +53,9 @@ pub(crate) fn resolve(
     let node = &leaf.node;
     let lreg = leaf.region(region);
     if let Some(stage) = leaf.stage {
-        return from_chunks(node.dtype, &node.grid, &lreg, |lin| fetch.chunk(stage, lin));
+        return from_chunks(node.dtype, &node.grid, &lreg, |lin, part| {
+            fetch.chunk_part(stage, lin, part)
+        });
     }
     match &node.op {
         Op::Memory(data) => Ok(LeafData {
@@ -58,6 +63,7 @@ pub(crate) fn resolve(
             sub: lreg,
             constant: false,
             pooled: false,
+            owned: false,
             lazy: false,
         }),
         Op::Source(src) => {
@@ -69,14 +75,16 @@ pub(crate) fn resolve(
                 sub: shape.iter().map(|&l| (0, l)).collect(),
                 constant: false,
                 pooled: true,
+                owned: false,
                 lazy: false,
             })
         }
-        Op::Chunks(chunks) => from_chunks(node.dtype, &node.grid, &lreg, |lin| {
-            chunks.get(lin).cloned().ok_or_else(|| Error::Task {
+        Op::Chunks(chunks) => from_chunks(node.dtype, &node.grid, &lreg, |lin, part| {
+            let c = chunks.get(lin).cloned().ok_or_else(|| Error::Task {
                 task: node.label(),
                 msg: format!("persisted chunk {lin} is missing"),
-            })
+            })?;
+            Ok((c, part.to_vec(), false))
         }),
         Op::Fill(s) => {
             let data = with_dtype!(s.dtype(), T => {
@@ -88,6 +96,7 @@ pub(crate) fn resolve(
                 sub: Vec::new(),
                 constant: true,
                 pooled: false,
+                owned: false,
                 lazy: false,
             })
         }
@@ -96,6 +105,7 @@ pub(crate) fn resolve(
             sub: lreg,
             constant: false,
             pooled: false,
+            owned: false,
             lazy: true,
         }),
         Op::Generate(g) => {
@@ -106,6 +116,7 @@ pub(crate) fn resolve(
                 sub,
                 constant: false,
                 pooled: false,
+                owned: false,
                 lazy: false,
             })
         }
@@ -123,7 +134,7 @@ fn from_chunks(
     dtype: crate::dtype::DType,
     grid: &ChunkGrid,
     lreg: &[(usize, usize)],
-    get: impl Fn(usize) -> Result<Arc<ChunkData>>,
+    get: impl Fn(usize, &[(usize, usize)]) -> Result<crate::task::ChunkPart>,
 ) -> Result<LeafData> {
     if lreg.iter().any(|r| r.1 == 0) {
         // An empty region reads nothing (and the scheduler planned no read for it).
@@ -133,21 +144,24 @@ fn from_chunks(
             sub: shape.iter().map(|&l| (0, l)).collect(),
             constant: false,
             pooled: false,
+            owned: false,
             lazy: false,
         });
     }
     let (first, last) = grid.chunk_box(lreg);
     if first == last {
-        let sub = lreg
+        let part: Vec<(usize, usize)> = lreg
             .iter()
             .enumerate()
             .map(|(ax, &(s, l))| (s - grid.axis(ax).offset(first[ax]), l))
             .collect();
+        let (data, sub, owned) = get(grid.ravel(&first), &part)?;
         return Ok(LeafData {
-            data: get(grid.ravel(&first))?,
+            data,
             sub,
             constant: false,
             pooled: false,
+            owned,
             lazy: false,
         });
     }
@@ -155,17 +169,18 @@ fn from_chunks(
     let mut out = pool::take(dtype, &shape);
     let mut idx = first.clone();
     loop {
-        let chunk = get(grid.ravel(&idx))?;
         // The overlap of chunk `idx` with the region, in chunk and in region coordinates.
-        let mut in_chunk = Vec::with_capacity(idx.len());
+        let mut part = Vec::with_capacity(idx.len());
         let mut in_out = Vec::with_capacity(idx.len());
         for (ax, &(s, l)) in lreg.iter().enumerate() {
             let a = grid.axis(ax);
             let (c0, c1) = (a.offset(idx[ax]), a.offset(idx[ax] + 1));
             let (lo, hi) = (s.max(c0), (s + l).min(c1));
-            in_chunk.push((lo - c0)..(hi - c0));
+            part.push((lo - c0, hi - lo));
             in_out.push((lo - s)..(hi - s));
         }
+        let (chunk, sub, _) = get(grid.ravel(&idx), &part)?;
+        let in_chunk: Vec<std::ops::Range<usize>> = sub.iter().map(|&(a, l)| a..a + l).collect();
         copy_block(&chunk, &in_chunk, &mut out, &in_out)?;
         if !next_in_box(&mut idx, &first, &last) {
             return Ok(LeafData {
@@ -173,6 +188,7 @@ fn from_chunks(
                 sub: shape.iter().map(|&l| (0, l)).collect(),
                 constant: false,
                 pooled: true,
+                owned: false,
                 lazy: false,
             });
         }
@@ -213,7 +229,7 @@ impl LeafData {
     /// Bytes held only for this task, for memory accounting: source reads and stored
     /// chunks assembled into a task buffer, and materialized generated data.
     pub(crate) fn owned_bytes(&self, leaf: &Leaf) -> usize {
-        if self.pooled || (matches!(leaf.node.op, Op::Generate(_)) && !self.lazy) {
+        if self.pooled || self.owned || (matches!(leaf.node.op, Op::Generate(_)) && !self.lazy) {
             self.data.nbytes()
         } else {
             0

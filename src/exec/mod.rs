@@ -8,6 +8,8 @@
 mod reads;
 mod scheduler;
 pub(crate) mod sink;
+mod spill;
+mod store;
 
 use crate::error::{Error, Result};
 use crate::plan::{Plan, TaskCounts};
@@ -28,6 +30,9 @@ pub struct ComputeOptions {
     pub progress: Option<Arc<Progress>>,
     /// The memory limit in bytes; `None` uses [`ComputeOptions::default_memory_limit`].
     pub memory_limit: Option<usize>,
+    /// Where chunks that do not fit the memory limit are spilled; `None` uses
+    /// [`ComputeOptions::default_spill_dir`].
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 /// The progress of a running computation: chunk tasks done out of the total, updated as
@@ -121,8 +126,46 @@ impl ComputeOptions {
     }
 
     /// The limit this computation runs under.
-    fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.memory_limit.unwrap_or_else(Self::default_memory_limit)
+    }
+
+    /// Spills chunks that do not fit the memory limit under `dir`.
+    ///
+    /// A chunk that later stages read is kept in memory while the live bytes fit the limit.
+    /// Over it, a chunk of a held source (cheap to read again) is dropped and re-read by each
+    /// reader; any other chunk is written to a file in a directory of its own under `dir`
+    /// (`tessera-spill-<pid>-<n>`), read back by its readers (each reads only the box it
+    /// needs) and deleted after the last one. The directory is created with the first spilled
+    /// chunk and removed when the computation ends, whether it succeeded, failed or panicked.
+    ///
+    /// ```
+    /// use tessera::{Array, ComputeOptions};
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-spill-{}", std::process::id()));
+    /// let a = ndarray::Array2::from_shape_fn((200, 200), |(i, j)| (i * 200 + j) as f64);
+    /// let x = Array::from_ndarray(a.clone(), [10, 200]).unwrap(); // row chunks
+    /// // A computed stage (320 kB) whose row chunks are read back as column chunks: every
+    /// // column chunk needs a piece of every row chunk, so all of them are stored at once.
+    /// let y = x.map_blocks(|b, _| Ok(b.mapv(|v| v * 2.0))).unwrap();
+    /// let cols = y.rechunk([200, 10]).unwrap();
+    /// let opts = ComputeOptions::new().memory_limit(200_000).spill_dir(&dir);
+    /// let (sums, stats) = cols.sum(0).unwrap().compute_stats(&opts).unwrap();
+    /// assert_eq!(sums[[7]], 2.0 * a.column(7).sum());
+    /// assert!(stats.spilled_chunks > 0);
+    /// // The computation's spill directory is gone.
+    /// assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    /// ```
+    pub fn spill_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
+        self.spill_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// The spill directory used when none is set: the environment variable
+    /// `TESSERA_SPILL_DIR` where it is set, otherwise the system's temporary directory.
+    pub fn default_spill_dir() -> std::path::PathBuf {
+        std::env::var_os("TESSERA_SPILL_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
     }
 }
 
@@ -205,6 +248,12 @@ pub struct ComputeStats {
     pub peak_tasks: usize,
     /// The memory limit the computation ran under, in bytes.
     pub memory_limit: usize,
+    /// Chunks written to spill files because they did not fit the memory limit.
+    pub spilled_chunks: usize,
+    /// Bytes written to spill files.
+    pub spilled_bytes: usize,
+    /// Chunks of held sources dropped over the memory limit and re-read by their readers.
+    pub dropped_chunks: usize,
     /// The process's peak resident memory in bytes when the computation finished, where the
     /// OS reports it (Linux `VmHWM`: the peak over the process's life so far, not only this
     /// computation).
@@ -227,10 +276,16 @@ pub(crate) fn execute(
     let budget = opts.limit();
     check_fits(plan, budget)?;
     let counters = Counters::new(opts.progress.clone());
+    // Dropped after the scheduler, whatever happens: the spill files go with it.
+    let spill = spill::SpillDir::new(
+        opts.spill_dir
+            .clone()
+            .unwrap_or_else(ComputeOptions::default_spill_dir),
+    );
     let sched = if scheduler::in_worker() {
         // Started from inside a task: run on this thread, whose pool is busy with the outer
         // computation.
-        let sched = Scheduler::new(plan, sinks, 1, counters, budget);
+        let sched = Scheduler::new(plan, sinks, 1, counters, budget, &spill);
         sched.worker();
         sched
     } else {
@@ -238,7 +293,7 @@ pub(crate) fn execute(
             .threads
             .unwrap_or_else(rayon::current_num_threads)
             .max(1);
-        let sched = Scheduler::new(plan, sinks, n, counters, budget);
+        let sched = Scheduler::new(plan, sinks, n, counters, budget, &spill);
         pool(n)?.broadcast(|_| sched.worker());
         sched
     };
@@ -252,10 +307,13 @@ pub(crate) fn execute(
     }
     Ok(ComputeStats {
         tasks: sched.counters.counts(),
-        stored_chunks: sched.stored.load(Ordering::Relaxed),
+        stored_chunks: sched.store.stored.load(Ordering::Relaxed),
         peak_bytes: sched.mem.peak(),
         peak_tasks: sched.peak_tasks(),
         memory_limit: budget,
+        spilled_chunks: spill.chunks.load(Ordering::Relaxed),
+        spilled_bytes: spill.bytes.load(Ordering::Relaxed),
+        dropped_chunks: sched.store.dropped.load(Ordering::Relaxed),
         peak_rss: peak_rss(),
         elapsed: t0.elapsed(),
     })

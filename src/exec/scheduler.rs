@@ -24,6 +24,8 @@
 
 use super::reads::upstream_chunks;
 use super::sink::OutputSink;
+use super::spill::SpillDir;
+use super::store::{ChunkStore, Taken};
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
 use crate::plan::ops::{TreeBox, TreeOp};
@@ -33,7 +35,7 @@ use crate::task::{Counters, Fetch, Payload, TaskEnv};
 use std::cell::Cell;
 use std::collections::{BinaryHeap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 thread_local! {
@@ -173,9 +175,6 @@ impl State {
     }
 }
 
-/// Chunks stored for later stages: payload, reads still awaited, bytes.
-type Store = Mutex<HashMap<usize, (Payload, usize, usize)>>;
-
 /// What a finished task hands back.
 enum Finished {
     /// An output chunk of its stage (already delivered to sinks and stored).
@@ -191,10 +190,10 @@ pub(super) struct Scheduler<'p> {
     sinks: Vec<Vec<&'p dyn OutputSink>>,
     /// How many reads each stored chunk will get (empty for stages no one reads).
     reads: Vec<Vec<u32>>,
-    store: Vec<Store>,
+    /// Chunks stored for later stages (in memory, spilled or dropped).
+    pub store: ChunkStore<'p>,
     pub mem: MemoryTracker,
     pub counters: Counters,
-    pub stored: AtomicUsize,
     cancel: AtomicBool,
     first_error: Mutex<Option<Error>>,
     state: Mutex<State>,
@@ -210,21 +209,29 @@ pub(super) struct Scheduler<'p> {
 
 impl Fetch for Scheduler<'_> {
     fn payload(&self, stage: usize, idx: usize) -> Result<Payload> {
-        let mut st = self.store[stage].lock().map_err(|_| poisoned())?;
-        let Some(entry) = st.get_mut(&idx) else {
-            return Err(Error::internal(
-                format!("stage {stage} chunk {idx}"),
-                "chunk read more often than planned",
-            ));
-        };
-        entry.1 -= 1;
-        let data = entry.0.clone();
-        if entry.1 == 0 {
-            let bytes = entry.2;
-            st.remove(&idx);
-            self.mem.sub(bytes);
+        match self.store.take(&self.mem, stage, idx, None)? {
+            Taken::Data(p, _, _) => Ok(p),
+            Taken::Recompute => self.recompute(stage, idx),
         }
-        Ok(data)
+    }
+
+    fn chunk_part(
+        &self,
+        stage: usize,
+        idx: usize,
+        part: &[(usize, usize)],
+    ) -> Result<crate::task::ChunkPart> {
+        let (payload, sub, owned) = match self.store.take(&self.mem, stage, idx, Some(part))? {
+            Taken::Data(p, sub, owned) => (p, sub, owned),
+            Taken::Recompute => (self.recompute(stage, idx)?, part.to_vec(), true),
+        };
+        let chunk = payload.downcast::<ChunkData>().map_err(|_| {
+            Error::internal(
+                format!("stage {stage} chunk {idx}"),
+                "a stage's partials read as array data",
+            )
+        })?;
+        Ok((chunk, sub, owned))
     }
 }
 
@@ -240,6 +247,7 @@ impl<'p> Scheduler<'p> {
         threads: usize,
         counters: Counters,
         budget: usize,
+        spill: &'p SpillDir,
     ) -> Self {
         let n = plan.stages.len();
         let mut per_stage: Vec<Vec<&dyn OutputSink>> = vec![Vec::new(); n];
@@ -248,14 +256,27 @@ impl<'p> Scheduler<'p> {
         }
         let reads = super::reads::count_reads(plan);
         let done = reads.iter().map(|r| vec![false; r.len()]).collect();
+        let task_bytes: Vec<usize> = plan
+            .stages
+            .iter()
+            .map(|s| s.projected_task_bytes())
+            .collect();
+        // Room kept for the running tasks' buffers when deciding whether a stored chunk fits.
+        let headroom = task_bytes
+            .iter()
+            .max()
+            .copied()
+            .unwrap_or(0)
+            .saturating_mul(threads)
+            .min(budget / 2);
+        let overflow = plan.stages.iter().map(|s| s.overflow).collect();
         Scheduler {
             plan,
             sinks: per_stage,
             reads,
-            store: (0..n).map(|_| Mutex::new(HashMap::new())).collect(),
+            store: ChunkStore::new(overflow, spill, budget, headroom),
             mem: MemoryTracker::default(),
             counters,
-            stored: AtomicUsize::new(0),
             cancel: AtomicBool::new(false),
             first_error: Mutex::new(None),
             state: Mutex::new(State {
@@ -274,12 +295,15 @@ impl<'p> Scheduler<'p> {
             wake: Condvar::new(),
             lookahead: 4 * threads + 16,
             budget,
-            task_bytes: plan
-                .stages
-                .iter()
-                .map(|s| s.projected_task_bytes())
-                .collect(),
+            task_bytes,
         }
+    }
+
+    /// Computes chunk `lin` of stage `s` again, for a reader of a chunk dropped over the
+    /// memory budget.
+    fn recompute(&self, s: usize, lin: usize) -> Result<Payload> {
+        let stage = &self.plan.stages[s];
+        Ok(stage.op.run_payload(&stage.node, lin, &self.env())?.0)
     }
 
     /// The most tasks held at once (admitted and not finished, and open tree nodes).
@@ -683,12 +707,7 @@ impl<'p> Scheduler<'p> {
     fn keep(&self, s: usize, lin: usize, payload: Payload, bytes: usize) -> Result<()> {
         let reads = self.reads[s].get(lin).map_or(0, |&r| r as usize);
         if reads > 0 {
-            self.mem.add(bytes);
-            self.stored.fetch_add(1, Ordering::Relaxed);
-            self.store[s]
-                .lock()
-                .map_err(|_| poisoned())?
-                .insert(lin, (payload, reads, bytes));
+            self.store.keep(&self.mem, s, lin, payload, bytes, reads)?;
         }
         Ok(())
     }

@@ -36,6 +36,17 @@ pub(crate) struct Stage {
     pub node: Arc<Node>,
     /// How they are computed.
     pub op: Arc<dyn ChunkOp>,
+    /// What becomes of a stored chunk of this stage that does not fit the memory budget.
+    pub overflow: Overflow,
+}
+
+/// What becomes of a stored chunk that does not fit the memory budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    /// Dropped; each reader reads it again (a held store or generator: cheap to re-read).
+    Reread,
+    /// Written to a spill file and read back by its readers.
+    Spill,
 }
 
 impl Stage {
@@ -98,6 +109,8 @@ pub struct Plan {
     pub(crate) outputs: Vec<usize>,
     /// The optimizer passes that changed the plan, with what they did.
     pub(crate) passes: Vec<String>,
+    /// The memory limit the plan was built for, in bytes.
+    pub(crate) budget: usize,
 }
 
 /// A read-only description of one stage of a [`Plan`].
@@ -145,9 +158,18 @@ impl Plan {
             .collect()
     }
 
-    /// Lowers the expressions `outputs` into one plan over their shared graph.
+    /// Lowers the expressions `outputs` into one plan over their shared graph, for the
+    /// default memory limit.
     pub(crate) fn build(outputs: &[Arc<Node>]) -> Plan {
-        Self::build_with(outputs, optimize::passes())
+        Self::build_for(outputs, crate::ComputeOptions::default_memory_limit())
+    }
+
+    /// Lowers the expressions `outputs` into one plan for a memory limit of `budget` bytes.
+    pub(crate) fn build_for(outputs: &[Arc<Node>], budget: usize) -> Plan {
+        Plan {
+            budget,
+            ..Self::build_with(outputs, optimize::passes(budget))
+        }
     }
 
     /// [`build`](Self::build) with the optimizer passes `passes`, in their order.
@@ -177,12 +199,18 @@ impl Plan {
             .map(|node| Stage {
                 node: node.clone(),
                 op: lower(node, &read_from, &graph),
+                overflow: if node.is_source() && !graph.spill.contains(&node.id) {
+                    Overflow::Reread
+                } else {
+                    Overflow::Spill
+                },
             })
             .collect();
         Plan {
             stages,
             outputs: outputs.iter().map(|o| stage_of[&o.id]).collect(),
             passes: changed,
+            budget: crate::ComputeOptions::default_memory_limit(),
         }
     }
 
@@ -238,7 +266,19 @@ impl Plan {
                 t.reduce_combine,
                 st.projected_task_bytes()
             );
+            if !self.outputs.contains(&i) {
+                let over = match st.overflow {
+                    Overflow::Reread => "dropped and re-read by each reader",
+                    Overflow::Spill => "spilled to disk and read back",
+                };
+                let _ = writeln!(
+                    s,
+                    "  stored chunks: {} bytes each at most; over the memory limit {over}",
+                    st.node.grid.max_chunk_len() * st.node.dtype.size()
+                );
+            }
         }
+        let _ = writeln!(s, "memory limit: {} bytes", self.budget);
         for p in &self.passes {
             let _ = writeln!(s, "pass {p}");
         }

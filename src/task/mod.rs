@@ -18,10 +18,22 @@ use std::sync::Arc;
 /// partials of a reduction or of a shared scan).
 pub(crate) type Payload = Arc<dyn std::any::Any + Send + Sync>;
 
+/// A read box of a stored chunk: data holding the box, where the box lies in that data, and
+/// whether the data was made for this read alone.
+pub(crate) type ChunkPart = (Arc<ChunkData>, Vec<(usize, usize)>, bool);
+
 /// Gives what other stages produced.
 pub(crate) trait Fetch: Sync {
     /// Chunk `idx` (C-order linear index) of stage `stage`, as stored.
     fn payload(&self, stage: usize, idx: usize) -> Result<Payload>;
+
+    /// Box `part` ((start, len) per axis, inside the chunk) of chunk `idx` of stage
+    /// `stage`, counted as one read of the chunk: data holding the box, where the box lies
+    /// in that data, and whether the data was made for this read (a chunk read back from a
+    /// spill file), so that the reader counts it as its own memory.
+    fn chunk_part(&self, stage: usize, idx: usize, part: &[(usize, usize)]) -> Result<ChunkPart> {
+        Ok((self.chunk(stage, idx)?, part.to_vec(), false))
+    }
 
     /// Chunk `idx` of stage `stage`, which must be array data.
     fn chunk(&self, stage: usize, idx: usize) -> Result<Arc<ChunkData>> {

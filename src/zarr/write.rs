@@ -305,7 +305,7 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
         .map(|w| ZarrSink::prepare(w))
         .collect::<Result<Vec<_>>>()?;
     let nodes: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
-    let plan = Plan::build(&nodes);
+    let plan = Plan::build_for(&nodes, opts.limit());
     let refs: Vec<&dyn OutputSink> = sinks.iter().map(|s| s as &dyn OutputSink).collect();
     if let Err(e) = execute(&plan, &refs, opts) {
         let s = &sinks[0];

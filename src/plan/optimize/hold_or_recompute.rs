@@ -26,9 +26,11 @@ pub(crate) struct HoldOrRecompute {
     pub allowance: usize,
 }
 
-/// The default hold allowance: a quarter of the memory available to the process.
-pub(crate) fn hold_allowance() -> usize {
-    crate::task::memory::available_memory() / 4
+/// The hold allowance under a memory budget of `budget` bytes: a third of it (a quarter of
+/// the memory available to the process under the default budget). Chunks of held sources
+/// that do not fit the budget while the plan runs are dropped and re-read.
+pub(crate) fn hold_allowance(budget: usize) -> usize {
+    budget / 3
 }
 
 impl Pass for HoldOrRecompute {
@@ -131,60 +133,12 @@ fn nbytes(node: &Node) -> usize {
 #[cfg(test)]
 mod tests {
     use super::HoldOrRecompute;
-    use crate::chunks::{ChunkGrid, ChunkSpec};
-    use crate::dtype::{ChunkData, DType, Element};
-    use crate::error::Result;
-    use crate::expr::{ChunkSource, Node, Op};
     use crate::plan::optimize::shared_scans::SharedScans;
+    use crate::plan::optimize::test_source::source;
     use crate::plan::Plan;
-    use crate::{random, Array};
-    use ndarray::{ArrayD, Axis, IxDyn, Slice};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-
-    /// An in-memory source that counts the elements it is asked for.
-    #[derive(Debug)]
-    struct Counting {
-        data: ArrayD<f64>,
-        read: AtomicUsize,
-    }
-
-    impl ChunkSource for Counting {
-        fn label(&self) -> String {
-            "counting".into()
-        }
-        fn dtype(&self) -> DType {
-            DType::F64
-        }
-        fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()> {
-            let view = self.data.slice_each_axis(|a| {
-                Slice::from(
-                    region[a.axis.index()].0..region[a.axis.index()].0 + region[a.axis.index()].1,
-                )
-            });
-            self.read.fetch_add(view.len(), Ordering::Relaxed);
-            if let Some(o) = f64::chunk_mut(out) {
-                o.assign(&view);
-            }
-            Ok(())
-        }
-    }
-
-    fn source(shape: &[usize], chunks: &[usize]) -> (Array<f64>, Arc<Counting>) {
-        let n: usize = shape.iter().product();
-        let data = ArrayD::from_shape_vec(
-            IxDyn(shape),
-            (0..n).map(|i| ((i * 37) % 101) as f64).collect(),
-        )
-        .unwrap();
-        let src = Arc::new(Counting {
-            data,
-            read: AtomicUsize::new(0),
-        });
-        let grid = ChunkGrid::new(shape, ChunkSpec::PerAxis(chunks.to_vec()), 8).unwrap();
-        let node = Node::new(DType::F64, shape.to_vec(), grid, Op::Source(src.clone()));
-        (Array::wrap(node), src)
-    }
+    use crate::random;
+    use ndarray::Axis;
+    use std::sync::atomic::Ordering;
 
     #[test]
     fn a_source_two_stages_read_is_read_once_when_it_fits() {

@@ -10,9 +10,18 @@
 //!    level as one scan, reading (decoding, generating) each input chunk once.
 //! 2. [`hold_or_recompute`]: a source that several stages still read is held (read once,
 //!    stored until its last reader) when it fits the hold allowance, and re-read otherwise.
+//! 3. [`rechunk_staging`]: a source that a rechunk would read across its stored chunks (each
+//!    decoded many times) is read once in its own chunks and stored, spilling over the budget.
+//!
+//! At run time the scheduler keeps the budget: a stored chunk that does not fit is dropped
+//! and re-read when it belongs to a held source, and spilled to disk otherwise
+//! ([`Overflow`](super::Overflow)).
 
 pub(crate) mod hold_or_recompute;
+pub(crate) mod rechunk_staging;
 pub(crate) mod shared_scans;
+#[cfg(test)]
+pub(crate) mod test_source;
 
 use crate::expr::{Node, NodeId};
 use std::collections::{HashMap, HashSet};
@@ -28,6 +37,9 @@ pub(crate) struct StageGraph {
     pub shared: HashMap<NodeId, (Arc<Node>, usize)>,
     /// Nodes computed once and stored because several stages read them.
     pub held: HashSet<NodeId>,
+    /// Held sources whose chunks are spilled rather than re-read when they do not fit the
+    /// memory budget (re-reading them would decode their chunks many times).
+    pub spill: HashSet<NodeId>,
 }
 
 impl StageGraph {
@@ -83,12 +95,14 @@ pub(crate) trait Pass {
     ) -> Option<String>;
 }
 
-/// The passes, in the order they run.
-pub(crate) fn passes() -> Vec<Box<dyn Pass>> {
+/// The passes for a computation under a memory budget of `budget` bytes, in the order they
+/// run.
+pub(crate) fn passes(budget: usize) -> Vec<Box<dyn Pass>> {
     vec![
         Box::new(shared_scans::SharedScans),
         Box::new(hold_or_recompute::HoldOrRecompute {
-            allowance: hold_or_recompute::hold_allowance(),
+            allowance: hold_or_recompute::hold_allowance(budget),
         }),
+        Box::new(rechunk_staging::RechunkStaging),
     ]
 }
