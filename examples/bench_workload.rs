@@ -19,6 +19,15 @@
 //!   and at the end. A run's time is the sum of its phases; the JSON line also has
 //!   `phases_s`, `phase_medians_s` and `stats` (the reductions); checksum = global mean +
 //!   anomaly std.
+//!
+//! W6 and W3Z read a Zarr store under a memory limit (the out-of-core workloads). The store
+//! (uniform values, seed 1, blosc lz4 with byte shuffle) is made untimed on first use at
+//! `$TMPDIR/tessera-peers/<WID>-<SIZE>.zarr` and kept for the peers and later runs:
+//!
+//! - W6: rechunk row chunks into column chunks, then sum (M: f64 20000², (20000, 200) →
+//!   (200, 20000), memory limit 1 GiB; S: 4000², (4000, 40) → (40, 4000), 64 MiB).
+//! - W3Z: W3's anomaly `(x - x.mean(0)).std()` of a stored array (M: f64 32000², 8.2 GB,
+//!   chunks 2000², memory limit 1 GiB; S: 4000², chunks 500², 64 MiB).
 
 use ndarray::{Array2, Array3, ArrayD};
 use std::path::{Path, PathBuf};
@@ -39,6 +48,10 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         // The demo's small and medium sizes; its chunks are [73, 181, 360] clipped.
         ("W12", "S") => (vec![90, 181, 360], vec![73, 181, 360]),
         ("W12", "M") => (vec![365, 721, 1440], vec![73, 181, 360]),
+        ("W6", "S") => (vec![4000, 4000], vec![4000, 40]),
+        ("W6", "M") => (vec![20000, 20000], vec![20000, 200]),
+        ("W3Z", "S") => (vec![4000, 4000], vec![500, 500]),
+        ("W3Z", "M") => (vec![32000, 32000], vec![2000, 2000]),
         _ => return None,
     })
 }
@@ -60,6 +73,45 @@ fn input(shape: &[usize], chunks: &[usize], seed: u64) -> Result<Array<f64>, tes
     // Materialize once, outside the clock, as the peers do with NumPy arrays.
     let data: ArrayD<f64> = random::uniform::<f64>(shape, chunks.to_vec(), seed)?.compute()?;
     Array::from_ndarray(data, chunks.to_vec())
+}
+
+/// The memory limit of the out-of-core workloads.
+fn store_budget(size: &str) -> usize {
+    if size == "M" {
+        1 << 30
+    } else {
+        64 << 20
+    }
+}
+
+/// The input store of W6 / W3Z, made on first use (written aside, then renamed).
+fn input_store(
+    w: &str,
+    size: &str,
+    shape: &[usize],
+    chunks: &[usize],
+) -> Result<PathBuf, tessera::Error> {
+    let dir = std::env::temp_dir().join("tessera-peers");
+    let path = dir.join(format!("{w}-{size}.zarr"));
+    if path.join("zarr.json").exists() {
+        return Ok(path);
+    }
+    let tmp = dir.join(format!(".{w}-{size}-{}.zarr", std::process::id()));
+    let x = random::uniform::<f64>(shape, chunks.to_vec(), 1)?;
+    let opts = WriteOptions::default()
+        .overwrite(true)
+        .compression(zarr::Compression::Blosc {
+            compressor: zarr::BloscCompressor::Lz4,
+            level: 5,
+            shuffle: zarr::Shuffle::Byte,
+        });
+    zarr::to_zarr(&x, &tmp, opts)?.compute()?;
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::rename(&tmp, &path).map_err(|e| tessera::Error::Argument {
+        op: "input store".into(),
+        msg: format!("renaming {} to {}: {e}", tmp.display(), path.display()),
+    })?;
+    Ok(path)
 }
 
 /// What one run gives: the checksum and, for W12, the seconds per phase and the reductions.
@@ -222,7 +274,7 @@ impl Drop for Scratch {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_workload W1|W2|W3|W4|W8|W11|W12 S|M [--reps R] [--threads N]";
+    let usage = "usage: bench_workload W1|W2|W3|W4|W6|W8|W11|W12|W3Z S|M [--reps R] [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
     let mut reps = if size == "M" { 3 } else { 5 };
@@ -237,7 +289,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         i += 2;
     }
     let (shape, chunks) = sizes(&w, &size).ok_or(usage)?;
-    let generated = w == "W11" || w == "W12";
+    let stored = w == "W6" || w == "W3Z";
+    let generated = w == "W11" || w == "W12" || stored;
+    let store_in = if stored {
+        Some(input_store(&w, &size, &shape, &chunks)?)
+    } else {
+        None
+    };
+    let limited = opts.clone().memory_limit(store_budget(&size));
     let x = if generated {
         None
     } else {
@@ -257,6 +316,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if w == "W12" {
             return Ok(w12(&store, &shape, &opts)?);
+        }
+        if let Some(p) = &store_in {
+            let x = zarr::open_zarr::<f64>(p)?;
+            let r = if w == "W6" {
+                let cols = vec![chunks[1], chunks[0]];
+                x.rechunk(cols)?.sum(..)?.compute_with(&limited)?
+            } else {
+                (&x - &x.mean(0)?).std(..)?.compute_with(&limited)?
+            };
+            return Ok(Run::plain(r.sum()));
         }
         let x = x.as_ref().ok_or("no input")?;
         Ok(Run::plain(match w.as_str() {

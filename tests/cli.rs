@@ -117,3 +117,76 @@ fn bad_paths_fail_with_a_message() {
     assert_eq!(out.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn rechunk_copies_a_store_into_other_chunks_within_a_memory_limit() {
+    use tessera::zarr::{self, WriteOptions};
+    let dir = tempdir("rechunk");
+    let spill = dir.join("spill");
+    std::fs::create_dir_all(&spill).unwrap();
+    let (input, output) = (dir.join("rows.zarr"), dir.join("cols.zarr"));
+    let a = ndarray::Array2::from_shape_fn((600, 400), |(i, j)| (i * 400 + j) as f64 * 0.25);
+    let x = tessera::Array::from_ndarray(a.clone(), [600, 20]).unwrap();
+    zarr::to_zarr(&x, &input, WriteOptions::default())
+        .unwrap()
+        .compute()
+        .unwrap();
+    let out = tessera()
+        .arg("rechunk")
+        .arg(&input)
+        .arg(&output)
+        .args([
+            "--chunks",
+            "20,400",
+            "--memory",
+            "600K",
+            "--explain",
+            "--threads",
+            "2",
+        ])
+        .arg("--spill-dir")
+        .arg(&spill)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("rechunked") && stdout.contains("30 chunks"),
+        "{stdout}"
+    );
+    // The plan decodes each stored column chunk once and spills over the limit.
+    assert!(stderr.contains("pass rechunk-staging: staged"), "{stderr}");
+    assert!(stderr.contains("spilled to disk"), "{stderr}");
+    assert!(stderr.contains("memory limit: 614400 bytes"), "{stderr}");
+    let back = zarr::open_zarr::<f64>(&output).unwrap();
+    assert_eq!(back.chunks().chunks(0), vec![20; 30]);
+    assert_eq!(back.chunks().chunks(1), vec![400]);
+    assert_eq!(back.compute().unwrap(), a.into_dyn());
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0);
+
+    // Bad arguments fail with a message, writing nothing.
+    let other = dir.join("bad.zarr");
+    for (args, needle) in [
+        (vec!["--chunks", "20"], "1 chunk lengths given"),
+        (vec!["--chunks", "20,400", "--memory", "lots"], "not a size"),
+        (vec!["--chunks", "20,0"], "not a positive chunk length"),
+    ] {
+        let out = tessera()
+            .arg("rechunk")
+            .arg(&input)
+            .arg(&other)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!other.join("zarr.json").exists());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,6 +18,7 @@ the JSON line gains ``phases_s``, ``phase_medians_s`` and ``stats``.
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -39,10 +40,25 @@ SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
 SIZES["W11"] = {"S": ((40, 500, 500), (8, 500, 250)),
                 "M": ((200, 1000, 2000), (20, 1000, 1000))}
-WORKLOADS = ("W1", "W2", "W3", "W4", "W8", "W11", "W12")
+# W6 and W3Z read a Zarr store the tessera side makes on first use (uniform values,
+# seed 1, blosc lz4 + byte shuffle) at store_path(); tessera runs them under a memory
+# limit (1 GiB at M, 64 MiB at S), Dask with its threaded scheduler as it is.
+SIZES["W6"] = {"S": ((4000, 4000), (4000, 40)),
+               "M": ((20000, 20000), (20000, 200))}
+SIZES["W3Z"] = {"S": ((4000, 4000), (500, 500)),
+                "M": ((32000, 32000), (2000, 2000))}
+OUT_OF_CORE = ("W6", "W3Z")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W6", "W8", "W11", "W12", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
+
+
+def store_path(workload, size):
+    """Where the input store of an out-of-core workload lives."""
+    import tempfile
+    return os.path.join(tempfile.gettempdir(), "tessera-peers",
+                        f"{workload}-{size}.zarr")
 
 
 def inputs(workload, size):

@@ -1,7 +1,7 @@
 """Dask Array side of the tessera benchmark workloads.
 
 Usage: python dask_workload.py WID SIZE [--reps R]
-    (WID in W1..W4, W8, W11, W12)
+    (WID in W1..W4, W6, W8, W11, W12, W3Z)
 
 Inputs are NumPy arrays from ``datagen`` wrapped with ``da.from_array`` using
 the same chunk shapes as tessera, before the clock starts.  Graphs are built
@@ -93,6 +93,15 @@ def build(workload, size):
         return w11(size)
     if workload == "W12":
         return w12(size)
+    if workload in common.OUT_OF_CORE:
+        path = common.store_path(workload, size)
+        if not os.path.exists(os.path.join(path, "zarr.json")):
+            raise SystemExit(f"{path} is missing: the tessera side makes it")
+        _shape, chunks = common.SIZES[workload][size]
+        x = da.from_zarr(path)
+        if workload == "W6":
+            return lambda: x.rechunk((chunks[1], chunks[0])).sum().compute()
+        return lambda: (x - x.mean(axis=0)).std().compute()
     (xn, *rest), chunks = common.inputs(workload, size)
     x = da.from_array(xn, chunks=chunks)
     if workload == "W1":

@@ -73,6 +73,17 @@ any_array!(
 );
 
 impl AnyArray {
+    /// The plan a computation with `opts` would run, as [`Array::explain_with`] gives it.
+    ///
+    /// ```
+    /// use tessera::{AnyArray, Array, ComputeOptions};
+    /// let a = AnyArray::from(Array::<i32>::arange(0, 6, 1, 4).unwrap());
+    /// assert!(a.explain_with(&ComputeOptions::new()).contains("stage 0"));
+    /// ```
+    pub fn explain_with(&self, opts: &crate::ComputeOptions) -> String {
+        crate::plan::Plan::build_for(std::slice::from_ref(self.node()), opts.limit()).explain()
+    }
+
     /// The element type.
     pub fn dtype(&self) -> DType {
         self.node().dtype

@@ -131,6 +131,19 @@ impl<T: Element> Array<T> {
         self.plan().explain()
     }
 
+    /// [`explain`](Array::explain) for a computation with `opts`: the plan depends on the
+    /// memory limit (what is held, how a rechunk is staged, what spills).
+    ///
+    /// ```
+    /// use tessera::{Array, ComputeOptions};
+    /// let x = Array::<f64>::ones(&[1000], 100).unwrap();
+    /// let text = x.sum(..).unwrap().explain_with(&ComputeOptions::new().memory_limit(1 << 20));
+    /// assert!(text.contains("memory limit: 1048576 bytes"));
+    /// ```
+    pub fn explain_with(&self, opts: &ComputeOptions) -> String {
+        Plan::build_for(std::slice::from_ref(&self.node), opts.limit()).explain()
+    }
+
     /// Computes the array and returns it as an `ndarray` array.
     pub fn compute(&self) -> Result<ArrayD<T>> {
         Ok(self.compute_stats(&ComputeOptions::default())?.0)

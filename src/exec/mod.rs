@@ -169,6 +169,18 @@ impl ComputeOptions {
     }
 }
 
+/// Parses a memory size as the `TESSERA_MEMORY_LIMIT` variable and the command-line tool
+/// take it: a whole number of bytes with an optional `K`, `M`, `G` or `T` suffix (powers of
+/// 1024, either case); `None` for anything else or a size that overflows.
+///
+/// ```
+/// assert_eq!(tessera::parse_memory_size("512M"), Some(512 << 20));
+/// assert_eq!(tessera::parse_memory_size("1.5G"), None);
+/// ```
+pub fn parse_memory_size(v: &str) -> Option<usize> {
+    parse_bytes(v)
+}
+
 /// `"512M"`-style sizes: a whole number of bytes with an optional binary suffix.
 fn parse_bytes(v: &str) -> Option<usize> {
     let v = v.trim();

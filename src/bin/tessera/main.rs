@@ -4,11 +4,14 @@
 //! tessera info PATH               tree of groups and arrays with shapes, codecs, sizes
 //! tessera stats PATH [--axis N]   min, max, mean, std and NaN count in one pass
 //! tessera demo [DIR]              generate a climate-like dataset, analyse it, write results
+//! tessera rechunk IN OUT --chunks a,b [--memory 1G]
+//!                                 copy an array with other chunks within a memory limit
 //! ```
 
 mod demo;
 mod info;
 mod progress;
+mod rechunk;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +54,33 @@ enum Command {
         #[arg(long, default_value = "medium")]
         size: demo::Size,
     },
+    /// Copy a Zarr array into a new store with other chunks, keeping memory within a limit
+    /// (stored chunks that do not fit are spilled to local files).
+    Rechunk {
+        /// The Zarr array to read (directory).
+        input: PathBuf,
+        /// The new store (directory).
+        output: PathBuf,
+        /// The new chunk shape, one length per axis: `200,20000`.
+        #[arg(long, value_parser = rechunk::parse_chunks)]
+        chunks: rechunk::ChunkShape,
+        /// Memory limit: bytes or a number with K, M, G or T (default: TESSERA_MEMORY_LIMIT,
+        /// or three quarters of the available memory).
+        #[arg(long)]
+        memory: Option<String>,
+        /// Where spill files go (default: TESSERA_SPILL_DIR, or the temporary directory).
+        #[arg(long)]
+        spill_dir: Option<PathBuf>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Replace OUTPUT if it exists.
+        #[arg(long)]
+        overwrite: bool,
+        /// Print the plan (stages, per-task memory, what spills) before running it.
+        #[arg(long)]
+        explain: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,6 +100,25 @@ fn main() -> ExitCode {
             threads,
         } => stats::run(&path, axis, threads),
         Command::Demo { dir, size } => demo::run(&dir, size),
+        Command::Rechunk {
+            input,
+            output,
+            chunks,
+            memory,
+            spill_dir,
+            threads,
+            overwrite,
+            explain,
+        } => rechunk::run(&rechunk::Args {
+            input,
+            output,
+            chunks: chunks.0,
+            memory,
+            spill_dir,
+            threads,
+            overwrite,
+            explain,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
