@@ -319,12 +319,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let Some(p) = &store_in {
             let x = zarr::open_zarr::<f64>(p)?;
-            let r = if w == "W6" {
+            let y = if w == "W6" {
                 let cols = vec![chunks[1], chunks[0]];
-                x.rechunk(cols)?.sum(..)?.compute_with(&limited)?
+                x.rechunk(cols)?.sum(..)?
             } else {
-                (&x - &x.mean(0)?).std(..)?.compute_with(&limited)?
+                (&x - &x.mean(0)?).std(..)?
             };
+            if std::env::var_os("TESSERA_BENCH_EXPLAIN").is_some() {
+                eprintln!("{}", y.explain_with(&limited));
+            }
+            let (r, stats) = y.compute_stats(&limited)?;
+            eprintln!(
+                "{w}: peak tracked {} MiB, spilled {} chunks ({} MiB), dropped {}, peak RSS {} MiB",
+                stats.peak_bytes >> 20,
+                stats.spilled_chunks,
+                stats.spilled_bytes >> 20,
+                stats.dropped_chunks,
+                stats.peak_rss.unwrap_or(0) >> 20
+            );
             return Ok(Run::plain(r.sum()));
         }
         let x = x.as_ref().ok_or("no input")?;

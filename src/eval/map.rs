@@ -127,6 +127,7 @@ fn read_plain_source(
     }
     let lreg = leaf.region(region);
     let shape: Vec<usize> = lreg.iter().map(|r| r.1).collect();
-    let mut out = with_dtype!(dtype, T => T::into_chunk(ArrayD::<T>::default(IxDyn(&shape))));
+    // A reused buffer: the read overwrites all of it, and a spilled chunk's buffer comes back.
+    let mut out = super::pool::take(dtype, &shape);
     Some(src.read_into(&lreg, &mut out).map(|()| out))
 }

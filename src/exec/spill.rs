@@ -92,16 +92,18 @@ impl SpillDir {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("chunk-{n}"));
         let tmp = dir.join(format!(".chunk-{n}.tmp"));
-        let bytes = raw_bytes(chunk);
         let written = File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
-            .and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(self.err(&path, format!("writing a spilled chunk: {e}")));
-        }
+            .and_then(|mut f| write_raw(chunk, &mut f))
+            .and_then(|n| fs::rename(&tmp, &path).map(|()| n));
+        let n = match written {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(self.err(&path, format!("writing a spilled chunk: {e}")));
+            }
+        };
         self.chunks.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len(), Ordering::Relaxed);
+        self.bytes.fetch_add(n, Ordering::Relaxed);
         Ok(SpilledChunk {
             path,
             dtype: chunk.dtype(),
@@ -196,15 +198,34 @@ impl Drop for SpillDir {
     }
 }
 
-/// The chunk's values as little-endian bytes in C order.
-fn raw_bytes(chunk: &ChunkData) -> Vec<u8> {
+/// Writes the values of a chunk to `w` as little-endian bytes in C order, through a small
+/// buffer (no copy of the whole chunk); returns the bytes written.
+fn write_raw(chunk: &ChunkData, w: &mut impl Write) -> std::io::Result<usize> {
+    const BLOCK: usize = 1 << 16;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 8);
+    let mut total = 0;
+    let mut put = |bytes: &[u8], w: &mut dyn Write, flush: bool| -> std::io::Result<()> {
+        buf.extend_from_slice(bytes);
+        if buf.len() >= BLOCK || flush {
+            w.write_all(&buf)?;
+            total += buf.len();
+            buf.clear();
+        }
+        Ok(())
+    };
     macro_rules! le {
         ($a:expr) => {
-            $a.iter().flat_map(|v| v.to_le_bytes()).collect()
+            for v in $a.iter() {
+                put(&v.to_le_bytes(), w, false)?;
+            }
         };
     }
     match chunk {
-        ChunkData::Bool(a) => a.iter().map(|&b| u8::from(b)).collect(),
+        ChunkData::Bool(a) => {
+            for &b in a.iter() {
+                put(&[u8::from(b)], w, false)?;
+            }
+        }
         ChunkData::I8(a) => le!(a),
         ChunkData::I16(a) => le!(a),
         ChunkData::I32(a) => le!(a),
@@ -216,6 +237,8 @@ fn raw_bytes(chunk: &ChunkData) -> Vec<u8> {
         ChunkData::F32(a) => le!(a),
         ChunkData::F64(a) => le!(a),
     }
+    put(&[], w, true)?;
+    Ok(total)
 }
 
 /// A chunk of `shape` from little-endian bytes in C order.

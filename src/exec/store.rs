@@ -103,7 +103,17 @@ impl<'s> ChunkStore<'s> {
                 Stored::Dropped
             }
             (false, Overflow::Spill) => match payload.downcast_ref::<ChunkData>() {
-                Some(c) => Stored::Disk(Arc::new(self.spill.write(c)?)),
+                Some(c) => {
+                    let f = self.spill.write(c)?;
+                    // The buffer serves this thread's next chunk read instead of going back
+                    // to the allocator.
+                    if let Ok(c) = payload.downcast::<ChunkData>() {
+                        if let Ok(c) = Arc::try_unwrap(c) {
+                            crate::eval::pool::give(c);
+                        }
+                    }
+                    Stored::Disk(Arc::new(f))
+                }
                 None => {
                     mem.add(bytes); // reduction partials stay in memory
                     Stored::Memory(payload)
