@@ -1,7 +1,7 @@
-//! Zarr arrays in S3-compatible object storage, against a real S3 server (moto) that the test
-//! starts on loopback. Needs the `s3` feature; the test installs `moto[server]` into a
-//! virtual environment under `target/` on first use (from PyPI), never touching the internet
-//! otherwise.
+//! Zarr arrays in S3-compatible object storage (writes, reads, region writes, resumed writes),
+//! against a real S3 server (moto) that the tests start on loopback. Needs the `s3` feature; the
+//! tests install `moto[server]` into a virtual environment under `target/` on first use (from
+//! PyPI), never touching the internet otherwise.
 #![cfg(feature = "s3")]
 
 use ndarray::{Array2, ArrayD};
@@ -15,6 +15,9 @@ use tessera::{Array, Error};
 
 /// The venv's python, created with moto[server] if missing.
 fn venv_python() -> PathBuf {
+    // The tests run in parallel: one of them creates the environment, the others wait.
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = CREATING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/s3-venv");
     let py = dir.join("bin/python");
     let marker = dir.join(".installed");
@@ -189,4 +192,80 @@ fn write_read_region_and_errors_on_a_real_s3_server() {
     // The prefix isolates stores: another prefix sees nothing.
     let other = store(&moto, "tessera-test", "runs/two");
     assert!(s3::open_zarr_any(&other, "temp").is_err());
+}
+
+#[test]
+fn an_unfinished_write_resumes_on_a_real_s3_server() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let moto = start_moto("tessera-resume");
+    let st = store(&moto, "tessera-resume", "runs/resume");
+    let a = Array2::from_shape_fn((40, 30), |(i, j)| (i * 100 + j) as f64 * 0.5 + 1.0);
+    // The values, counting the blocks computed; block (2, 1) fails when asked to.
+    let values = |fail: bool, calls: Arc<AtomicUsize>| {
+        Array::from_ndarray(a.clone(), [10, 10])
+            .unwrap()
+            .map_blocks(move |v, info| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                if fail && info.index == [2, 1] {
+                    return Err(Error::Task {
+                        task: String::new(),
+                        msg: "fails on purpose".into(),
+                    });
+                }
+                Ok(v.mapv(|x| x * 2.0))
+            })
+            .unwrap()
+    };
+    let opts = WriteOptions::default().compression(Compression::Zstd { level: 1 });
+    let failing = values(true, Arc::new(AtomicUsize::new(0)));
+    let e = s3::to_zarr(&failing, &st, "arr", opts.clone())
+        .unwrap()
+        .compute_with(&tessera::ComputeOptions::new().threads(1))
+        .unwrap_err();
+    assert!(e.to_string().contains("resume(true)"), "{e}");
+    assert!(s3::open_zarr::<f64>(&st, "arr").is_err());
+
+    // Other parameters are refused.
+    let other = values(false, Arc::new(AtomicUsize::new(0)));
+    let e = s3::to_zarr(
+        &other,
+        &st,
+        "arr",
+        opts.clone().chunks([20, 10]).resume(true),
+    )
+    .unwrap()
+    .compute()
+    .unwrap_err();
+    assert!(e.to_string().contains("cannot resume"), "{e}");
+
+    // The same write resumed computes only the chunks not stored.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let x = values(false, calls.clone());
+    let r = s3::to_zarr(&x, &st, "arr", opts.clone().resume(true))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(r.chunks_total, 12);
+    assert!(r.chunks_skipped > 0 && r.chunks_written < 12, "{r:?}");
+    assert_eq!(r.chunks_skipped + r.chunks_written, 12);
+    assert_eq!(calls.load(Ordering::SeqCst), r.chunks_written);
+    let want = (a.clone() * 2.0).into_dyn();
+    assert_eq!(
+        s3::open_zarr::<f64>(&st, "arr").unwrap().compute().unwrap(),
+        want
+    );
+
+    // Finished: nothing is written again.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let r = s3::to_zarr(&values(false, calls.clone()), &st, "arr", opts.resume(true))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!((r.chunks_written, r.chunks_skipped), (0, 12));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        s3::open_zarr::<f64>(&st, "arr").unwrap().compute().unwrap(),
+        want
+    );
 }

@@ -43,9 +43,10 @@ fn reads_stages(plan: &Plan, c: usize) -> bool {
 }
 
 /// How many times each chunk of each stage will be read by later stages' tasks. Stages are
-/// visited from the last: a chunk no one reads (and that is no output) is culled, and its
-/// own reads are not counted. Stages no later stage reads get an empty list.
-pub(super) fn count_reads(plan: &Plan) -> Vec<Vec<u32>> {
+/// visited from the last: a chunk no one reads (and that is no output, or an output chunk
+/// `skipped(stage, chunk)` says its sinks already hold) is culled, and its own reads are not
+/// counted. Stages no later stage reads get an empty list.
+pub(super) fn count_reads(plan: &Plan, skipped: &dyn Fn(usize, usize) -> bool) -> Vec<Vec<u32>> {
     let n = plan.stages.len();
     let mut counts: Vec<Vec<u32>> = vec![Vec::new(); n];
     for c in 0..n {
@@ -64,7 +65,8 @@ pub(super) fn count_reads(plan: &Plan) -> Vec<Vec<u32>> {
         let st = &plan.stages[c];
         let is_output = plan.outputs.contains(&c);
         for lin in 0..st.node.grid.num_chunks() {
-            if !is_output && counts[c].get(lin).is_none_or(|&r| r == 0) {
+            let read = counts[c].get(lin).is_some_and(|&r| r > 0);
+            if !read && (!is_output || skipped(c, lin)) {
                 continue;
             }
             st.op.reads(&st.node, lin, &mut |r| {

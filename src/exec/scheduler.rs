@@ -254,7 +254,7 @@ impl<'p> Scheduler<'p> {
         for (&s, &k) in plan.outputs.iter().zip(sinks) {
             per_stage[s].push(k);
         }
-        let reads = super::reads::count_reads(plan);
+        let reads = super::reads::count_reads(plan, &|s, lin| skipped(plan, &per_stage[s], s, lin));
         let done = reads.iter().map(|r| vec![false; r.len()]).collect();
         let task_bytes: Vec<usize> = plan
             .stages
@@ -337,9 +337,11 @@ impl<'p> Scheduler<'p> {
         self.state.lock().map_err(|_| poisoned())
     }
 
-    /// Whether chunk `lin` of stage `s` is needed: an output, or read by a later task.
+    /// Whether chunk `lin` of stage `s` is needed: read by a later task, or an output chunk
+    /// that its sinks do not already hold.
     fn needed(&self, s: usize, lin: usize) -> bool {
-        !self.sinks[s].is_empty() || self.reads[s].get(lin).is_some_and(|&r| r > 0)
+        self.reads[s].get(lin).is_some_and(|&r| r > 0)
+            || (!self.sinks[s].is_empty() && !skipped(self.plan, &self.sinks[s], s, lin))
     }
 
     /// Runs tasks until the computation is complete or has failed.
@@ -771,6 +773,16 @@ impl<'p> Scheduler<'p> {
         self.wake.notify_all();
         Ok(())
     }
+}
+
+/// Whether output chunk `lin` of stage `s` is already in place in every one of its `sinks`
+/// (see [`OutputSink::skip`]).
+fn skipped(plan: &Plan, sinks: &[&dyn OutputSink], s: usize, lin: usize) -> bool {
+    if sinks.is_empty() {
+        return false;
+    }
+    let region = crate::plan::ops::chunk_region(&plan.stages[s].node.grid, lin);
+    sinks.iter().all(|k| k.skip(&region))
 }
 
 /// The message of a caught panic.

@@ -26,6 +26,13 @@ pub(crate) trait OutputSink: Sync {
     ) -> Result<()>;
     /// Takes the computed chunk at `region`.
     fn put(&self, region: &[(usize, usize)], chunk: &Arc<ChunkData>) -> Result<()>;
+    /// Whether the output chunk at `region` is already in place (a resumed write found it
+    /// stored), so that it need not be computed. The scheduler culls such a chunk, and what
+    /// only it reads, when every sink of its stage skips it and no other task reads it;
+    /// otherwise it is computed and delivered as usual.
+    fn skip(&self, _region: &[(usize, usize)]) -> bool {
+        false
+    }
 }
 
 /// Drops from `dst` the length-1 axis an operator inserts (`stack`), if any.

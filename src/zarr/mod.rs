@@ -7,7 +7,8 @@
 //! - [`to_zarr`] records a write; [`ZarrWrite::compute`] (or [`write_all`] for several
 //!   outputs sharing inputs) runs it: one task per storage chunk or shard, each chunk file
 //!   replaced atomically, one sync at the end, and the metadata written last, so a failed
-//!   write never leaves a store that looks complete.
+//!   write never leaves a store that looks complete. Running the same write again with
+//!   [`WriteOptions::resume`] finishes it, computing only the chunks not stored yet.
 //! - [`info`] describes a store's tree of groups and arrays (what `tessera info` prints).
 //!
 //! ```
@@ -73,7 +74,9 @@ pub fn open_zarr_any_with(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<
 /// [`ZarrWrite::compute`], or several at once with [`write_all`].
 ///
 /// The options are checked here; the target is only touched when the write runs. An
-/// existing non-empty target is an error unless [`WriteOptions::overwrite`] is set.
+/// existing non-empty target is an error unless [`WriteOptions::overwrite`] is set, or
+/// [`WriteOptions::resume`] is set and the target holds an unfinished (or finished) write
+/// of the same array.
 pub fn to_zarr(
     array: &(impl Clone + Into<AnyArray>),
     path: impl AsRef<Path>,

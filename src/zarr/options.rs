@@ -138,7 +138,8 @@ impl Default for Compression {
 ///     .compression(Compression::Zstd { level: 5 })
 ///     .dimension_names(["lat", "lon"])
 ///     .attribute("units", "K")
-///     .overwrite(true);
+///     .overwrite(true)
+///     .resume(true);
 /// assert_eq!(o.chunks, Some(vec![256, 256]));
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -160,6 +161,9 @@ pub struct WriteOptions {
     pub durability: Durability,
     /// The fill value (converted to the element type); default 0 / `false`.
     pub fill_value: Option<f64>,
+    /// Finish an interrupted write of the same array instead of starting over (default:
+    /// `false`); see [`WriteOptions::resume`].
+    pub resume: bool,
 }
 
 impl WriteOptions {
@@ -208,6 +212,59 @@ impl WriteOptions {
     /// Sets the fill value.
     pub fn fill_value(mut self, v: f64) -> Self {
         self.fill_value = Some(v);
+        self
+    }
+
+    /// Sets whether the write finishes an interrupted write of the same array (one that
+    /// failed, or whose process was killed) instead of starting over.
+    ///
+    /// Every new array's write first records the metadata it will write, under the hidden
+    /// key `.tessera-pending.json` of the array, and replaces that record by `zarr.json`
+    /// once every chunk is stored. A resumed write never empties the target; it looks at what
+    /// the target holds:
+    ///
+    /// - nothing (or no directory): it writes the array from scratch;
+    /// - the record of an unfinished write whose metadata equals this write's (shape,
+    ///   chunks, shards, data type, codecs, fill value, dimension names, attributes): it
+    ///   computes and stores only the chunks that are not stored yet, then writes the
+    ///   metadata. Chunk files are replaced atomically, so a stored chunk is a complete one;
+    ///   temporary files a killed writer left behind are removed;
+    /// - the finished array with this write's metadata: it writes nothing;
+    /// - anything else (another array, or files that are not a tessera write): an error that
+    ///   names the target and what differs, and nothing is touched, unless
+    ///   [`overwrite`](WriteOptions::overwrite) is also set, which then replaces the target.
+    ///
+    /// [`WriteReport::chunks_skipped`](super::WriteReport::chunks_skipped) says how many
+    /// chunks were found already stored. The values must be the ones the interrupted write
+    /// was computing (the metadata is checked, the stored chunks' contents are not), and no
+    /// other writer may be writing to the target meanwhile. After a power failure (rather
+    /// than a killed process), chunk files are only known to be complete when the first
+    /// write used [`Durability::PerChunk`](super::Durability::PerChunk). Region writes
+    /// ([`to_zarr_region`](super::to_zarr_region)) update an existing array and have no
+    /// resume.
+    ///
+    /// ```
+    /// use tessera::zarr::{self, WriteOptions};
+    /// use tessera::Array;
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-resume-{}", std::process::id()));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// let x = Array::<f64>::arange(0.0, 100.0, 1.0, 10)?;
+    /// let opts = WriteOptions::default().resume(true);
+    /// // Nothing there yet: a whole write.
+    /// let r = zarr::to_zarr(&x, &dir, opts.clone())?.compute()?;
+    /// assert_eq!((r.chunks_written, r.chunks_skipped), (10, 0));
+    /// // Already complete: nothing is written again.
+    /// let r = zarr::to_zarr(&x, &dir, opts.clone())?.compute()?;
+    /// assert_eq!((r.chunks_written, r.chunks_skipped), (0, 10));
+    /// // Another array at the same place is refused, and the store is left as it is.
+    /// let y = Array::<f64>::arange(0.0, 100.0, 1.0, 20)?;
+    /// assert!(zarr::to_zarr(&y, &dir, opts)?.compute().is_err());
+    /// assert_eq!(zarr::open_zarr::<f64>(&dir)?.sum(..)?.compute_scalar()?, 4950.0);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn resume(mut self, yes: bool) -> Self {
+        self.resume = yes;
         self
     }
 }

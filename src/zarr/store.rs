@@ -111,6 +111,26 @@ pub fn is_temporary(name: &str) -> bool {
     name.starts_with('.') && name.contains(TMP_MARK)
 }
 
+/// Removes the temporary files a killed writer left anywhere below `dir` (a resumed write
+/// starts with this); returns how many there were.
+pub(crate) fn remove_temporaries(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            removed += remove_temporaries(&entry.path())?;
+        } else if entry.file_name().to_str().is_some_and(is_temporary) {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
+}
+
 fn io_err(e: io::Error) -> StorageError {
     StorageError::IOError(Arc::new(e))
 }

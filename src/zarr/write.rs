@@ -2,7 +2,7 @@
 //! chunk files, one sync at the end, metadata last.
 
 use super::options::{Compression, WriteOptions};
-use super::store::{Durability, LocalStore};
+use super::store::{remove_temporaries, Durability, LocalStore};
 use super::{store_error, zarr_data_type};
 use crate::array::AnyArray;
 use crate::chunks::{AxisChunks, ChunkGrid, ChunkSpec};
@@ -18,13 +18,21 @@ use crate::plan::ops::InputRegion;
 use crate::plan::{Plan, Program};
 use crate::task::TaskEnv;
 use ndarray::{ArrayViewMutD, Axis, Slice};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zarrs::array::codec::{BloscCodec, GzipCodec, ZstdCodec};
 use zarrs::array::{Array as ZArray, ArrayBuilder, ArraySubset, CodecOptions};
-use zarrs::storage::{ReadableWritableListableStorageTraits, ReadableWritableStorageTraits};
+use zarrs::storage::{
+    Bytes, ReadableWritableListableStorageTraits, ReadableWritableStorageTraits, StoreKey,
+    StorePrefix,
+};
+
+/// The hidden key (next to `zarr.json`) holding the metadata a new array's unfinished write
+/// will store at its end: what a resumed write checks it continues the same array.
+const PENDING_KEY: &str = ".tessera-pending.json";
 
 /// A pending write of one array to a Zarr store, returned by [`to_zarr`](crate::zarr::to_zarr).
 /// Nothing is written until [`compute`](ZarrWrite::compute) (or [`write_all`]).
@@ -102,6 +110,11 @@ pub struct WriteReport {
     pub chunks_written: usize,
     /// Storage chunks (or shards) in the written region.
     pub chunks_total: usize,
+    /// Storage chunks (or shards) not computed because a resumed write
+    /// ([`WriteOptions::resume`]) found them already stored: `chunks_total - chunks_written`
+    /// (all of them when the target already held the finished array, none for other
+    /// writes).
+    pub chunks_skipped: usize,
     /// Bytes of array data written (uncompressed).
     pub bytes: usize,
     /// Wall-clock time, including the final sync and the metadata.
@@ -321,7 +334,8 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
             })
             .collect();
         let state = if writes.iter().any(|w| w.region.is_none()) {
-            "array metadata was not written, so the store does not hold a valid array"
+            "array metadata was not written, so the store does not hold a valid array \
+             (the same write with WriteOptions::resume(true) writes only the missing chunks)"
         } else {
             "the region is partly updated"
         };
@@ -335,10 +349,12 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
     let mut reports = Vec::with_capacity(sinks.len());
     for (s, w) in sinks.iter().zip(writes) {
         s.finish(w)?;
+        let written = s.written.load(Ordering::Relaxed);
         reports.push(WriteReport {
             path: PathBuf::from(w.location()),
-            chunks_written: s.written.load(Ordering::Relaxed),
+            chunks_written: written,
             chunks_total: s.total,
+            chunks_skipped: s.total.saturating_sub(written),
             bytes: w.node.len() * w.node.dtype.size(),
             elapsed: t0.elapsed(),
         });
@@ -346,9 +362,25 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
     Ok(reports)
 }
 
+/// What the target of a new array held when its write started.
+#[derive(Debug)]
+enum Existing {
+    /// Nothing (or it was replaced): every chunk is written.
+    Nothing,
+    /// An unfinished write of the same array, with the keys it had stored: only chunks
+    /// whose keys are missing are written.
+    Unfinished(HashSet<String>),
+    /// The finished array: nothing is written.
+    Complete,
+}
+
 /// Receives the computed chunks of one write and stores them.
 struct ZarrSink {
     array: ZArray<dyn ReadableWritableStorageTraits>,
+    /// The store, to remove the pending record at the end.
+    storage: Arc<dyn ReadableWritableStorageTraits>,
+    /// What the target held (always `Nothing` for region writes).
+    existing: Existing,
     /// The local store, which is synced at the end (`None` for object storage).
     local: Option<Arc<LocalStore>>,
     store: String,
@@ -366,23 +398,36 @@ impl ZarrSink {
         let store = w.target.label();
         let apath = w.target.array_path().to_string();
         let err = |m: String| store_error(&store, &apath, None, m);
-        let (storage, local): (Arc<dyn ReadableWritableStorageTraits>, _) = match &w.target {
+        let (storage, listable, local): (
+            Arc<dyn ReadableWritableStorageTraits>,
+            Arc<dyn ReadableWritableListableStorageTraits>,
+            _,
+        ) = match &w.target {
             Target::Local(p) => {
                 let l = LocalStore::new(p, w.opts.durability);
-                (l.clone(), Some(l))
+                (l.clone(), l.clone(), Some(l))
             }
-            Target::Remote { storage, .. } => (storage.clone(), None),
+            Target::Remote { storage, .. } => (storage.clone(), storage.clone(), None),
         };
+        let mut existing = Existing::Nothing;
         let array = if w.region.is_some() {
-            ZArray::open(storage, &apath).map_err(|e| err(e.to_string()))?
+            ZArray::open(storage.clone(), &apath).map_err(|e| err(e.to_string()))?
         } else {
-            match &w.target {
-                Target::Local(p) => prepare_directory(p, w.opts.overwrite, &store)?,
-                Target::Remote { storage, .. } => {
-                    prepare_prefix(storage.as_ref(), &apath, w.opts.overwrite, &store)?
-                }
-            }
-            build_array(w, storage, &apath).map_err(|e| err(e.to_string()))?
+            // The metadata only exists in memory until the end; it is also what the pending
+            // record holds and what a resumed write must match.
+            let array = build_array(w, storage.clone(), &apath).map_err(|e| err(e.to_string()))?;
+            let intended = serde_json::to_value(array.metadata_opt(&metadata_options()))
+                .map_err(|e| err(format!("encoding the metadata: {e}")))?;
+            let target = TargetStore {
+                storage: listable.as_ref(),
+                path: &apath,
+                store: &store,
+            };
+            existing = match &w.target {
+                Target::Local(p) => prepare_directory(p, &w.opts, &target, &intended)?,
+                Target::Remote { .. } => prepare_prefix(&w.opts, &target, &intended)?,
+            };
+            array
         };
         let dtype = w.node.dtype;
         let fill = with_dtype!(dtype, T => {
@@ -391,6 +436,8 @@ impl ZarrSink {
         });
         Ok(ZarrSink {
             array,
+            storage,
+            existing,
             local,
             store,
             dtype,
@@ -403,8 +450,12 @@ impl ZarrSink {
         })
     }
 
-    /// Syncs the store and writes the metadata (new arrays only).
+    /// Syncs the store and writes the metadata (new arrays only), then removes the pending
+    /// record. A target that already held the finished array is left as it is.
     fn finish(&self, w: &ZarrWrite) -> Result<()> {
+        if matches!(self.existing, Existing::Complete) {
+            return Ok(());
+        }
         let err = |m: String| store_error(&self.store, w.target.array_path(), None, m);
         let sync = || match &self.local {
             Some(l) => l.sync().map_err(|e| err(format!("sync: {e}"))),
@@ -414,16 +465,29 @@ impl ZarrSink {
             sync()?;
         }
         if self.region.is_none() {
-            let meta =
-                zarrs::array::ArrayMetadataOptions::default().with_include_zarrs_metadata(false);
             self.array
-                .store_metadata_opt(&meta)
+                .store_metadata_opt(&metadata_options())
                 .map_err(|e| err(format!("writing metadata: {e}")))?;
             if w.opts.durability != Durability::OsDecides {
                 sync()?;
             }
+            // The array is complete: the record of the unfinished write goes (a crash before
+            // this leaves both, which a resumed write and every reader accept).
+            let pending = key_in(w.target.array_path(), PENDING_KEY).map_err(err)?;
+            self.storage
+                .erase(&pending)
+                .map_err(|e| err(format!("removing {PENDING_KEY}: {e}")))?;
         }
         Ok(())
+    }
+
+    /// The grid index of the storage chunk (or shard) holding the region that starts at
+    /// `start` (stored-array coordinates).
+    fn chunk_index(&self, start: impl Iterator<Item = usize>) -> Vec<u64> {
+        start
+            .zip(&self.storage_chunks)
+            .map(|(s, &c)| (s / c) as u64)
+            .collect()
     }
 
     /// Stores the values of `region` (array coordinates, inside one storage chunk), produced
@@ -440,11 +504,7 @@ impl ZarrSink {
             .enumerate()
             .map(|(ax, &(s, l))| (s + off.map_or(0, |o| o[ax]), l))
             .collect();
-        let cidx: Vec<u64> = abs
-            .iter()
-            .zip(&self.storage_chunks)
-            .map(|(&(s, _), &c)| (s / c) as u64)
-            .collect();
+        let cidx = self.chunk_index(abs.iter().map(|r| r.0));
         let key = || self.array.chunk_key(&cidx).to_string();
         let cshape = self
             .array
@@ -539,6 +599,18 @@ impl OutputSink for ZarrSink {
             })
         })
     }
+
+    fn skip(&self, region: &[(usize, usize)]) -> bool {
+        match &self.existing {
+            Existing::Nothing => false,
+            Existing::Complete => true,
+            Existing::Unfinished(stored) => {
+                // Resumed writes are of new arrays: region coordinates are array coordinates.
+                let cidx = self.chunk_index(region.iter().map(|r| r.0));
+                stored.contains(self.array.chunk_key(&cidx).as_str())
+            }
+        }
+    }
 }
 
 /// A new array replaces its target before any chunk is computed, so a write whose values
@@ -576,19 +648,205 @@ fn refuse_reading_own_target(w: &ZarrWrite) -> Result<()> {
     Ok(())
 }
 
-/// Applies the overwrite policy to the target directory and creates it.
-fn prepare_directory(path: &Path, overwrite: bool, store: &str) -> Result<()> {
-    let err = |m: String| store_error(store, "/", None, m);
+/// How the metadata is stored (without zarrs' own version attributes).
+fn metadata_options() -> zarrs::array::ArrayMetadataOptions {
+    zarrs::array::ArrayMetadataOptions::default().with_include_zarrs_metadata(false)
+}
+
+/// The store key `name` inside the array at `path`.
+fn key_in(path: &str, name: &str) -> std::result::Result<StoreKey, String> {
+    let rel = path.trim_matches('/');
+    let key = if rel.is_empty() {
+        name.to_string()
+    } else {
+        format!("{rel}/{name}")
+    };
+    StoreKey::new(key).map_err(|e| e.to_string())
+}
+
+/// The store prefix of the array at `path`.
+fn prefix_of(path: &str) -> std::result::Result<StorePrefix, String> {
+    let rel = path.trim_matches('/');
+    let prefix = if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{rel}/")
+    };
+    StorePrefix::new(prefix).map_err(|e| e.to_string())
+}
+
+/// The target of a new array: its store, the array path in it, and the store's name.
+struct TargetStore<'a> {
+    storage: &'a dyn ReadableWritableListableStorageTraits,
+    path: &'a str,
+    store: &'a str,
+}
+
+impl TargetStore<'_> {
+    fn err(&self, m: impl std::fmt::Display) -> Error {
+        store_error(self.store, self.path, None, m)
+    }
+
+    /// Records the metadata the write will store at its end (see [`PENDING_KEY`]).
+    fn write_pending(&self, intended: &serde_json::Value) -> Result<()> {
+        let key = key_in(self.path, PENDING_KEY).map_err(|e| self.err(e))?;
+        let json = serde_json::to_vec_pretty(intended)
+            .map_err(|e| self.err(format!("encoding the metadata: {e}")))?;
+        self.storage
+            .set(&key, Bytes::from(json))
+            .map_err(|e| self.err(format!("writing {PENDING_KEY}: {e}")))
+    }
+
+    /// The JSON value stored at `name` in the array, if any (`Null` when it is not JSON).
+    fn json(&self, name: &str) -> Result<Option<serde_json::Value>> {
+        let key = key_in(self.path, name).map_err(|e| self.err(e))?;
+        let bytes = self
+            .storage
+            .get(&key)
+            .map_err(|e| self.err(format!("reading {name}: {e}")))?;
+        Ok(bytes.map(|b| serde_json::from_slice(&b).unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// Every key stored below the array.
+    fn keys(&self) -> Result<Vec<StoreKey>> {
+        let prefix = prefix_of(self.path).map_err(|e| self.err(e))?;
+        self.storage
+            .list_prefix(&prefix)
+            .map_err(|e| self.err(format!("listing the target: {e}")))
+    }
+
+    /// What a resumed write finds at the target.
+    fn inspect(&self, intended: &serde_json::Value) -> Result<Found> {
+        if let Some(stored) = self.json("zarr.json")? {
+            if stored == *intended {
+                let pending = key_in(self.path, PENDING_KEY).map_err(|e| self.err(e))?;
+                self.storage
+                    .erase(&pending)
+                    .map_err(|e| self.err(format!("removing {PENDING_KEY}: {e}")))?;
+                return Ok(Found::Resumable(Existing::Complete));
+            }
+            return Ok(Found::Different(format!(
+                "it holds a different finished array ({})",
+                differences(&stored, intended)
+            )));
+        }
+        if let Some(pending) = self.json(PENDING_KEY)? {
+            if pending == *intended {
+                let stored = self.keys()?.into_iter().map(|k| k.to_string()).collect();
+                return Ok(Found::Resumable(Existing::Unfinished(stored)));
+            }
+            return Ok(Found::Different(format!(
+                "it holds an unfinished write of a different array ({})",
+                differences(&pending, intended)
+            )));
+        }
+        if self.keys()?.is_empty() {
+            Ok(Found::Empty)
+        } else {
+            Ok(Found::Different(
+                "it holds files that are not an unfinished tessera write (no zarr.json and \
+                 no .tessera-pending.json)"
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// What a resumed write finds at its target.
+enum Found {
+    /// No stored value at all.
+    Empty,
+    /// An unfinished or finished write of the same array.
+    Resumable(Existing),
+    /// Something else, described.
+    Different(String),
+}
+
+/// The top-level metadata fields in which `stored` and `intended` differ, with both values.
+fn differences(stored: &serde_json::Value, intended: &serde_json::Value) -> String {
+    let short = |v: Option<&serde_json::Value>| match v {
+        None => "nothing".to_string(),
+        Some(v) => {
+            let s = v.to_string();
+            match s.char_indices().nth(200) {
+                Some((i, _)) => format!("{}...", &s[..i]),
+                None => s,
+            }
+        }
+    };
+    let (Some(a), Some(b)) = (stored.as_object(), intended.as_object()) else {
+        return "the stored metadata is not a JSON object".into();
+    };
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let diffs: Vec<String> = keys
+        .into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            format!(
+                "{k}: stored {}, this write {}",
+                short(a.get(k)),
+                short(b.get(k))
+            )
+        })
+        .collect();
+    diffs.join("; ")
+}
+
+/// The error for a resumed write whose target holds something else.
+fn cannot_resume(t: &TargetStore<'_>, what: &str) -> Error {
+    t.err(format!(
+        "cannot resume the write: {what}; nothing was changed (write to another path, or \
+         pass WriteOptions::overwrite(true) to replace the target)"
+    ))
+}
+
+/// Applies the resume and overwrite policies to the target directory and creates it;
+/// returns what the write continues.
+fn prepare_directory(
+    path: &Path,
+    opts: &WriteOptions,
+    t: &TargetStore<'_>,
+    intended: &serde_json::Value,
+) -> Result<Existing> {
+    let err = |m: String| t.err(m);
+    if opts.resume && path.exists() {
+        let found = if path.is_dir() {
+            t.inspect(intended)?
+        } else {
+            Found::Different("it is a file, not a directory".into())
+        };
+        match found {
+            Found::Resumable(existing) => {
+                remove_temporaries(path)
+                    .map_err(|e| err(format!("removing temporary files: {e}")))?;
+                return Ok(existing);
+            }
+            Found::Empty => {
+                // Only a killed writer's temporary files, if anything: start afresh here.
+                remove_temporaries(path)
+                    .map_err(|e| err(format!("removing temporary files: {e}")))?;
+                t.write_pending(intended)?;
+                return Ok(Existing::Nothing);
+            }
+            Found::Different(what) if !opts.overwrite => return Err(cannot_resume(t, &what)),
+            Found::Different(_) => {} // replaced below
+        }
+    }
     if path.exists() {
         let empty = path.is_dir()
             && std::fs::read_dir(path)
                 .map(|mut d| d.next().is_none())
                 .unwrap_or(false);
         if !empty {
-            if !overwrite {
-                return Err(err(
-                    "target exists (pass WriteOptions::overwrite(true) to replace it)".into(),
-                ));
+            if !opts.overwrite {
+                let unfinished = path.join(PENDING_KEY).is_file();
+                return Err(err(if unfinished {
+                    "target holds an unfinished write (pass WriteOptions::resume(true) to \
+                     finish it, or WriteOptions::overwrite(true) to replace it)"
+                        .into()
+                } else {
+                    "target exists (pass WriteOptions::overwrite(true) to replace it)".into()
+                }));
             }
             let removed = if path.is_dir() {
                 std::fs::remove_dir_all(path)
@@ -598,38 +856,41 @@ fn prepare_directory(path: &Path, overwrite: bool, store: &str) -> Result<()> {
             removed.map_err(|e| err(format!("removing the old target: {e}")))?;
         }
     }
-    std::fs::create_dir_all(path).map_err(|e| err(format!("creating the directory: {e}")))
+    std::fs::create_dir_all(path).map_err(|e| err(format!("creating the directory: {e}")))?;
+    t.write_pending(intended)?;
+    Ok(Existing::Nothing)
 }
 
-/// Applies the overwrite policy to an array path in an object store.
+/// Applies the resume and overwrite policies to an array path in an object store (where
+/// each object is written whole, so a stored chunk is a complete one).
 fn prepare_prefix(
-    storage: &dyn ReadableWritableListableStorageTraits,
-    path: &str,
-    overwrite: bool,
-    store: &str,
-) -> Result<()> {
-    let err = |m: String| store_error(store, path, None, m);
-    let rel = path.trim_matches('/');
-    let prefix = if rel.is_empty() {
-        String::new()
-    } else {
-        format!("{rel}/")
-    };
-    let prefix = zarrs::storage::StorePrefix::new(prefix).map_err(|e| err(e.to_string()))?;
-    let existing = storage
-        .list_prefix(&prefix)
-        .map_err(|e| err(format!("listing the target: {e}")))?;
-    if !existing.is_empty() {
-        if !overwrite {
-            return Err(err(
-                "target exists (pass WriteOptions::overwrite(true) to replace it)".into(),
-            ));
+    opts: &WriteOptions,
+    t: &TargetStore<'_>,
+    intended: &serde_json::Value,
+) -> Result<Existing> {
+    if opts.resume {
+        match t.inspect(intended)? {
+            Found::Resumable(existing) => return Ok(existing),
+            Found::Empty => {
+                t.write_pending(intended)?;
+                return Ok(Existing::Nothing);
+            }
+            Found::Different(what) if !opts.overwrite => return Err(cannot_resume(t, &what)),
+            Found::Different(_) => {} // replaced below
         }
-        storage
-            .erase_prefix(&prefix)
-            .map_err(|e| err(format!("removing the old target: {e}")))?;
     }
-    Ok(())
+    let existing = t.keys()?;
+    if !existing.is_empty() {
+        if !opts.overwrite {
+            return Err(t.err("target exists (pass WriteOptions::overwrite(true) to replace it)"));
+        }
+        let prefix = prefix_of(t.path).map_err(|e| t.err(e))?;
+        t.storage
+            .erase_prefix(&prefix)
+            .map_err(|e| t.err(format!("removing the old target: {e}")))?;
+    }
+    t.write_pending(intended)?;
+    Ok(Existing::Nothing)
 }
 
 /// Builds the zarrs array (metadata in memory only; it is stored last).
