@@ -3,13 +3,29 @@
 //! Freshly allocated memory costs a page fault per page on first touch; a task that reads a
 //! stored chunk into a new buffer pays that on every chunk. Buffers for source reads are taken
 //! from, and given back to, a small pool per worker thread instead.
+//!
+//! The pool is bounded (a few buffers, [`CAP_BYTES`] per thread), and the bytes it holds idle
+//! across all threads ([`idle_bytes`]) count against a computation's memory limit when the
+//! scheduler decides whether a stored chunk stays in memory.
 
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
 use ndarray::{ArrayD, IxDyn};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Buffers kept per thread.
 const KEEP: usize = 4;
+
+/// Idle bytes kept per thread at most.
+pub(crate) const CAP_BYTES: usize = 64 << 20;
+
+/// Bytes idle in all threads' pools.
+static IDLE: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes the pools of all threads hold idle now.
+pub(crate) fn idle_bytes() -> usize {
+    IDLE.load(Ordering::Relaxed)
+}
 
 thread_local! {
     static POOL: RefCell<Vec<ChunkData>> = const { RefCell::new(Vec::new()) };
@@ -22,7 +38,9 @@ pub(crate) fn take(dtype: DType, shape: &[usize]) -> ChunkData {
     let found = POOL.with(|p| {
         let mut p = p.borrow_mut();
         let i = p.iter().position(|c| c.dtype() == dtype && c.len() == n)?;
-        Some(p.swap_remove(i))
+        let c = p.swap_remove(i);
+        IDLE.fetch_sub(c.nbytes(), Ordering::Relaxed);
+        Some(c)
     });
     with_dtype!(dtype, T => {
         let reuse = found
@@ -37,11 +55,19 @@ pub(crate) fn give(c: ChunkData) {
     if c.is_empty() {
         return;
     }
+    let bytes = c.nbytes();
+    if bytes > CAP_BYTES {
+        return;
+    }
     POOL.with(|p| {
         let mut p = p.borrow_mut();
-        if p.len() >= KEEP {
-            p.remove(0);
+        let mut held: usize = p.iter().map(ChunkData::nbytes).sum();
+        while !p.is_empty() && (p.len() >= KEEP || held + bytes > CAP_BYTES) {
+            let old = p.remove(0);
+            held -= old.nbytes();
+            IDLE.fetch_sub(old.nbytes(), Ordering::Relaxed);
         }
+        IDLE.fetch_add(bytes, Ordering::Relaxed);
         p.push(c);
     });
 }

@@ -309,6 +309,11 @@ pub(crate) fn execute(
         pool(n)?.broadcast(|_| sched.worker());
         sched
     };
+    let spilled = spill.chunks.load(Ordering::Relaxed);
+    if spilled > 0 {
+        // A computation at its memory limit: leave nothing the allocator could hand back.
+        store::release_freed_memory();
+    }
     if let Some(e) = sched.error() {
         return Err(e);
     }
@@ -323,7 +328,7 @@ pub(crate) fn execute(
         peak_bytes: sched.mem.peak(),
         peak_tasks: sched.peak_tasks(),
         memory_limit: budget,
-        spilled_chunks: spill.chunks.load(Ordering::Relaxed),
+        spilled_chunks: spilled,
         spilled_bytes: spill.bytes.load(Ordering::Relaxed),
         dropped_chunks: sched.store.dropped.load(Ordering::Relaxed),
         peak_rss: peak_rss(),

@@ -57,6 +57,18 @@ pub(super) struct ChunkStore<'s> {
     pub dropped: AtomicUsize,
 }
 
+/// Hands memory the allocator holds but no longer uses back to the OS. Under a memory limit
+/// this matters: glibc keeps freed chunk-sized blocks in each thread's arena, so resident
+/// memory would grow past the limit by what the arenas once held.
+pub(super) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the allocator's arenas to the OS; it
+    // touches no memory in use and may be called from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn poisoned() -> Error {
     Error::internal("scheduler", "a lock was poisoned by a panic")
 }
@@ -92,10 +104,12 @@ impl<'s> ChunkStore<'s> {
         bytes: usize,
         reads: usize,
     ) -> Result<()> {
+        // Buffers idle in the workers' pools are resident too.
         let fits = mem
             .live()
             .saturating_add(bytes)
             .saturating_add(self.headroom)
+            .saturating_add(crate::eval::pool::idle_bytes())
             <= self.budget;
         let data = match (fits, self.overflow[s]) {
             (false, Overflow::Reread) => {
@@ -112,6 +126,7 @@ impl<'s> ChunkStore<'s> {
                             crate::eval::pool::give(c);
                         }
                     }
+                    release_freed_memory();
                     Stored::Disk(Arc::new(f))
                 }
                 None => {

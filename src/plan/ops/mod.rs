@@ -193,20 +193,22 @@ pub(crate) fn chunk_region(grid: &crate::chunks::ChunkGrid, lin: usize) -> Vec<(
 }
 
 /// Projected bytes of a task evaluating `program` over a chunk of `chunk_len` elements:
-/// sources are read into a task buffer, generated leaves may be materialized, and a stored
-/// stage's chunks may be assembled into one (after a rechunk) or read back from a spill file.
+/// sources are read into a task buffer (and their encoded bytes, at most as many, are held
+/// while they are decoded), generated leaves may be materialized, and a stored stage's chunks
+/// may be assembled into one (after a rechunk) or read back from a spill file.
 pub(crate) fn program_task_bytes(program: &Program, chunk_len: usize) -> usize {
     program
         .leaves
         .iter()
-        .filter(|l| {
-            l.stage.is_some()
-                || matches!(
-                    l.node.op,
-                    crate::expr::Op::Generate(_) | crate::expr::Op::Source(_)
-                )
+        .map(|l| {
+            let copies = match l.node.op {
+                _ if l.stage.is_some() => 1,
+                crate::expr::Op::Source(_) => 2,
+                crate::expr::Op::Generate(_) => 1,
+                _ => 0,
+            };
+            copies * chunk_len * l.node.dtype.size()
         })
-        .map(|l| chunk_len * l.node.dtype.size())
         .sum()
 }
 
