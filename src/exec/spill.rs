@@ -124,57 +124,49 @@ impl SpillDir {
             ));
         }
         let file = File::open(&s.path).map_err(fail)?;
-        let size = s.dtype.size();
         let shape: Vec<usize> = part.iter().map(|p| p.1).collect();
         let total: usize = shape.iter().product();
-        let mut buf = vec![0u8; total * size];
-        if total > 0 {
-            // The innermost axes the box covers whole make one contiguous run per index of
-            // the axes before them.
-            let nd = part.len();
-            let mut k = nd;
-            while k > 0 && part[k - 1] == (0, s.shape[k - 1]) {
-                k -= 1;
-            }
-            let inner: usize = s.shape[k..].iter().product();
-            let (run_axis, run) = if k == 0 {
-                (None, inner)
-            } else {
-                (Some(k - 1), part[k - 1].1 * inner)
-            };
-            let outer = &part[..run_axis.unwrap_or(0)];
-            let mut idx: Vec<usize> = outer.iter().map(|p| p.0).collect();
-            let mut at = 0;
-            loop {
-                let mut elem = 0;
-                for (ax, &n) in s.shape.iter().enumerate() {
-                    let i = if ax < idx.len() {
-                        idx[ax]
-                    } else if Some(ax) == run_axis {
-                        part[ax].0
-                    } else {
-                        0
+        let size = s.dtype.size();
+        #[cfg(target_endian = "little")]
+        {
+            macro_rules! direct {
+                ($t:ty, $v:ident) => {{
+                    let mut vals = vec![<$t>::default(); total];
+                    // SAFETY: `vals` is an initialized, exclusively borrowed vector of
+                    // `total` integers or floats; viewing its memory as bytes is valid (u8
+                    // has alignment 1, the types have no padding) and every byte pattern
+                    // written through the view is a valid value of the type. The file holds
+                    // little-endian values, the machine's order here.
+                    let bytes = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            vals.as_mut_ptr().cast::<u8>(),
+                            std::mem::size_of_val(vals.as_slice()),
+                        )
                     };
-                    elem = elem * n + i;
-                }
-                file.read_exact_at(&mut buf[at..at + run * size], (elem * size) as u64)
-                    .map_err(fail)?;
-                at += run * size;
-                // Next index of the outer axes, in C order.
-                let mut ax = idx.len();
-                loop {
-                    if ax == 0 {
-                        return from_raw(s.dtype, &shape, &buf);
-                    }
-                    ax -= 1;
-                    idx[ax] += 1;
-                    if idx[ax] < outer[ax].0 + outer[ax].1 {
-                        break;
-                    }
-                    idx[ax] = outer[ax].0;
-                }
+                    read_box(&file, &s.shape, part, size, bytes).map_err(fail)?;
+                    return Ok(ChunkData::$v(
+                        ArrayD::from_shape_vec(IxDyn(&shape), vals).map_err(|e| {
+                            Error::internal("spill", format!("spilled box of the wrong size: {e}"))
+                        })?,
+                    ));
+                }};
+            }
+            match s.dtype {
+                DType::Bool => {}
+                DType::I8 => direct!(i8, I8),
+                DType::I16 => direct!(i16, I16),
+                DType::I32 => direct!(i32, I32),
+                DType::I64 => direct!(i64, I64),
+                DType::U8 => direct!(u8, U8),
+                DType::U16 => direct!(u16, U16),
+                DType::U32 => direct!(u32, U32),
+                DType::U64 => direct!(u64, U64),
+                DType::F32 => direct!(f32, F32),
+                DType::F64 => direct!(f64, F64),
             }
         }
+        let mut buf = vec![0u8; total * size];
+        read_box(&file, &s.shape, part, size, &mut buf).map_err(fail)?;
         from_raw(s.dtype, &shape, &buf)
     }
 
@@ -198,9 +190,98 @@ impl Drop for SpillDir {
     }
 }
 
+/// Reads box `part` of a C-order file of `shape` with `size`-byte elements into `dst` (the
+/// box's bytes in C order): one positioned read per run of elements that are contiguous in
+/// the file (the innermost axes the box covers whole, and the part of the axis before them).
+fn read_box(
+    file: &File,
+    shape: &[usize],
+    part: &[(usize, usize)],
+    size: usize,
+    dst: &mut [u8],
+) -> std::io::Result<()> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    let mut k = part.len();
+    while k > 0 && part[k - 1] == (0, shape[k - 1]) {
+        k -= 1;
+    }
+    let inner: usize = shape[k..].iter().product();
+    let (run_axis, run) = if k == 0 {
+        (None, inner)
+    } else {
+        (Some(k - 1), part[k - 1].1 * inner)
+    };
+    let outer = &part[..run_axis.unwrap_or(0)];
+    let mut idx: Vec<usize> = outer.iter().map(|p| p.0).collect();
+    let mut at = 0;
+    loop {
+        let mut elem = 0;
+        for (ax, &n) in shape.iter().enumerate() {
+            let i = if ax < idx.len() {
+                idx[ax]
+            } else if Some(ax) == run_axis {
+                part[ax].0
+            } else {
+                0
+            };
+            elem = elem * n + i;
+        }
+        file.read_exact_at(&mut dst[at..at + run * size], (elem * size) as u64)?;
+        at += run * size;
+        // Next index of the outer axes, in C order.
+        let mut ax = idx.len();
+        loop {
+            if ax == 0 {
+                return Ok(());
+            }
+            ax -= 1;
+            idx[ax] += 1;
+            if idx[ax] < outer[ax].0 + outer[ax].1 {
+                break;
+            }
+            idx[ax] = outer[ax].0;
+        }
+    }
+}
+
 /// Writes the values of a chunk to `w` as little-endian bytes in C order, through a small
 /// buffer (no copy of the whole chunk); returns the bytes written.
 fn write_raw(chunk: &ChunkData, w: &mut impl Write) -> std::io::Result<usize> {
+    #[cfg(target_endian = "little")]
+    {
+        macro_rules! direct {
+            ($a:expr) => {
+                if let Some(vals) = $a.as_slice() {
+                    // SAFETY: `vals` is an initialized slice of integers or floats, which have
+                    // no padding; viewing its memory as bytes (alignment 1) for the duration
+                    // of this borrow is valid. They are little-endian here, the file's order.
+                    let bytes = unsafe {
+                        std::slice::from_raw_parts(
+                            vals.as_ptr().cast::<u8>(),
+                            std::mem::size_of_val(vals),
+                        )
+                    };
+                    w.write_all(bytes)?;
+                    return Ok(bytes.len());
+                }
+            };
+        }
+        match chunk {
+            ChunkData::Bool(_) => {}
+            ChunkData::I8(a) => direct!(a),
+            ChunkData::I16(a) => direct!(a),
+            ChunkData::I32(a) => direct!(a),
+            ChunkData::I64(a) => direct!(a),
+            ChunkData::U8(a) => direct!(a),
+            ChunkData::U16(a) => direct!(a),
+            ChunkData::U32(a) => direct!(a),
+            ChunkData::U64(a) => direct!(a),
+            ChunkData::F32(a) => direct!(a),
+            ChunkData::F64(a) => direct!(a),
+        }
+    }
     const BLOCK: usize = 1 << 16;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + 8);
     let mut total = 0;
@@ -315,7 +396,24 @@ mod tests {
             bool::chunk_ref(&got).unwrap(),
             &b.slice(ndarray::s![.., 1..2]).into_dyn()
         );
-        assert_eq!(d.chunks.load(Ordering::Relaxed), 2);
+        // Other element types, and a transposed (not C-contiguous) chunk.
+        let i = ndarray::Array::from_shape_fn((3, 4), |(r, c)| (r * 4 + c) as i16 - 5).into_dyn();
+        let si = d.write(&i16::into_chunk(i.clone())).unwrap();
+        let got = d.read(&si, &[(1, 2), (0, 4)]).unwrap();
+        assert_eq!(
+            i16::chunk_ref(&got).unwrap(),
+            &i.slice(ndarray::s![1..3, ..]).into_dyn()
+        );
+        let t = ndarray::Array::from_shape_fn((4, 3), |(r, c)| r as f32 * 0.5 - c as f32)
+            .reversed_axes()
+            .into_dyn();
+        let st = d.write(&f32::into_chunk(t.clone())).unwrap();
+        let got = d.read(&st, &[(0, 3), (1, 2)]).unwrap();
+        assert_eq!(
+            f32::chunk_ref(&got).unwrap(),
+            &t.slice(ndarray::s![.., 1..3]).into_dyn()
+        );
+        assert_eq!(d.chunks.load(Ordering::Relaxed), 4);
         drop(d);
         assert!(!dir.exists(), "the spill directory is removed on drop");
     }

@@ -55,6 +55,8 @@ pub(super) struct ChunkStore<'s> {
     pub stored: AtomicUsize,
     /// Chunks dropped over the budget.
     pub dropped: AtomicUsize,
+    /// Bytes spilled since freed memory was last handed back to the OS.
+    spilled_since_trim: AtomicUsize,
 }
 
 /// Hands memory the allocator holds but no longer uses back to the OS. Under a memory limit
@@ -91,6 +93,7 @@ impl<'s> ChunkStore<'s> {
             headroom,
             stored: AtomicUsize::new(0),
             dropped: AtomicUsize::new(0),
+            spilled_since_trim: AtomicUsize::new(0),
         }
     }
 
@@ -126,7 +129,12 @@ impl<'s> ChunkStore<'s> {
                             crate::eval::pool::give(c);
                         }
                     }
-                    release_freed_memory();
+                    // Every budget/8 spilled bytes, hand back what the arenas hold freed.
+                    let since = self.spilled_since_trim.fetch_add(bytes, Ordering::Relaxed);
+                    if since + bytes >= self.budget / 8 {
+                        self.spilled_since_trim.store(0, Ordering::Relaxed);
+                        release_freed_memory();
+                    }
                     Stored::Disk(Arc::new(f))
                 }
                 None => {
