@@ -28,6 +28,8 @@
 //!   (200, 20000), memory limit 1 GiB; S: 4000², (4000, 40) → (40, 4000), 64 MiB).
 //! - W3Z: W3's anomaly `(x - x.mean(0)).std()` of a stored array (M: f64 32000², 8.2 GB,
 //!   chunks 2000², memory limit 1 GiB; S: 4000², chunks 500², 64 MiB).
+//! - W10: `mean(axis 0)` of a store larger than this machine's memory (M: f64 800 × 2048²,
+//!   26.8 GB, chunks 50 × 512², memory limit 1 GiB; S: 40 × 512², chunks 10 × 256², 64 MiB).
 
 use ndarray::{Array2, Array3, ArrayD};
 use std::path::{Path, PathBuf};
@@ -52,6 +54,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W6", "M") => (vec![20000, 20000], vec![20000, 200]),
         ("W3Z", "S") => (vec![4000, 4000], vec![500, 500]),
         ("W3Z", "M") => (vec![32000, 32000], vec![2000, 2000]),
+        ("W10", "S") => (vec![40, 512, 512], vec![10, 256, 256]),
+        ("W10", "M") => (vec![800, 2048, 2048], vec![50, 512, 512]),
         _ => return None,
     })
 }
@@ -274,7 +278,8 @@ impl Drop for Scratch {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_workload W1|W2|W3|W4|W6|W8|W11|W12|W3Z S|M [--reps R] [--threads N]";
+    let usage =
+        "usage: bench_workload W1|W2|W3|W4|W6|W8|W10|W11|W12|W3Z S|M [--reps R] [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
     let mut reps = if size == "M" { 3 } else { 5 };
@@ -289,7 +294,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         i += 2;
     }
     let (shape, chunks) = sizes(&w, &size).ok_or(usage)?;
-    let stored = w == "W6" || w == "W3Z";
+    let stored = w == "W6" || w == "W3Z" || w == "W10";
     let generated = w == "W11" || w == "W12" || stored;
     let store_in = if stored {
         Some(input_store(&w, &size, &shape, &chunks)?)
@@ -322,6 +327,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let y = if w == "W6" {
                 let cols = vec![chunks[1], chunks[0]];
                 x.rechunk(cols)?.sum(..)?
+            } else if w == "W10" {
+                x.mean(0)?.sum(..)?
             } else {
                 (&x - &x.mean(0)?).std(..)?
             };

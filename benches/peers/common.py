@@ -47,8 +47,11 @@ SIZES["W6"] = {"S": ((4000, 4000), (4000, 40)),
                "M": ((20000, 20000), (20000, 200))}
 SIZES["W3Z"] = {"S": ((4000, 4000), (500, 500)),
                 "M": ((32000, 32000), (2000, 2000))}
-OUT_OF_CORE = ("W6", "W3Z")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W6", "W8", "W11", "W12", "W3Z")
+# W10: mean over axis 0 of a store larger than memory (checksum: the sum of the mean).
+SIZES["W10"] = {"S": ((40, 512, 512), (10, 256, 256)),
+                "M": ((800, 2048, 2048), (50, 512, 512))}
+OUT_OF_CORE = ("W6", "W3Z", "W10")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W6", "W8", "W10", "W11", "W12", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2

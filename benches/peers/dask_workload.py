@@ -1,7 +1,7 @@
 """Dask Array side of the tessera benchmark workloads.
 
 Usage: python dask_workload.py WID SIZE [--reps R]
-    (WID in W1..W4, W6, W8, W11, W12, W3Z)
+    (WID in W1..W4, W6, W8, W10, W11, W12, W3Z)
 
 Inputs are NumPy arrays from ``datagen`` wrapped with ``da.from_array`` using
 the same chunk shapes as tessera, before the clock starts.  Graphs are built
@@ -101,6 +101,8 @@ def build(workload, size):
         x = da.from_zarr(path)
         if workload == "W6":
             return lambda: x.rechunk((chunks[1], chunks[0])).sum().compute()
+        if workload == "W10":
+            return lambda: x.mean(axis=0).sum().compute()
         return lambda: (x - x.mean(axis=0)).std().compute()
     (xn, *rest), chunks = common.inputs(workload, size)
     x = da.from_array(xn, chunks=chunks)
