@@ -173,11 +173,17 @@ fn sync_filesystem(_dir: &fs::File) -> io::Result<()> {
 
 impl ReadableStorageTraits for LocalStore {
     fn get(&self, key: &StoreKey) -> Result<MaybeBytes, StorageError> {
-        match fs::read(self.key_path(key)) {
-            Ok(v) => Ok(Some(Bytes::from(v))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err(e)),
-        }
+        let mut file = match fs::File::open(self.key_path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(e)),
+        };
+        let len = file.metadata().map_err(io_err)?.len();
+        // Read into a reused buffer (a chunk file read into fresh memory pays a page fault
+        // per page); it goes back to the pool when the decoder drops the bytes.
+        let mut v = crate::eval::pool::take_bytes(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(&mut v).map_err(io_err)?;
+        Ok(Some(Bytes::from_owner(PooledBytes(v))))
     }
 
     fn get_partial_many<'a>(
@@ -341,5 +347,20 @@ impl ListableStorageTraits for LocalStore {
             total += self.size_key(&k)?.unwrap_or(0);
         }
         Ok(total)
+    }
+}
+
+/// A file's bytes in a pooled buffer, handed back to the pool when dropped.
+struct PooledBytes(Vec<u8>);
+
+impl AsRef<[u8]> for PooledBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for PooledBytes {
+    fn drop(&mut self) {
+        crate::eval::pool::give_bytes(std::mem::take(&mut self.0));
     }
 }
