@@ -154,6 +154,7 @@ impl ComputeOptions {
     /// assert!(stats.spilled_chunks > 0);
     /// // The computation's spill directory is gone.
     /// assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    /// std::fs::remove_dir(&dir).unwrap();
     /// ```
     pub fn spill_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
         self.spill_dir = Some(dir.as_ref().to_path_buf());

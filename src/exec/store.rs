@@ -51,6 +51,9 @@ pub(super) struct ChunkStore<'s> {
     budget: usize,
     /// Bytes kept free for the running tasks' work when deciding whether a chunk fits.
     headroom: usize,
+    /// Resident bytes outside the tracker that count against the budget (the buffers idle
+    /// in the workers' pools).
+    untracked: fn() -> usize,
     /// Chunks stored (in memory, on disk or dropped).
     pub stored: AtomicUsize,
     /// Chunks dropped over the budget.
@@ -82,6 +85,7 @@ impl<'s> ChunkStore<'s> {
         spill: &'s SpillDir,
         budget: usize,
         headroom: usize,
+        untracked: fn() -> usize,
     ) -> Self {
         ChunkStore {
             stages: (0..overflow.len())
@@ -91,6 +95,7 @@ impl<'s> ChunkStore<'s> {
             spill,
             budget,
             headroom,
+            untracked,
             stored: AtomicUsize::new(0),
             dropped: AtomicUsize::new(0),
             spilled_since_trim: AtomicUsize::new(0),
@@ -112,7 +117,7 @@ impl<'s> ChunkStore<'s> {
             .live()
             .saturating_add(bytes)
             .saturating_add(self.headroom)
-            .saturating_add(crate::eval::pool::idle_bytes())
+            .saturating_add((self.untracked)())
             <= self.budget;
         let data = match (fits, self.overflow[s]) {
             (false, Overflow::Reread) => {
@@ -227,7 +232,8 @@ mod tests {
         let mem = MemoryTracker::default();
         // Budget 1000 bytes with 200 kept free: one chunk of 8 x 4 f64 (256 bytes) fits
         // beside 512 live bytes, a second one does not.
-        let store = ChunkStore::new(vec![Overflow::Spill, Overflow::Reread], &dir, 1000, 200);
+        let overflow = vec![Overflow::Spill, Overflow::Reread];
+        let store = ChunkStore::new(overflow, &dir, 1000, 200, || 0);
         mem.add(512);
         store.keep(&mem, 0, 0, chunk(8), 256, 2).unwrap();
         assert_eq!(mem.live(), 768, "in memory");
