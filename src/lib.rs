@@ -48,7 +48,7 @@ pub use array::{
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};
 pub use error::{Error, Result};
-pub use exec::{parse_memory_size, ComputeOptions, ComputeStats, Progress};
+pub use exec::{parse_memory_size, peak_rss, ComputeOptions, ComputeStats, Progress};
 pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
 pub use task::memory::MemoryTracker;
 

@@ -237,8 +237,15 @@ fn check_fits(plan: &Plan, budget: usize) -> Result<()> {
     Ok(())
 }
 
-/// The process's peak resident memory so far (`VmHWM`), where the OS reports it.
-fn peak_rss() -> Option<usize> {
+/// The process's peak resident memory in bytes so far (Linux `VmHWM`), where the OS reports
+/// it; what [`ComputeStats::peak_rss`] holds at the end of a computation.
+///
+/// ```
+/// if cfg!(target_os = "linux") {
+///     assert!(tessera::peak_rss().unwrap() > 0);
+/// }
+/// ```
+pub fn peak_rss() -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 use tessera::zarr::{self, WriteOptions};
-use tessera::{parse_memory_size, ComputeOptions, Error, Progress};
+use tessera::{parse_memory_size, peak_rss, ComputeOptions, Error, Progress};
 
 /// What to rechunk and how.
 pub struct Args {
@@ -87,14 +87,6 @@ pub fn run(args: &Args) -> tessera::Result<()> {
         )),
     );
     Ok(())
-}
-
-/// The process's peak resident memory (Linux `VmHWM`).
-fn peak_rss() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 /// A chunk shape given on the command line.
