@@ -6,6 +6,7 @@ mod creation;
 mod elementwise;
 mod indexing;
 mod join;
+mod linalg;
 mod manipulation;
 mod operators;
 mod reductions;

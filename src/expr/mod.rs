@@ -187,6 +187,9 @@ pub enum Op {
         /// The grid the inputs are aligned to (block `i` of the output reads block `i` of it).
         in_grid: ChunkGrid,
     },
+    /// The matrix product of two 2-d arrays whose chunks along the contracted axis (columns
+    /// of the first, rows of the second) are the same.
+    MatMul(Arc<Node>, Arc<Node>),
     /// The elements of `input` in C order, in the node's shape; each group pairs input
     /// axes with the output axes they become, and output block `k` of a group is input block
     /// `k` of its first input axis (the input is chunked so that this holds).
@@ -244,7 +247,7 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         | Op::Slice { input: a, .. }
         | Op::ExpandDims(_, a)
         | Op::Squeeze(_, a) => stack.push(a),
-        Op::Binary(_, a, b) => stack.extend([a, b]),
+        Op::Binary(_, a, b) | Op::MatMul(a, b) => stack.extend([a, b]),
         Op::Where(c, a, b) => stack.extend([c, a, b]),
         Op::Concat { inputs, .. }
         | Op::MapBlocks { inputs, .. }
@@ -287,7 +290,7 @@ impl Node {
             | Op::Slice { input: a, .. }
             | Op::ExpandDims(_, a)
             | Op::Squeeze(_, a) => vec![a],
-            Op::Binary(_, a, b) => vec![a, b],
+            Op::Binary(_, a, b) | Op::MatMul(a, b) => vec![a, b],
             Op::Where(c, a, b) => vec![c, a, b],
             Op::Concat { inputs, .. }
             | Op::MapBlocks { inputs, .. }
@@ -307,6 +310,7 @@ impl Node {
                 | Op::Scan { .. }
                 | Op::ScanTotals { .. }
                 | Op::MapBlocks { .. }
+                | Op::MatMul(..)
                 | Op::Reshape { .. }
                 | Op::SharedScan { .. }
         )
@@ -356,6 +360,7 @@ impl Node {
             Op::Squeeze(a, _) => format!("squeeze(axes={a:?})"),
             Op::SharedScan { specs, .. } => format!("shared-scan({} reductions)", specs.len()),
             Op::Reshape { .. } => format!("reshape({:?})", self.shape),
+            Op::MatMul(..) => "matmul".into(),
             Op::MapBlocks { func, inputs, .. } => {
                 format!("map_blocks({}, {} arrays)", func.name(), inputs.len())
             }

@@ -373,6 +373,13 @@ fn lower(
             shapes: inputs.iter().map(|i| i.shape.clone()).collect(),
             in_grid: in_grid.clone(),
         }),
+        Op::MatMul(a, b) => Arc::new(ops::contract::ContractOp {
+            programs: vec![
+                Program::build(a, stage_of, None),
+                Program::build(b, stage_of, None),
+            ],
+            k: a.grid.axis(1).clone(),
+        }),
         Op::Reshape { input, groups } => Arc::new(ReshapeOp {
             program: Program::build(input, stage_of, None),
             input_grid: input.grid.clone(),

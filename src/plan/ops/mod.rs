@@ -12,6 +12,7 @@
 //! - [`map::MapOp`]: an elementwise expression, one task per output chunk;
 //! - [`reduce::ReduceOp`]: a reduction, each output chunk a tree over its input chunks;
 //! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region;
+//! - [`contract::ContractOp`]: `matmul`, each output chunk a row of blocks times a column;
 //! - [`blocks::MapBlocksOp`]: `map_blocks`, a user function over aligned input blocks;
 //! - [`reshape::ReshapeOp`]: `reshape`, each output block one input block laid out anew;
 //! - [`shared_scan::SharedScanOp`]: the chunk partials of several reductions in one pass;
@@ -20,6 +21,7 @@
 
 pub(crate) mod blocks;
 pub(crate) mod concat;
+pub(crate) mod contract;
 pub(crate) mod map;
 pub(crate) mod reduce;
 pub(crate) mod reshape;

@@ -1,0 +1,87 @@
+//! Linear algebra on chunked arrays: matrix products.
+
+use super::Array;
+use crate::chunks::{refine_axis, ChunkGrid};
+use crate::dtype::Numeric;
+use crate::error::{Error, Result};
+use crate::expr::{Node, Op};
+
+impl<T: Numeric> Array<T> {
+    /// The matrix product `self @ other`, as NumPy's `matmul` for 1-d and 2-d operands: two
+    /// matrices give a matrix, a vector on the left is a row (`v @ m`), on the right a column
+    /// (`m @ v`), and two vectors give their inner product (a 0-d array).
+    ///
+    /// The contracted axis is chunked as elementwise operands are (the union of both
+    /// chunkings); output chunk `(i, j)` multiplies row block `i` of `self` by column block
+    /// `j` of `other` one contracted block at a time, so a task holds one pair of blocks, not
+    /// a whole row of them. Floats use faer's blocked kernels; integers are exact (NumPy's
+    /// wrapping arithmetic). Elementwise work in front of either operand is fused into the
+    /// reads of its blocks.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let a = Array::from_ndarray(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), [2, 1])?;
+    /// let b = Array::from_ndarray(ndarray::arr2(&[[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]), [2, 2])?;
+    /// let c = a.matmul(&b)?.compute()?;
+    /// assert_eq!(c, ndarray::arr2(&[[1.0, 2.0, 8.0], [3.0, 4.0, 18.0], [5.0, 6.0, 28.0]]).into_dyn());
+    /// // Shapes that do not line up are an error.
+    /// assert!(a.matmul(&a).is_err());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn matmul(&self, other: &Array<T>) -> Result<Array<T>> {
+        let (na, nb) = (self.ndim(), other.ndim());
+        if na == 0 || nb == 0 || na > 2 || nb > 2 {
+            return Err(Error::Shape {
+                op: "matmul".into(),
+                msg: format!(
+                    "operands of shapes {:?} and {:?}: matmul takes 1-d and 2-d arrays \
+                     (batched products are not supported yet)",
+                    self.shape(),
+                    other.shape()
+                ),
+            });
+        }
+        let a = if na == 1 {
+            self.expand_dims(0)?
+        } else {
+            self.clone()
+        };
+        let b = if nb == 1 {
+            other.expand_dims(1)?
+        } else {
+            other.clone()
+        };
+        let (m, k) = (a.shape()[0], a.shape()[1]);
+        let (k2, n) = (b.shape()[0], b.shape()[1]);
+        if k != k2 {
+            return Err(Error::Shape {
+                op: "matmul".into(),
+                msg: format!(
+                    "operands of shapes {:?} and {:?}: the contracted lengths {k} and {k2} \
+                     differ",
+                    self.shape(),
+                    other.shape()
+                ),
+            });
+        }
+        let kc = refine_axis(k, &[a.node.grid.axis(1), b.node.grid.axis(0)]);
+        let a_grid = ChunkGrid::from_axes(vec![a.node.grid.axis(0).clone(), kc.clone()]);
+        let b_grid = ChunkGrid::from_axes(vec![kc, b.node.grid.axis(1).clone()]);
+        let grid = ChunkGrid::from_axes(vec![
+            a.node.grid.axis(0).clone(),
+            b.node.grid.axis(1).clone(),
+        ]);
+        let product = Array::wrap(Node::new(
+            T::DTYPE,
+            vec![m, n],
+            grid,
+            Op::MatMul(a.rechunk_to(a_grid), b.rechunk_to(b_grid)),
+        ));
+        match (na, nb) {
+            (2, 2) => Ok(product),
+            (1, 2) => product.squeeze(0),
+            (2, 1) => product.squeeze(1),
+            _ => product.squeeze(..),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The contraction operator: the matrix product of two 2-d inputs.
+//!
+//! Output chunk `(i, j)` reads row block `i` of the left input and column block `j` of the
+//! right one, one contracted block `k` at a time: each task evaluates the two input blocks
+//! of one `k` (their elementwise producers fused in), multiplies them into its output and
+//! moves on, so at most one pair of input blocks is live per task, never all of a row. The
+//! products accumulate in order of `k`, so results do not depend on the thread count.
+
+use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
+use crate::chunks::AxisChunks;
+use crate::dtype::{with_numeric, ChunkData, DType, Element, Numeric};
+use crate::error::{Error, Result};
+use crate::eval::map::map_chunk;
+use crate::expr::Node;
+use crate::plan::{Program, TaskCounts};
+use crate::task::TaskEnv;
+use ndarray::{ArrayD, IxDyn};
+
+/// `a @ b` for 2-d `a` and `b` chunked alike along the contracted axis.
+#[derive(Debug, Clone)]
+pub(crate) struct ContractOp {
+    /// The fused programs of `a` and `b`.
+    pub programs: Vec<Program>,
+    /// The chunks of the contracted axis (columns of `a`, rows of `b`).
+    pub k: AxisChunks,
+}
+
+impl ContractOp {
+    /// The regions of `a` and `b` that output chunk `lin` reads for contracted block `kb`.
+    fn blocks(&self, node: &Node, lin: usize, kb: usize) -> [Vec<(usize, usize)>; 2] {
+        let mut idx = Vec::new();
+        let mut region = Vec::new();
+        node.grid.unravel(lin, &mut idx);
+        node.grid.region(&idx, &mut region);
+        let k = (self.k.offset(kb), self.k.size(kb));
+        [vec![region[0], k], vec![k, region[1]]]
+    }
+}
+
+impl ChunkOp for ContractOp {
+    fn describe(&self) -> String {
+        format!("matmul k-blocks={}", self.k.count())
+    }
+
+    fn programs(&self) -> &[Program] {
+        &self.programs
+    }
+
+    fn task_counts(&self, node: &Node) -> TaskCounts {
+        one_task_per_chunk(node)
+    }
+
+    fn projected_task_bytes(&self, node: &Node) -> usize {
+        let [rows, cols] = [node.grid.axis(0).max_size(), node.grid.axis(1).max_size()];
+        let k = self.k.max_size();
+        let size = node.dtype.size();
+        let a = rows * k;
+        let b = k * cols;
+        (a + b + rows * cols) * size
+            + program_task_bytes(&self.programs[0], a)
+            + program_task_bytes(&self.programs[1], b)
+    }
+
+    fn reads(&self, node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
+        for kb in 0..self.k.count() {
+            for (program, region) in self.blocks(node, lin, kb).into_iter().enumerate() {
+                f(&InputRegion {
+                    program,
+                    region,
+                    inserted_axis: None,
+                });
+            }
+        }
+    }
+
+    fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
+        env.counters.add_map();
+        let shape = node.grid.region_shape(lin);
+        with_numeric!(node.dtype, T => {
+            let mut out = ArrayD::<T>::from_elem(IxDyn(&shape), <T as tessera_kernels::scalar::Arith>::zero());
+            for kb in 0..self.k.count() {
+                env.check()?;
+                let [ra, rb] = self.blocks(node, lin, kb);
+                let a = map_chunk(&self.programs[0], node.dtype, &ra, None, env)?;
+                let b = map_chunk(&self.programs[1], node.dtype, &rb, None, env)?;
+                let (Some(a), Some(b)) = (T::chunk_ref(&a), T::chunk_ref(&b)) else {
+                    return Err(Error::internal(node.label(), "matmul block of the wrong dtype"));
+                };
+                let (Some(a), Some(b), Some(o)) = (a.as_slice(), b.as_slice(), out.as_slice_mut())
+                else {
+                    return Err(Error::internal(node.label(), "matmul block is not contiguous"));
+                };
+                multiply_add(o, a, b, shape[0], ra[1].1, shape[1]);
+            }
+            Ok(T::into_chunk(out))
+        }, bool => Err(Error::internal(node.label(), "matmul of bool")))
+    }
+}
+
+/// `out += a · b` for row-major `a` (m × k), `b` (k × n) and `out` (m × n): faer's blocked
+/// kernels for floats, an exact loop (NumPy's wrapping integer arithmetic) otherwise.
+fn multiply_add<T: Numeric>(out: &mut [T], a: &[T], b: &[T], m: usize, k: usize, n: usize) {
+    macro_rules! faer_f {
+        ($t:ty) => {
+            if let (Some(out), Some(a), Some(b)) =
+                (cast_mut::<T, $t>(out), cast::<T, $t>(a), cast::<T, $t>(b))
+            {
+                faer::linalg::matmul::matmul(
+                    faer::MatMut::from_row_major_slice_mut(out, m, n),
+                    faer::Accum::Add,
+                    faer::MatRef::from_row_major_slice(a, m, k),
+                    faer::MatRef::from_row_major_slice(b, k, n),
+                    1.0,
+                    faer::Par::Seq,
+                );
+                return;
+            }
+        };
+    }
+    match T::DTYPE {
+        DType::F64 => faer_f!(f64),
+        DType::F32 => faer_f!(f32),
+        _ => {}
+    }
+    for i in 0..m {
+        let row = &mut out[i * n..(i + 1) * n];
+        for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
+            for (o, &bpj) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
+                *o = tessera_kernels::scalar::Arith::add(*o, aip.mul(bpj));
+            }
+        }
+    }
+}
+
+/// `s` as a slice of `U` when `T` is `U`.
+fn cast<T: 'static, U: 'static>(s: &[T]) -> Option<&[U]> {
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>() {
+        // SAFETY: `T` and `U` are the same type (checked just above), so the slice's layout,
+        // length and validity are unchanged; the borrow is carried over.
+        Some(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<U>(), s.len()) })
+    } else {
+        None
+    }
+}
+
+/// `s` as a mutable slice of `U` when `T` is `U`.
+fn cast_mut<T: 'static, U: 'static>(s: &mut [T]) -> Option<&mut [U]> {
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>() {
+        // SAFETY: `T` and `U` are the same type (checked just above), so the slice's layout,
+        // length and validity are unchanged; the borrow is carried over.
+        Some(unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr().cast::<U>(), s.len()) })
+    } else {
+        None
+    }
+}
