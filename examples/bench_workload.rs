@@ -43,6 +43,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W1", "M") => (vec![200_000_000], vec![4_000_000]),
         ("W2" | "W3" | "W4", "S") => (vec![4000, 4000], vec![500, 500]),
         ("W2" | "W3" | "W4", "M") => (vec![20000, 20000], vec![2000, 2000]),
+        ("W5", "S") => (vec![1024, 1024], vec![256, 256]),
+        ("W5", "M") => (vec![4096, 4096], vec![1024, 1024]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
         ("W8", "M") => (vec![10_000_000], vec![100]),
         ("W11", "S") => (vec![40, 500, 500], vec![8, 500, 250]),
@@ -279,7 +281,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W6|W8|W10|W11|W12|W3Z S|M [--reps R] [--threads N]";
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W10|W11|W12|W3Z S|M [--reps R] [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
     let mut reps = if size == "M" { 3 } else { 5 };
@@ -307,7 +309,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Some(input(&shape, &chunks, 1)?)
     };
-    let y = if w == "W1" {
+    let y = if w == "W1" || w == "W5" {
         Some(input(&shape, &chunks, 2)?)
     } else {
         None
@@ -360,6 +362,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "W3" => (x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
             "W4" => (x + &x.t()).sum(..)?.compute_with(&opts)?.sum(),
+            "W5" => {
+                let y = y.as_ref().ok_or("no input")?;
+                x.matmul(y)?.compute_with(&opts)?.sum()
+            }
             _ => (x + 1.0).sum(..)?.compute_with(&opts)?.sum(),
         }))
     };

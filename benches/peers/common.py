@@ -35,6 +35,8 @@ SIZES = {
     "W8": {"S": ((1_000_000,), (100,)),
            "M": ((10_000_000,), (100,))},
 }
+SIZES["W5"] = {"S": ((1024, 1024), (256, 256)),
+               "M": ((4096, 4096), (1024, 1024))}
 SIZES["W3"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
@@ -51,7 +53,8 @@ SIZES["W3Z"] = {"S": ((4000, 4000), (500, 500)),
 SIZES["W10"] = {"S": ((40, 512, 512), (10, 256, 256)),
                 "M": ((800, 2048, 2048), (50, 512, 512))}
 OUT_OF_CORE = ("W6", "W3Z", "W10")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W6", "W8", "W10", "W11", "W12", "W3Z")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W10", "W11", "W12",
+             "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
@@ -69,7 +72,7 @@ def inputs(workload, size):
     from datagen import uniform
     shape, chunks = SIZES[workload][size]
     arrays = [uniform(shape, SEED_X)]
-    if workload == "W1":
+    if workload in ("W1", "W5"):
         arrays.append(uniform(shape, SEED_Y))
     return arrays, chunks
 
@@ -84,6 +87,8 @@ def checksum(workload, result):
         return sum(float(m.sum(dtype=np.float64)) for m in result)
     if workload == "W12":
         return result["stats"]["global_mean"] + result["stats"]["anomaly_std"]
+    if workload == "W5":
+        return float(np.asarray(result).sum())
     return float(result)
 
 

@@ -117,6 +117,9 @@ def build(workload, size):
         return lambda: (x + x.T).sum().compute()
     if workload == "W8":
         return lambda: (x + 1).sum().compute()
+    if workload == "W5":
+        y = da.from_array(rest[0], chunks=chunks)
+        return lambda: (x @ y).compute()
     raise ValueError(workload)
 
 

@@ -101,11 +101,15 @@ def build(workload, size):
         return lambda: (x + x.T).sum()
     if workload == "W8":
         return lambda: (x + 1).sum()
+    if workload == "W5":
+        y = rest[0]
+        return lambda: x @ y
     raise ValueError(workload)
 
 
 if __name__ == "__main__":
     # W12's NumPy work is single-threaded, zarr-python's codecs use them all.
     common.main("numpy", build,
-                threads=os.cpu_count() if "W12" in sys.argv[1:2] else 1,
+                threads=(os.cpu_count() if sys.argv[1:2] in (["W12"], ["W5"])
+                         else 1),
                 versions=VERSIONS)

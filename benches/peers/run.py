@@ -45,8 +45,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 VENV = os.path.join(REPO, ".venv-bench")
 VENV_PY = os.path.join(VENV, "bin", "python")
 TESSERA_BIN = os.path.join(REPO, "target", "release", "examples", "bench_workload")
-ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W6", "W8", "W10", "W11", "W12",
-                 "W3Z")
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W10", "W11",
+                 "W12", "W3Z")
 # Read a Zarr store under a memory limit: no NumPy side (see common.OUT_OF_CORE).
 OUT_OF_CORE = ("W6", "W3Z", "W10")
 ALL_SIDES = ("tessera", "numpy", "dask")

@@ -10,10 +10,11 @@ use super::{one_task_per_chunk, program_task_bytes, ChunkOp, InputRegion};
 use crate::chunks::AxisChunks;
 use crate::dtype::{with_numeric, ChunkData, DType, Element, Numeric};
 use crate::error::{Error, Result};
-use crate::eval::map::map_chunk;
+use crate::eval::map::{leaves_for, map_chunk};
 use crate::expr::Node;
 use crate::plan::{Program, TaskCounts};
 use crate::task::TaskEnv;
+use ndarray::ArrayViewD;
 use ndarray::{ArrayD, IxDyn};
 
 /// `a @ b` for 2-d `a` and `b` chunked alike along the contracted axis.
@@ -78,9 +79,27 @@ impl ChunkOp for ContractOp {
         let shape = node.grid.region_shape(lin);
         with_numeric!(node.dtype, T => {
             let mut out = ArrayD::<T>::from_elem(IxDyn(&shape), <T as tessera_kernels::scalar::Arith>::zero());
+            // Float operands read as plain views (a stored chunk, an in-memory array, a
+            // transposed one) go to faer with their strides, without a copy.
+            let views = matches!(node.dtype, DType::F64 | DType::F32)
+                && self.programs.iter().all(Program::is_identity);
             for kb in 0..self.k.count() {
                 env.check()?;
                 let [ra, rb] = self.blocks(node, lin, kb);
+                if views {
+                    let (pa, pb) = (&self.programs[0], &self.programs[1]);
+                    let la = leaves_for(pa, &ra, env, false)?;
+                    let lb = leaves_for(pb, &rb, env, false)?;
+                    let sa = [ra[0].1, ra[1].1];
+                    let sb = [rb[0].1, rb[1].1];
+                    let va = la[0].view::<T>(&pa.leaves[0], &sa)?;
+                    let vb = lb[0].view::<T>(&pb.leaves[0], &sb)?;
+                    let Some(o) = out.as_slice_mut() else {
+                        return Err(Error::internal(node.label(), "matmul output is not contiguous"));
+                    };
+                    multiply_add_views(o, &va, &vb);
+                    continue;
+                }
                 let a = map_chunk(&self.programs[0], node.dtype, &ra, None, env)?;
                 let b = map_chunk(&self.programs[1], node.dtype, &rb, None, env)?;
                 let (Some(a), Some(b)) = (T::chunk_ref(&a), T::chunk_ref(&b)) else {
@@ -105,11 +124,13 @@ fn multiply_add<T: Numeric>(out: &mut [T], a: &[T], b: &[T], m: usize, k: usize,
             if let (Some(out), Some(a), Some(b)) =
                 (cast_mut::<T, $t>(out), cast::<T, $t>(a), cast::<T, $t>(b))
             {
+                // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`: faer's native
+                // layout, with unit strides down its columns.
                 faer::linalg::matmul::matmul(
-                    faer::MatMut::from_row_major_slice_mut(out, m, n),
+                    faer::MatMut::from_column_major_slice_mut(out, n, m),
                     faer::Accum::Add,
-                    faer::MatRef::from_row_major_slice(a, m, k),
-                    faer::MatRef::from_row_major_slice(b, k, n),
+                    faer::MatRef::from_column_major_slice(b, n, k),
+                    faer::MatRef::from_column_major_slice(a, k, m),
                     1.0,
                     faer::Par::Seq,
                 );
@@ -129,6 +150,42 @@ fn multiply_add<T: Numeric>(out: &mut [T], a: &[T], b: &[T], m: usize, k: usize,
                 *o = tessera_kernels::scalar::Arith::add(*o, aip.mul(bpj));
             }
         }
+    }
+}
+
+/// `out += a · b` for a row-major `out` (m × n) and 2-d float views `a` (m × k) and `b`
+/// (k × n) of any strides.
+fn multiply_add_views<T: Numeric>(out: &mut [T], a: &ArrayViewD<'_, T>, b: &ArrayViewD<'_, T>) {
+    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
+    let (sa, sb) = (a.strides(), b.strides());
+    macro_rules! faer_f {
+        ($t:ty) => {
+            if let Some(out) = cast_mut::<T, $t>(out) {
+                // SAFETY: `T` is `$t` (checked by `cast_mut`), and the two views address
+                // m × k and k × n valid elements with these strides for as long as they are
+                // borrowed, which outlives the product; faer only reads through them.
+                let (a, b) = unsafe {
+                    (
+                        faer::MatRef::<$t>::from_raw_parts(a.as_ptr().cast(), m, k, sa[0], sa[1]),
+                        faer::MatRef::<$t>::from_raw_parts(b.as_ptr().cast(), k, n, sb[0], sb[1]),
+                    )
+                };
+                // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`.
+                faer::linalg::matmul::matmul(
+                    faer::MatMut::from_column_major_slice_mut(out, n, m),
+                    faer::Accum::Add,
+                    b.transpose(),
+                    a.transpose(),
+                    1.0,
+                    faer::Par::Seq,
+                );
+            }
+        };
+    }
+    match T::DTYPE {
+        DType::F64 => faer_f!(f64),
+        DType::F32 => faer_f!(f32),
+        _ => {}
     }
 }
 
