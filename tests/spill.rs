@@ -73,6 +73,7 @@ fn a_plan_over_the_limit_spills_and_gets_the_right_values() {
         assert_eq!(again, want);
         assert_eq!(stats.spilled_chunks, 0);
     }
+    let _ = std::fs::remove_dir_all(&parent);
 }
 
 #[test]
@@ -105,6 +106,7 @@ fn the_spill_directory_is_removed_after_an_error_and_a_panic() {
     let e = boom.sum(0).unwrap().compute_with(&opts).unwrap_err();
     assert!(e.to_string().contains("panicked"), "{e}");
     assert_eq!(entries(&parent), 0);
+    let _ = std::fs::remove_dir_all(&parent);
 }
 
 #[test]
@@ -124,4 +126,5 @@ fn an_unwritable_spill_directory_is_a_clear_error() {
         Error::Spill { path, .. } => assert!(path.starts_with(&file), "{e}"),
         other => panic!("expected a spill error, got {other}"),
     }
+    let _ = std::fs::remove_dir_all(&parent);
 }
