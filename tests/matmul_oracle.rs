@@ -148,3 +148,42 @@ proptest! {
         prop_assert_eq!(x.matmul(&y).unwrap().compute().unwrap(), a.dot(&b).into_dyn());
     }
 }
+
+#[test]
+fn dot_inner_outer_and_vdot_follow_numpy() {
+    let (a, b) = (imat(5, 4, 8), imat(3, 4, 9));
+    let x = Array::from_ndarray(a.clone(), [2, 3]).unwrap();
+    let y = Array::from_ndarray(b.clone(), [3, 2]).unwrap();
+    // inner(a, b) = a @ b.T for matrices.
+    assert_eq!(
+        x.inner(&y).unwrap().compute().unwrap(),
+        a.dot(&b.t()).into_dyn()
+    );
+    assert_eq!(
+        x.dot(&y.t()).unwrap().compute().unwrap(),
+        a.dot(&b.t()).into_dyn()
+    );
+    // outer flattens both operands.
+    let o = x.outer(&y).unwrap().compute().unwrap();
+    assert_eq!(o.shape(), &[20, 12]);
+    let (fa, fb): (Vec<i64>, Vec<i64>) = (a.iter().copied().collect(), b.iter().copied().collect());
+    for (i, &p) in fa.iter().enumerate() {
+        for (j, &q) in fb.iter().enumerate() {
+            assert_eq!(o[[i, j]], p * q);
+        }
+    }
+    // vdot: the flattened inner product; sizes must agree.
+    let z = Array::from_ndarray(imat(4, 3, 9), [3, 2]).unwrap();
+    let want: i64 = fa
+        .iter()
+        .zip(imat(4, 5, 1).iter())
+        .map(|(p, q)| p * q)
+        .sum();
+    let w = Array::from_ndarray(imat(4, 5, 1), [2, 2]).unwrap();
+    assert_eq!(x.vdot(&w).unwrap().compute_scalar().unwrap(), want);
+    assert!(x.vdot(&z).is_err());
+    // Vectors: dot and inner are the inner product.
+    let v = Array::<i64>::arange(0, 7, 1, 3).unwrap();
+    assert_eq!(v.dot(&v).unwrap().compute_scalar().unwrap(), 91);
+    assert_eq!(v.inner(&v).unwrap().compute_scalar().unwrap(), 91);
+}

@@ -84,4 +84,77 @@ impl<T: Numeric> Array<T> {
             _ => product.squeeze(..),
         }
     }
+
+    /// NumPy's `dot` for 1-d and 2-d operands: the inner product of two vectors, and
+    /// [`matmul`](Array::matmul) otherwise.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let v = Array::<i64>::arange(1, 4, 1, 2)?; // [1, 2, 3]
+    /// assert_eq!(v.dot(&v)?.compute_scalar()?, 14);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn dot(&self, other: &Array<T>) -> Result<Array<T>> {
+        self.matmul(other)
+    }
+
+    /// NumPy's `inner` for 1-d and 2-d operands: sums over the last axis of both, so
+    /// `inner(a, b) = a @ b.T` for matrices and the inner product for vectors.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let a = Array::from_ndarray(ndarray::arr2(&[[1, 2], [3, 4]]), 1)?;
+    /// let r = a.inner(&a)?.compute()?;
+    /// assert_eq!(r, ndarray::arr2(&[[5, 11], [11, 25]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn inner(&self, other: &Array<T>) -> Result<Array<T>> {
+        if other.ndim() == 2 {
+            self.matmul(&other.t())
+        } else {
+            self.matmul(other)
+        }
+    }
+
+    /// The outer product of two arrays, flattened first as NumPy's `outer` does: element
+    /// `(i, j)` is `self[i] * other[j]` (elementwise, fused into its readers).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let a = Array::<i32>::arange(1, 4, 1, 2)?;
+    /// let b = Array::<i32>::arange(0, 2, 1, 1)?;
+    /// let o = a.outer(&b)?.compute()?;
+    /// assert_eq!(o, ndarray::arr2(&[[0, 1], [0, 2], [0, 3]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn outer(&self, other: &Array<T>) -> Result<Array<T>> {
+        let a = self.ravel()?.expand_dims(1)?;
+        let b = other.ravel()?.expand_dims(0)?;
+        a.try_mul(&b)
+    }
+
+    /// NumPy's `vdot` for real arrays: the inner product of the two arrays flattened (they
+    /// must have the same number of elements).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let a = Array::from_ndarray(ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]), 1)?;
+    /// assert_eq!(a.vdot(&a)?.compute_scalar()?, 30.0);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn vdot(&self, other: &Array<T>) -> Result<Array<T>> {
+        if self.len() != other.len() {
+            return Err(Error::Shape {
+                op: "vdot".into(),
+                msg: format!(
+                    "operands of shapes {:?} and {:?} have {} and {} elements",
+                    self.shape(),
+                    other.shape(),
+                    self.len(),
+                    other.len()
+                ),
+            });
+        }
+        self.ravel()?.matmul(&other.ravel()?)
+    }
 }
