@@ -77,8 +77,12 @@ impl ChunkOp for ContractOp {
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData> {
         env.counters.add_map();
         let shape = node.grid.region_shape(lin);
+        let label = || node.label();
         with_numeric!(node.dtype, T => {
             let mut out = ArrayD::<T>::from_elem(IxDyn(&shape), <T as tessera_kernels::scalar::Arith>::zero());
+            let Some(o) = out.as_slice_mut() else {
+                return Err(Error::internal(label(), "matmul output is not contiguous"));
+            };
             // Float operands read as plain views (a stored chunk, an in-memory array, a
             // transposed one) go to faer with their strides, without a copy.
             let views = matches!(node.dtype, DType::F64 | DType::F32)
@@ -86,76 +90,36 @@ impl ChunkOp for ContractOp {
             for kb in 0..self.k.count() {
                 env.check()?;
                 let [ra, rb] = self.blocks(node, lin, kb);
+                let (pa, pb) = (&self.programs[0], &self.programs[1]);
                 if views {
-                    let (pa, pb) = (&self.programs[0], &self.programs[1]);
                     let la = leaves_for(pa, &ra, env, false)?;
                     let lb = leaves_for(pb, &rb, env, false)?;
-                    let sa = [ra[0].1, ra[1].1];
-                    let sb = [rb[0].1, rb[1].1];
-                    let va = la[0].view::<T>(&pa.leaves[0], &sa)?;
-                    let vb = lb[0].view::<T>(&pb.leaves[0], &sb)?;
-                    let Some(o) = out.as_slice_mut() else {
-                        return Err(Error::internal(node.label(), "matmul output is not contiguous"));
-                    };
-                    multiply_add_views(o, &va, &vb);
+                    let va = la[0].view::<T>(&pa.leaves[0], &[ra[0].1, ra[1].1])?;
+                    let vb = lb[0].view::<T>(&pb.leaves[0], &[rb[0].1, rb[1].1])?;
+                    multiply_add(o, &va, &vb).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
                     continue;
                 }
-                let a = map_chunk(&self.programs[0], node.dtype, &ra, None, env)?;
-                let b = map_chunk(&self.programs[1], node.dtype, &rb, None, env)?;
+                let a = map_chunk(pa, node.dtype, &ra, None, env)?;
+                let b = map_chunk(pb, node.dtype, &rb, None, env)?;
                 let (Some(a), Some(b)) = (T::chunk_ref(&a), T::chunk_ref(&b)) else {
-                    return Err(Error::internal(node.label(), "matmul block of the wrong dtype"));
+                    return Err(Error::internal(label(), "matmul block of the wrong dtype"));
                 };
-                let (Some(a), Some(b), Some(o)) = (a.as_slice(), b.as_slice(), out.as_slice_mut())
-                else {
-                    return Err(Error::internal(node.label(), "matmul block is not contiguous"));
-                };
-                multiply_add(o, a, b, shape[0], ra[1].1, shape[1]);
+                multiply_add(o, &a.view(), &b.view()).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
             }
             Ok(T::into_chunk(out))
-        }, bool => Err(Error::internal(node.label(), "matmul of bool")))
+        }, bool => Err(Error::internal(label(), "matmul of bool")))
     }
 }
 
-/// `out += a · b` for row-major `a` (m × k), `b` (k × n) and `out` (m × n): faer's blocked
-/// kernels for floats, an exact loop (NumPy's wrapping integer arithmetic) otherwise.
-fn multiply_add<T: Numeric>(out: &mut [T], a: &[T], b: &[T], m: usize, k: usize, n: usize) {
-    macro_rules! faer_f {
-        ($t:ty) => {
-            if let (Some(out), Some(a), Some(b)) =
-                (cast_mut::<T, $t>(out), cast::<T, $t>(a), cast::<T, $t>(b))
-            {
-                // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`: faer's native
-                // layout, with unit strides down its columns.
-                faer::linalg::matmul::matmul(
-                    faer::MatMut::from_column_major_slice_mut(out, n, m),
-                    faer::Accum::Add,
-                    faer::MatRef::from_column_major_slice(b, n, k),
-                    faer::MatRef::from_column_major_slice(a, k, m),
-                    1.0,
-                    faer::Par::Seq,
-                );
-                return;
-            }
-        };
-    }
-    match T::DTYPE {
-        DType::F64 => faer_f!(f64),
-        DType::F32 => faer_f!(f32),
-        _ => {}
-    }
-    for i in 0..m {
-        let row = &mut out[i * n..(i + 1) * n];
-        for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
-            for (o, &bpj) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
-                *o = tessera_kernels::scalar::Arith::add(*o, aip.mul(bpj));
-            }
-        }
-    }
-}
-
-/// `out += a · b` for a row-major `out` (m × n) and 2-d float views `a` (m × k) and `b`
-/// (k × n) of any strides.
-fn multiply_add_views<T: Numeric>(out: &mut [T], a: &ArrayViewD<'_, T>, b: &ArrayViewD<'_, T>) {
+/// `out += a · b` for a row-major `out` (m × n) and 2-d views `a` (m × k) and `b` (k × n):
+/// faer's blocked kernels for floats (any strides), an exact loop (NumPy's wrapping integer
+/// arithmetic) over C-contiguous operands otherwise; `None` for integer operands that are
+/// not C-contiguous.
+fn multiply_add<T: Numeric>(
+    out: &mut [T],
+    a: &ArrayViewD<'_, T>,
+    b: &ArrayViewD<'_, T>,
+) -> Option<()> {
     let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
     let (sa, sb) = (a.strides(), b.strides());
     macro_rules! faer_f {
@@ -170,7 +134,8 @@ fn multiply_add_views<T: Numeric>(out: &mut [T], a: &ArrayViewD<'_, T>, b: &Arra
                         faer::MatRef::<$t>::from_raw_parts(b.as_ptr().cast(), k, n, sb[0], sb[1]),
                     )
                 };
-                // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`.
+                // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`: faer's native
+                // layout, with unit strides down its columns.
                 faer::linalg::matmul::matmul(
                     faer::MatMut::from_column_major_slice_mut(out, n, m),
                     faer::Accum::Add,
@@ -179,6 +144,7 @@ fn multiply_add_views<T: Numeric>(out: &mut [T], a: &ArrayViewD<'_, T>, b: &Arra
                     1.0,
                     faer::Par::Seq,
                 );
+                return Some(());
             }
         };
     }
@@ -187,17 +153,16 @@ fn multiply_add_views<T: Numeric>(out: &mut [T], a: &ArrayViewD<'_, T>, b: &Arra
         DType::F32 => faer_f!(f32),
         _ => {}
     }
-}
-
-/// `s` as a slice of `U` when `T` is `U`.
-fn cast<T: 'static, U: 'static>(s: &[T]) -> Option<&[U]> {
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<U>() {
-        // SAFETY: `T` and `U` are the same type (checked just above), so the slice's layout,
-        // length and validity are unchanged; the borrow is carried over.
-        Some(unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<U>(), s.len()) })
-    } else {
-        None
+    let (a, b) = (a.as_slice()?, b.as_slice()?);
+    for i in 0..m {
+        let row = &mut out[i * n..(i + 1) * n];
+        for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
+            for (o, &bpj) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
+                *o = tessera_kernels::scalar::Arith::add(*o, aip.mul(bpj));
+            }
+        }
     }
+    Some(())
 }
 
 /// `s` as a mutable slice of `U` when `T` is `U`.
