@@ -203,3 +203,48 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod over_the_limit {
+    use super::HoldOrRecompute;
+    use crate::exec::sink::Assembler;
+    use crate::plan::optimize::shared_scans::SharedScans;
+    use crate::plan::optimize::test_source::source;
+    use crate::plan::Plan;
+    use crate::ComputeOptions;
+    use ndarray::Axis;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn held_chunks_over_the_limit_are_dropped_and_re_read() {
+        // Held whatever its size, then run under a limit too small to keep its chunks.
+        let (x, src) = source(&[40, 40], &[10, 40]);
+        let anomaly = &x - &x.mean(0).unwrap();
+        let plan = Plan::build_with(
+            std::slice::from_ref(&anomaly.node),
+            vec![
+                Box::new(SharedScans),
+                Box::new(HoldOrRecompute {
+                    allowance: usize::MAX,
+                }),
+            ],
+        );
+        assert!(
+            plan.explain().contains("held counting"),
+            "{}",
+            plan.explain()
+        );
+        let out = Assembler::<f64>::new(&[40, 40]).unwrap();
+        let opts = ComputeOptions::new().threads(1).memory_limit(12_000);
+        let stats = crate::exec::execute(&plan, &[out.sink()], &opts).unwrap();
+        assert!(stats.dropped_chunks > 0, "{stats:?}");
+        assert_eq!(
+            stats.spilled_chunks, 0,
+            "a held source is re-read, never spilled"
+        );
+        let want = &src.data - &src.data.mean_axis(Axis(0)).unwrap();
+        assert_eq!(out.finish(), want);
+        // Dropped chunks were read again by their readers.
+        assert!(src.read.load(Ordering::Relaxed) > 1600);
+    }
+}
