@@ -58,6 +58,15 @@ pub enum Error {
         /// What is wrong.
         msg: String,
     },
+    /// A linear-algebra routine met a matrix it cannot factor or invert (singular, not
+    /// positive definite, no convergence).
+    #[error("{op}: {msg}")]
+    LinAlg {
+        /// The routine.
+        op: String,
+        /// What is wrong with the matrix.
+        msg: String,
+    },
     /// A task failed while computing; no result was produced.
     #[error("task {task} failed: {msg}")]
     Task {

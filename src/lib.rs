@@ -32,6 +32,7 @@ mod error;
 mod eval;
 mod exec;
 pub(crate) mod expr;
+pub mod linalg;
 pub mod plan;
 pub mod random;
 mod task;

@@ -187,3 +187,26 @@ fn dot_inner_outer_and_vdot_follow_numpy() {
     assert_eq!(v.dot(&v).unwrap().compute_scalar().unwrap(), 91);
     assert_eq!(v.inner(&v).unwrap().compute_scalar().unwrap(), 91);
 }
+
+#[test]
+fn products_with_few_output_chunks_split_the_contracted_axis() {
+    // One output chunk over 12 contracted blocks: partial products per group, summed.
+    let (a, b) = (mat(6, 120, 3), mat(120, 5, 4));
+    let x = Array::from_ndarray(a.clone(), [6, 10]).unwrap();
+    let y = Array::from_ndarray(b.clone(), [10, 5]).unwrap();
+    let p = x.matmul(&y).unwrap();
+    let plan = p.explain();
+    assert!(plan.matches("matmul").count() > 1, "{plan}");
+    let one = p.compute_with(&ComputeOptions::new().threads(1)).unwrap();
+    close(&one, &a.dot(&b).into_dyn());
+    let two = p.compute_with(&ComputeOptions::new().threads(2)).unwrap();
+    assert_eq!(two, one, "bit-identical across thread counts");
+    // Exact for integers.
+    let (ai, bi) = (imat(3, 200, 1), imat(200, 2, 2));
+    let xi = Array::from_ndarray(ai.clone(), [3, 7]).unwrap();
+    let yi = Array::from_ndarray(bi.clone(), [9, 2]).unwrap();
+    assert_eq!(
+        xi.matmul(&yi).unwrap().compute().unwrap(),
+        ai.dot(&bi).into_dyn()
+    );
+}

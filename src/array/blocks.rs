@@ -5,7 +5,7 @@ use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::{ChunkData, Element};
 use crate::error::{Error, Result};
-use crate::expr::{BlockFn, Node, Op};
+use crate::expr::{BlockFn, BlockRead, Node, Op, ReadMap};
 use ndarray::{ArrayD, ArrayViewD};
 use std::fmt;
 use std::marker::PhantomData;
@@ -107,7 +107,11 @@ where
         }
     };
     let shape = grid.shape();
-    let func: Arc<dyn BlockFn> = Arc::new(TypedBlockFn::<T, U, F> { f, _t: PhantomData });
+    let func: Arc<dyn BlockFn> = Arc::new(TypedBlockFn::<T, U, F> {
+        f,
+        name: None,
+        _t: PhantomData,
+    });
     Ok(Array::wrap(Node::new(
         U::DTYPE,
         shape,
@@ -143,9 +147,43 @@ impl<T: Element> Array<T> {
     }
 }
 
+/// Builds an array whose block `index` (in `grid`) is `f` of the regions `reads(index)`
+/// lists, each `(input, region)`: the gather operator the linear-algebra routines are made
+/// of. `name` names the operation in plans and errors.
+pub(crate) fn gather<T, U, F>(
+    name: &'static str,
+    inputs: &[&Array<T>],
+    grid: ChunkGrid,
+    reads: impl Fn(&[usize]) -> Vec<BlockRead> + Send + Sync + 'static,
+    f: F,
+) -> Array<U>
+where
+    T: Element,
+    U: Element,
+    F: Fn(&[ArrayViewD<'_, T>], &BlockInfo) -> Result<ArrayD<U>> + Send + Sync + 'static,
+{
+    let func: Arc<dyn BlockFn> = Arc::new(TypedBlockFn::<T, U, F> {
+        f,
+        name: Some(name),
+        _t: PhantomData,
+    });
+    Array::wrap(Node::new(
+        U::DTYPE,
+        grid.shape(),
+        grid,
+        Op::Gather {
+            func,
+            inputs: inputs.iter().map(|a| a.node.clone()).collect(),
+            reads: ReadMap(Arc::new(reads)),
+        },
+    ))
+}
+
 /// A typed block function behind the type-erased [`BlockFn`].
 struct TypedBlockFn<T, U, F> {
     f: F,
+    /// The operation's name, or `None` for a user's function (named by its type).
+    name: Option<&'static str>,
     _t: PhantomData<fn(T) -> U>,
 }
 
@@ -162,6 +200,9 @@ where
     F: Fn(&[ArrayViewD<'_, T>], &BlockInfo) -> Result<ArrayD<U>> + Send + Sync + 'static,
 {
     fn name(&self) -> String {
+        if let Some(name) = self.name {
+            return name.to_string();
+        }
         let full = std::any::type_name::<F>();
         full.rsplit("::").next().unwrap_or(full).to_string()
     }
@@ -170,13 +211,13 @@ where
         let views = inputs
             .iter()
             .map(|c| {
-                T::view(c).ok_or_else(|| Error::internal("map_blocks", "block of another dtype"))
+                T::view(c).ok_or_else(|| Error::internal(self.name(), "block of another dtype"))
             })
             .collect::<Result<Vec<_>>>()?;
         let out = (self.f)(&views, info)?;
         if out.shape() != info.out_shape.as_slice() {
             return Err(Error::Shape {
-                op: "map_blocks".into(),
+                op: self.name(),
                 msg: format!(
                     "the function returned a block of shape {:?} for block {:?}, whose \
                      declared shape is {:?}",

@@ -6,6 +6,22 @@ use crate::dtype::Numeric;
 use crate::error::{Error, Result};
 use crate::expr::{Node, Op};
 
+/// How many groups of contracted blocks a product is split into: with fewer output chunks
+/// than [`SPLIT_BELOW`] and at least as many contracted blocks, the contracted axis is cut
+/// into groups whose products run as tasks of their own and are summed, so a product with
+/// one output chunk (`qᵀ · a` of a tall array) still uses every core. Depends only on the
+/// chunk counts, so results do not depend on the thread count.
+fn k_groups(out_chunks: usize, k_blocks: usize) -> usize {
+    if out_chunks >= SPLIT_BELOW || k_blocks < SPLIT_BELOW {
+        1
+    } else {
+        (2 * SPLIT_BELOW / out_chunks.max(1)).min(k_blocks)
+    }
+}
+
+/// See [`k_groups`].
+const SPLIT_BELOW: usize = 4;
+
 impl<T: Numeric> Array<T> {
     /// The matrix product `self @ other`, as NumPy's `matmul` for 1-d and 2-d operands: two
     /// matrices give a matrix, a vector on the left is a row (`v @ m`), on the right a column
@@ -66,17 +82,51 @@ impl<T: Numeric> Array<T> {
         }
         let kc = refine_axis(k, &[a.node.grid.axis(1), b.node.grid.axis(0)]);
         let a_grid = ChunkGrid::from_axes(vec![a.node.grid.axis(0).clone(), kc.clone()]);
-        let b_grid = ChunkGrid::from_axes(vec![kc, b.node.grid.axis(1).clone()]);
+        let b_grid = ChunkGrid::from_axes(vec![kc.clone(), b.node.grid.axis(1).clone()]);
         let grid = ChunkGrid::from_axes(vec![
             a.node.grid.axis(0).clone(),
             b.node.grid.axis(1).clone(),
         ]);
-        let product = Array::wrap(Node::new(
-            T::DTYPE,
-            vec![m, n],
-            grid,
-            Op::MatMul(a.rechunk_to(a_grid), b.rechunk_to(b_grid)),
-        ));
+        let a = Array::<T>::wrap(a.rechunk_to(a_grid));
+        let b = Array::<T>::wrap(b.rechunk_to(b_grid));
+        let groups = k_groups(grid.num_chunks(), kc.count());
+        let product = if groups <= 1 {
+            Array::wrap(Node::new(
+                T::DTYPE,
+                vec![m, n],
+                grid,
+                Op::MatMul(a.node, b.node),
+            ))
+        } else {
+            // Few output chunks over many contracted blocks: a product per group of
+            // contracted blocks, run in parallel, then summed pairwise.
+            let kb = kc.count();
+            let mut partials = (0..groups)
+                .map(|g| {
+                    let (first, last) = (g * kb / groups, (g + 1) * kb / groups);
+                    let range = kc.offset(first)..kc.offset(last - 1) + kc.size(last - 1);
+                    let (ag, bg) = (a.slice_axis(1, range.clone())?, b.slice_axis(0, range)?);
+                    Ok(Array::wrap(Node::new(
+                        T::DTYPE,
+                        vec![m, n],
+                        grid.clone(),
+                        Op::MatMul(ag.node, bg.node),
+                    )))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            while partials.len() > 1 {
+                let mut next = Vec::with_capacity(partials.len().div_ceil(2));
+                for pair in partials.chunks(2) {
+                    next.push(match pair {
+                        [x, y] => x.try_add(y)?,
+                        [x] => x.clone(),
+                        _ => unreachable!("chunks(2) yields one or two"),
+                    });
+                }
+                partials = next;
+            }
+            partials.remove(0)
+        };
         match (na, nb) {
             (2, 2) => Ok(product),
             (1, 2) => product.squeeze(0),

@@ -14,6 +14,7 @@ mod reshape;
 mod scans;
 
 pub use any::AnyArray;
+pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
 pub use elementwise::{where_, Operand};
 pub use indexing::Idx;

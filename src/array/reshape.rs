@@ -162,7 +162,7 @@ impl<T: Element> Array<T> {
     }
 
     /// This array's node in `grid` (itself if already chunked so).
-    pub(super) fn rechunk_to(&self, grid: ChunkGrid) -> Arc<Node> {
+    pub(crate) fn rechunk_to(&self, grid: ChunkGrid) -> Arc<Node> {
         if grid == self.node.grid {
             return self.node.clone();
         }

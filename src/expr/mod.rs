@@ -28,6 +28,23 @@ pub trait BlockFn: Send + Sync + std::fmt::Debug {
     ) -> crate::error::Result<ChunkData>;
 }
 
+/// One region one gathered block reads: the input's index and `(start, len)` per axis.
+pub type BlockRead = (usize, Vec<(usize, usize)>);
+
+/// Which input regions each output block of an [`Op::Gather`] reads, in the order its
+/// function receives them: a function of the output block's index, never a stored list.
+#[derive(Clone)]
+pub struct ReadMap(pub Arc<ReadFn>);
+
+/// The function behind a [`ReadMap`]: an output block's index to the regions it reads.
+pub type ReadFn = dyn Fn(&[usize]) -> Vec<BlockRead> + Send + Sync;
+
+impl std::fmt::Debug for ReadMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadMap")
+    }
+}
+
 /// Consecutive input axes and output axes of a reshape whose lengths have the same product.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisGroup {
@@ -187,6 +204,17 @@ pub enum Op {
         /// The grid the inputs are aligned to (block `i` of the output reads block `i` of it).
         in_grid: ChunkGrid,
     },
+    /// Each output block a function of any regions of the inputs, listed per block by
+    /// `reads` (the building block of the linear-algebra routines: a block of `Q` reads one
+    /// block of the local factors and one of the next level's).
+    Gather {
+        /// The function, with its element types erased.
+        func: Arc<dyn BlockFn>,
+        /// The arrays whose regions it reads.
+        inputs: Vec<Arc<Node>>,
+        /// The regions each output block reads.
+        reads: ReadMap,
+    },
     /// The matrix product of two 2-d arrays whose chunks along the contracted axis (columns
     /// of the first, rows of the second) are the same.
     MatMul(Arc<Node>, Arc<Node>),
@@ -251,6 +279,7 @@ fn take_inputs(op: &mut Op, stack: &mut Vec<Arc<Node>>) {
         Op::Where(c, a, b) => stack.extend([c, a, b]),
         Op::Concat { inputs, .. }
         | Op::MapBlocks { inputs, .. }
+        | Op::Gather { inputs, .. }
         | Op::SharedScan { inputs, .. } => stack.extend(inputs),
         Op::Scan { input, totals, .. } => stack.extend([input, totals]),
         Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => stack.push(input),
@@ -294,6 +323,7 @@ impl Node {
             Op::Where(c, a, b) => vec![c, a, b],
             Op::Concat { inputs, .. }
             | Op::MapBlocks { inputs, .. }
+            | Op::Gather { inputs, .. }
             | Op::SharedScan { inputs, .. } => inputs.iter().collect(),
             Op::Scan { input, totals, .. } => vec![input, totals],
             Op::ScanTotals { input, .. } | Op::Reshape { input, .. } => vec![input],
@@ -310,6 +340,7 @@ impl Node {
                 | Op::Scan { .. }
                 | Op::ScanTotals { .. }
                 | Op::MapBlocks { .. }
+                | Op::Gather { .. }
                 | Op::MatMul(..)
                 | Op::Reshape { .. }
                 | Op::SharedScan { .. }
@@ -361,6 +392,9 @@ impl Node {
             Op::SharedScan { specs, .. } => format!("shared-scan({} reductions)", specs.len()),
             Op::Reshape { .. } => format!("reshape({:?})", self.shape),
             Op::MatMul(..) => "matmul".into(),
+            Op::Gather { func, inputs, .. } => {
+                format!("{}({} arrays)", func.name(), inputs.len())
+            }
             Op::MapBlocks { func, inputs, .. } => {
                 format!("map_blocks({}, {} arrays)", func.name(), inputs.len())
             }

@@ -373,6 +373,18 @@ fn lower(
             shapes: inputs.iter().map(|i| i.shape.clone()).collect(),
             in_grid: in_grid.clone(),
         }),
+        Op::Gather {
+            func,
+            inputs,
+            reads,
+        } => Arc::new(ops::gather::GatherOp {
+            func: func.clone(),
+            programs: inputs
+                .iter()
+                .map(|i| Program::build(i, stage_of, None))
+                .collect(),
+            reads: reads.clone(),
+        }),
         Op::MatMul(a, b) => Arc::new(ops::contract::ContractOp {
             programs: vec![
                 Program::build(a, stage_of, None),

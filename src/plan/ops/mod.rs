@@ -14,6 +14,8 @@
 //! - [`concat::ConcatOp`]: `concatenate` and `stack`, each output chunk one input's region;
 //! - [`contract::ContractOp`]: `matmul`, each output chunk a row of blocks times a column;
 //! - [`blocks::MapBlocksOp`]: `map_blocks`, a user function over aligned input blocks;
+//! - [`gather::GatherOp`]: a function of any listed input regions per output block (the
+//!   linear-algebra routines);
 //! - [`reshape::ReshapeOp`]: `reshape`, each output block one input block laid out anew;
 //! - [`shared_scan::SharedScanOp`]: the chunk partials of several reductions in one pass;
 //! - [`scan::ScanTotalsOp`] and [`scan::ScanOp`]: `cumsum` and its kin, chunk totals then a
@@ -22,6 +24,7 @@
 pub(crate) mod blocks;
 pub(crate) mod concat;
 pub(crate) mod contract;
+pub(crate) mod gather;
 pub(crate) mod map;
 pub(crate) mod reduce;
 pub(crate) mod reshape;
