@@ -45,6 +45,10 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W2" | "W3" | "W4", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W5", "S") => (vec![1024, 1024], vec![256, 256]),
         ("W5", "M") => (vec![4096, 4096], vec![1024, 1024]),
+        ("W9", "S") => (vec![200_000, 50], vec![10_000, 50]),
+        ("W9", "M") => (vec![2_000_000, 50], vec![100_000, 50]),
+        ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
+        ("W13", "M") => (vec![1_000_000, 1000], vec![100_000, 1000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
         ("W8", "M") => (vec![10_000_000], vec![100]),
         ("W11", "S") => (vec![40, 500, 500], vec![8, 500, 250]),
@@ -281,7 +285,8 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W10|W11|W12|W3Z S|M [--reps R] [--threads N]";
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W3Z S|M [--reps R] \
+         [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
     let mut reps = if size == "M" { 3 } else { 5 };
@@ -365,6 +370,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "W5" => {
                 let y = y.as_ref().ok_or("no input")?;
                 x.matmul(y)?.compute_with(&opts)?.sum()
+            }
+            "W9" => {
+                // qr, then svd: two computations, as a user asking for both would run.
+                let (q, r) = tessera::linalg::qr(x)?;
+                let (qr, _) = tessera::compute_many_with(&[&q, &r], &opts)?;
+                let (u, s, vt) = tessera::linalg::svd(x)?;
+                let (usv, _) = tessera::compute_many_with(&[&u, &s, &vt], &opts)?;
+                let diag: f64 = (0..qr[1].shape()[0]).map(|i| qr[1][[i, i]].abs()).sum();
+                diag + usv[1].sum()
+            }
+            "W13" => {
+                let (u, s, vt) = tessera::linalg::svd_compressed(x, 20, 0, 42)?;
+                if std::env::var_os("TESSERA_BENCH_EXPLAIN").is_some() {
+                    eprintln!("{}", s.explain());
+                }
+                let (usv, _) = tessera::compute_many_with(&[&u, &s, &vt], &opts)?;
+                usv[1].sum()
             }
             _ => (x + 1.0).sum(..)?.compute_with(&opts)?.sum(),
         }))

@@ -37,6 +37,11 @@ SIZES = {
 }
 SIZES["W5"] = {"S": ((1024, 1024), (256, 256)),
                "M": ((4096, 4096), (1024, 1024))}
+# W9: qr then svd of a tall-and-skinny array; W13: svd_compressed(k=20).
+SIZES["W9"] = {"S": ((200_000, 50), (10_000, 50)),
+               "M": ((2_000_000, 50), (100_000, 50))}
+SIZES["W13"] = {"S": ((100_000, 1000), (10_000, 1000)),
+                "M": ((1_000_000, 1000), (100_000, 1000))}
 SIZES["W3"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
@@ -53,8 +58,8 @@ SIZES["W3Z"] = {"S": ((4000, 4000), (500, 500)),
 SIZES["W10"] = {"S": ((40, 512, 512), (10, 256, 256)),
                 "M": ((800, 2048, 2048), (50, 512, 512))}
 OUT_OF_CORE = ("W6", "W3Z", "W10")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W10", "W11", "W12",
-             "W3Z")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
+             "W12", "W13", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
@@ -89,6 +94,12 @@ def checksum(workload, result):
         return result["stats"]["global_mean"] + result["stats"]["anomaly_std"]
     if workload == "W5":
         return float(np.asarray(result).sum())
+    if workload == "W9":
+        (_q, r), (_u, s, _vt) = result
+        return float(np.abs(np.diag(r)).sum()) + float(np.asarray(s).sum())
+    if workload == "W13":
+        _u, s, _vt = result
+        return float(np.asarray(s).sum())
     return float(result)
 
 

@@ -120,6 +120,12 @@ def build(workload, size):
     if workload == "W5":
         y = da.from_array(rest[0], chunks=chunks)
         return lambda: (x @ y).compute()
+    if workload == "W9":
+        return lambda: (dask.compute(*da.linalg.qr(x)),
+                        dask.compute(*da.linalg.svd(x)))
+    if workload == "W13":
+        return lambda: dask.compute(
+            *da.linalg.svd_compressed(x, k=20, n_power_iter=0, seed=42))
     raise ValueError(workload)
 
 

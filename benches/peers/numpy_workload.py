@@ -104,12 +104,15 @@ def build(workload, size):
     if workload == "W5":
         y = rest[0]
         return lambda: x @ y
+    if workload == "W9":
+        return lambda: (np.linalg.qr(x),
+                        np.linalg.svd(x, full_matrices=False))
     raise ValueError(workload)
 
 
 if __name__ == "__main__":
     # W12's NumPy work is single-threaded, zarr-python's codecs use them all.
     common.main("numpy", build,
-                threads=(os.cpu_count() if sys.argv[1:2] in (["W12"], ["W5"])
+                threads=(os.cpu_count() if sys.argv[1:2] in (["W12"], ["W5"], ["W9"])
                          else 1),
                 versions=VERSIONS)

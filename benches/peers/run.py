@@ -45,15 +45,19 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 VENV = os.path.join(REPO, ".venv-bench")
 VENV_PY = os.path.join(VENV, "bin", "python")
 TESSERA_BIN = os.path.join(REPO, "target", "release", "examples", "bench_workload")
-ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W10", "W11",
-                 "W12", "W3Z")
+ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10",
+                 "W11", "W12", "W13", "W3Z")
 # Read a Zarr store under a memory limit: no NumPy side (see common.OUT_OF_CORE).
 OUT_OF_CORE = ("W6", "W3Z", "W10")
+# Workloads compared with Dask only (W13: Dask's svd_compressed has no NumPy twin).
+NO_NUMPY = OUT_OF_CORE + ("W13",)
 ALL_SIDES = ("tessera", "numpy", "dask")
 TIMEOUT = {"S": 600, "M": 1800}
 RTOL = 1e-6
 # Workloads whose sides generate different random data: statistical checks.
-STAT_RTOL = {"W11": 1e-3, "W12": 1e-3}
+# W13's sides draw different test matrices: the sums of the estimated singular
+# values agree only to the randomized method's accuracy.
+STAT_RTOL = {"W11": 1e-3, "W12": 1e-3, "W13": 1e-2}
 W11_OUTPUTS = {"S": 500 * 500, "M": 1000 * 2000}
 W12_PHASES = ("generate", "analyse", "reduce")
 REQUIRED_KEYS = ("side", "workload", "size", "times_s", "median_s",
@@ -334,8 +338,8 @@ def main():
         for side in sides:
             if side == "tessera" and tessera_error:
                 r = {"error": tessera_error}
-            elif side == "numpy" and w in OUT_OF_CORE:
-                r = {"error": "not run: an out-of-core workload"}
+            elif side == "numpy" and w in NO_NUMPY:
+                r = {"error": "not run: no NumPy twin (out-of-core or Dask-only)"}
             else:
                 log(f"{w} {a.size} {side} ...")
                 r = run_side(side, w, a.size, a.reps, TIMEOUT[a.size])
