@@ -284,8 +284,7 @@ impl Drop for Scratch {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W3Z S|M [--reps R] \
+    let usage = "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -373,10 +372,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "W9" => {
                 // qr, then svd: two computations, as a user asking for both would run.
+                let explain = std::env::var_os("TESSERA_BENCH_EXPLAIN").is_some();
+                let t = Instant::now();
                 let (q, r) = tessera::linalg::qr(x)?;
                 let (qr, _) = tessera::compute_many_with(&[&q, &r], &opts)?;
                 let (u, s, vt) = tessera::linalg::svd(x)?;
+                if explain {
+                    eprintln!("qr {:.3} s\n{}", t.elapsed().as_secs_f64(), u.explain());
+                }
+                let t = Instant::now();
                 let (usv, _) = tessera::compute_many_with(&[&u, &s, &vt], &opts)?;
+                if explain {
+                    eprintln!("svd {:.3} s", t.elapsed().as_secs_f64());
+                }
                 let diag: f64 = (0..qr[1].shape()[0]).map(|i| qr[1][[i, i]].abs()).sum();
                 diag + usv[1].sum()
             }

@@ -552,3 +552,30 @@ fn f32_factorizations_work() {
 fn mat32(a: ArrayD<f32>) -> Array2<f32> {
     a.into_dimensionality::<Ix2>().unwrap()
 }
+
+#[test]
+fn tall_blocks_are_factored_in_cache_sized_pieces() {
+    // Blocks of 7000 × 40 (and 13000 × 40) are factored piece by piece inside their tasks.
+    let x = tessera::random::normal::<f64>(&[20_000, 40], [7000, 40], 9, 0.0, 1.0).unwrap();
+    let a = mat(x.compute().unwrap());
+    for rows in [20_000, 7000, 13_000] {
+        let x = Array::from_ndarray(a.clone(), [rows, 40]).unwrap();
+        let (q, r) = linalg::qr(&x).unwrap();
+        let out = tessera::compute_many(&[&q, &r]).unwrap();
+        let (qv, rv) = (mat(out[0].clone()), mat(out[1].clone()));
+        let rel = fro(&(qv.dot(&rv) - &a).into_dyn()) / fro(&a.clone().into_dyn());
+        assert!(rel < 1e-13, "rows {rows}: ‖A − QR‖/‖A‖ = {rel:e}");
+        let orth = fro(&(qv.t().dot(&qv) - Array2::<f64>::eye(40)).into_dyn());
+        assert!(orth < 1e-12, "rows {rows}: ‖QᵀQ − I‖ = {orth:e}");
+        let (_, s, _) = linalg::svd(&x).unwrap();
+        let s = s.compute().unwrap();
+        let (_, s_one, _) =
+            linalg::svd(&Array::from_ndarray(a.clone(), [20_000, 40]).unwrap()).unwrap();
+        assert_close(
+            &s,
+            &s_one.compute().unwrap(),
+            1e-13,
+            "singular values across chunkings",
+        );
+    }
+}

@@ -214,7 +214,29 @@ where
                 T::view(c).ok_or_else(|| Error::internal(self.name(), "block of another dtype"))
             })
             .collect::<Result<Vec<_>>>()?;
-        let out = (self.f)(&views, info)?;
+        self.finish((self.f)(&views, info)?, info)
+    }
+
+    fn call_views(
+        &self,
+        inputs: &crate::eval::BlockViews<'_>,
+        info: &BlockInfo,
+    ) -> Result<ChunkData> {
+        let views = (0..inputs.len())
+            .map(|i| inputs.view::<T>(i))
+            .collect::<Result<Vec<_>>>()?;
+        self.finish((self.f)(&views, info)?, info)
+    }
+}
+
+impl<T, U, F> TypedBlockFn<T, U, F>
+where
+    T: Element,
+    U: Element,
+    F: Fn(&[ArrayViewD<'_, T>], &BlockInfo) -> Result<ArrayD<U>> + Send + Sync + 'static,
+{
+    /// The block the function returned, checked against the declared shape.
+    fn finish(&self, out: ArrayD<U>, info: &BlockInfo) -> Result<ChunkData> {
         if out.shape() != info.out_shape.as_slice() {
             return Err(Error::Shape {
                 op: self.name(),

@@ -336,3 +336,38 @@ impl LeafData {
         Ok(out)
     }
 }
+
+/// The input blocks of one gathered block as views of their leaves' data (see
+/// [`BlockFn::call_views`](crate::expr::BlockFn::call_views)).
+pub struct BlockViews<'a> {
+    /// Per input block: its leaf's data, the leaf, and the block's shape.
+    pub(crate) items: Vec<(&'a LeafData, &'a crate::plan::Leaf, Vec<usize>)>,
+}
+
+impl BlockViews<'_> {
+    /// The number of blocks.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are no blocks.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Block `i` as a view of element type `T`, in the shape of its region.
+    pub fn view<T: Element>(&self, i: usize) -> Result<ArrayViewD<'_, T>> {
+        let (data, leaf, shape) = &self.items[i];
+        let v = data.view::<T>(leaf, shape)?;
+        if v.shape() != shape.as_slice() {
+            return Err(Error::internal(
+                leaf.node.label(),
+                format!(
+                    "a view of shape {:?} for a block of shape {shape:?}",
+                    v.shape()
+                ),
+            ));
+        }
+        Ok(v)
+    }
+}

@@ -14,6 +14,7 @@
 
 pub(crate) mod generate;
 pub(crate) mod leaf;
+pub use leaf::BlockViews;
 pub(crate) mod map;
 pub(crate) mod pool;
 pub(crate) mod reduce;

@@ -26,6 +26,13 @@ pub trait BlockFn: Send + Sync + std::fmt::Debug {
         inputs: &[ChunkData],
         info: &crate::array::BlockInfo,
     ) -> crate::error::Result<ChunkData>;
+    /// Computes one output block from views of the inputs' blocks (read in place, where
+    /// the blocks are plain reads of stored data, without a copy).
+    fn call_views(
+        &self,
+        inputs: &crate::eval::BlockViews<'_>,
+        info: &crate::array::BlockInfo,
+    ) -> crate::error::Result<ChunkData>;
 }
 
 /// One region one gathered block reads: the input's index and `(start, len)` per axis.

@@ -5,8 +5,8 @@
 
 use super::LinalgFloat;
 use crate::error::{Error, Result};
-use faer::{Mat, MatRef};
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewD, Ix2};
+use faer::{Mat, MatMut, MatRef};
+use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewD, ArrayViewMut2, Ix2};
 
 /// A 2-d view of a block known to be 2-d.
 pub(crate) fn view2<'a, T>(v: &ArrayViewD<'a, T>) -> Result<ArrayView2<'a, T>> {
@@ -18,39 +18,143 @@ pub(crate) fn view2<'a, T>(v: &ArrayViewD<'a, T>) -> Result<ArrayView2<'a, T>> {
     })
 }
 
-/// A faer copy of `a`.
+/// `a` as a faer matrix view, without a copy (any strides).
+pub(crate) fn faer_view<'a, T: LinalgFloat>(a: &ArrayView2<'a, T>) -> MatRef<'a, T> {
+    let s = a.strides();
+    // SAFETY: the ndarray view addresses `nrows × ncols` initialized elements of `T` at
+    // these element strides for its lifetime `'a`, which the returned view keeps; faer only
+    // reads through a `MatRef`.
+    unsafe { MatRef::from_raw_parts(a.as_ptr(), a.nrows(), a.ncols(), s[0], s[1]) }
+}
+
+/// `a` as a mutable faer matrix view, without a copy (any strides).
+fn faer_view_mut<'a, T: LinalgFloat>(a: &'a mut ArrayViewMut2<'_, T>) -> MatMut<'a, T> {
+    let (rows, cols) = a.dim();
+    let s = a.strides();
+    let (r, c) = (s[0], s[1]);
+    // SAFETY: the ndarray view addresses `rows × cols` initialized elements of `T` at these
+    // element strides, none aliased (ndarray's mutable views never alias), and it is
+    // borrowed exclusively for `'a`, as long as the returned view lives.
+    unsafe { MatMut::from_raw_parts_mut(a.as_mut_ptr(), rows, cols, r, c) }
+}
+
+/// A faer (column-major) copy of `a`.
 pub(crate) fn to_faer<T: LinalgFloat>(a: &ArrayView2<'_, T>) -> Mat<T> {
-    Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[[i, j]])
+    faer_view(a).to_owned()
 }
 
-/// An `ndarray` copy of `m`.
+/// An `ndarray` (row-major) copy of `m`.
 pub(crate) fn from_faer<T: LinalgFloat>(m: MatRef<'_, T>) -> Array2<T> {
-    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+    let mut out = Array2::<T>::zeros((m.nrows(), m.ncols()));
+    faer_view_mut(&mut out.view_mut()).copy_from(m);
+    out
 }
 
-/// `a · b` of two small blocks.
+/// `a · b` of two blocks, into a new row-major matrix.
 pub(crate) fn matmul<T: LinalgFloat>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>) -> Array2<T> {
-    let (fa, fb) = (to_faer(a), to_faer(b));
-    let mut out = Mat::<T>::zeros(a.nrows(), b.ncols());
+    let mut out = Array2::<T>::zeros((a.nrows(), b.ncols()));
+    matmul_into(out.view_mut(), a, b);
+    out
+}
+
+/// `out = a · b`.
+fn matmul_into<T: LinalgFloat>(
+    mut out: ArrayViewMut2<'_, T>,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+) {
+    // Row-major `out = a · b` is column-major `outᵀ = bᵀ · aᵀ`, faer's native layout.
     faer::linalg::matmul::matmul(
-        out.as_mut(),
+        faer_view_mut(&mut out).transpose_mut(),
         faer::Accum::Replace,
-        fa.as_ref(),
-        fb.as_ref(),
+        faer_view(b).transpose(),
+        faer_view(a).transpose(),
         one::<T>(),
         faer::Par::Seq,
     );
-    from_faer(out.as_ref())
 }
 
-/// The thin QR of `a` (`m × n`): `Q` is `m × k` and `R` is `k × n`, `k = min(m, n)`.
-pub(crate) fn qr<T: LinalgFloat>(a: &ArrayView2<'_, T>) -> (Array2<T>, Array2<T>) {
-    let f = to_faer(a);
-    let qr = f.qr();
-    (
-        from_faer(qr.compute_thin_Q().as_ref()),
-        from_faer(qr.thin_R()),
-    )
+/// Rows of `n` columns that fit this many bytes are factored as one cache-resident piece.
+const CACHE_BLOCK_BYTES: usize = 1 << 19;
+
+/// The thin QR of `a` (`m × n`, `k = min(m, n)`) as one block of `m + k` rows and `n`
+/// columns: `Q` (`m × k`, zero-padded to `n` columns) above `R` (`k × n`).
+///
+/// A tall block is factored as a TSQR of its own: pieces of rows that fit the cache are
+/// factored one by one, their stacked `R` factors once more (recursively), and each piece's
+/// `Q` is multiplied by its rows of that `Q`. A Householder QR of the whole block would
+/// stream it from memory once per column; this reads it once.
+pub(crate) fn qr_stacked<T: LinalgFloat>(a: &ArrayView2<'_, T>) -> Array2<T> {
+    let (m, n) = a.dim();
+    let piece = (CACHE_BLOCK_BYTES / (n.max(1) * std::mem::size_of::<T>())).max(2 * n);
+    if n == 0 || m < 4 * piece {
+        return qr_stacked_direct(a);
+    }
+    let pieces = m / piece;
+    let rows = |j: usize| j * piece..if j + 1 == pieces { m } else { (j + 1) * piece };
+    let mut out = Array2::<T>::zeros((m + n, n));
+    let mut stacked = Array2::<T>::zeros((pieces * n, n));
+    for j in 0..pieces {
+        let r = rows(j);
+        let len = r.len();
+        let local = qr_stacked_direct(&a.slice(s![r.clone(), ..]));
+        out.slice_mut(s![r, ..]).assign(&local.slice(s![..len, ..]));
+        stacked
+            .slice_mut(s![j * n..(j + 1) * n, ..])
+            .assign(&local.slice(s![len.., ..]));
+    }
+    let top = qr_stacked(&stacked.view());
+    let mut scratch = Array2::<T>::zeros((m - (pieces - 1) * piece, n));
+    for j in 0..pieces {
+        let r = rows(j);
+        let mut q1 = scratch.slice_mut(s![..r.len(), ..]);
+        q1.assign(&out.slice(s![r.clone(), ..]));
+        matmul_into(
+            out.slice_mut(s![r, ..]),
+            &q1.view(),
+            &top.slice(s![j * n..(j + 1) * n, ..]),
+        );
+    }
+    out.slice_mut(s![m.., ..])
+        .assign(&top.slice(s![pieces * n.., ..]));
+    out
+}
+
+/// [`qr_stacked`] by one Householder QR of the whole block, with `Q` formed in place in the
+/// result.
+fn qr_stacked_direct<T: LinalgFloat>(a: &ArrayView2<'_, T>) -> Array2<T> {
+    let (m, n) = a.dim();
+    let k = m.min(n);
+    let mut out = Array2::<T>::zeros((m + k, n));
+    if k == 0 {
+        return out;
+    }
+    let qr = faer::linalg::solvers::Qr::new(faer_view(a));
+    {
+        let mut top = out.slice_mut(s![..m, ..k]);
+        for i in 0..k {
+            top[[i, i]] = one::<T>();
+        }
+        let coeff = qr.Q_coeff();
+        let mut mem = faer::dyn_stack::MemBuffer::new(
+            faer::linalg::householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<T>(
+                m,
+                coeff.nrows(),
+                k,
+            ),
+        );
+        faer::linalg::householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+            qr.Q_basis(),
+            coeff,
+            faer::Conj::No,
+            faer_view_mut(&mut top),
+            faer::Par::Seq,
+            faer::dyn_stack::MemStack::new(&mut mem),
+        );
+    }
+    let mut bottom = out.slice_mut(s![m.., ..]);
+    faer_view_mut(&mut bottom).copy_from(qr.thin_R());
+    out
 }
 
 /// The thin SVD of `a`: `U` (`m × k`), the singular values in decreasing order (`k`) and

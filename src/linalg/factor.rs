@@ -231,7 +231,8 @@ pub fn lstsq<T: LinalgFloat>(a: &Array<T>, b: &Array<T>) -> Result<Lstsq<T>> {
             ),
         });
     }
-    let (q, r) = tsqr(op, a)?;
+    let f = tsqr(op, a)?;
+    let (q, r) = (f.q()?, f.r);
     let k = b2.shape()[1];
     let qtb = q
         .t()

@@ -129,8 +129,7 @@ pub(crate) fn singular_values<T: LinalgFloat>(op: &'static str, a: &Array<T>) ->
     } else {
         a.t().rechunk(vec![g.axis(1).max_size().max(m), m.max(1)])?
     };
-    let (_, r) = tsqr(op, &tall)?;
-    Ok(small_svd(op, &r)?.1)
+    Ok(small_svd(op, &tsqr(op, &tall)?.r)?.1)
 }
 
 /// The `offset`-th diagonal of a 2-d array, as `numpy.diagonal(a, offset)`: above the main

@@ -63,7 +63,7 @@ pub fn svd_compressed<T: LinalgFloat>(
     }
     let l = (k + OVERSAMPLES).min(m.min(n));
     let omega = crate::random::normal::<T>(&[n, l], vec![n, l], seed, 0.0, 1.0)?;
-    let orthonormal = |y: &Array<T>| -> Result<Array<T>> { Ok(tsqr(op, y)?.0) };
+    let orthonormal = |y: &Array<T>| -> Result<Array<T>> { tsqr(op, y)?.q() };
     let mut y = a.matmul(&omega)?;
     for _ in 0..n_power_iter {
         let q = orthonormal(&y)?;

@@ -158,9 +158,9 @@ pub fn pinv<T: LinalgFloat>(a: &Array<T>) -> Result<Array<T>> {
         (vt.t(), s, u.t())
     } else {
         let whole_a = a.rechunk(vec![m.max(1), n.max(1)])?;
-        let (q, r) = super::tsqr::tsqr(op, &whole_a)?;
-        let (ur, s, vt) = small_svd(op, &r)?;
-        (q.matmul(&ur)?, s, vt)
+        let f = super::tsqr::tsqr(op, &whole_a)?;
+        let (ur, s, vt) = small_svd(op, &f.r)?;
+        (f.q_times(Some(&ur))?, s, vt)
     };
     let k = s.shape()[0];
     let rcond =

@@ -43,7 +43,8 @@ pub fn qr<T: LinalgFloat>(a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
     let (m, n) = matrix_dims(op, a)?;
     let grid = a.chunks();
     if grid.axis(1).count() <= 1 {
-        tsqr(op, a)
+        let f = tsqr(op, a)?;
+        Ok((f.q()?, f.r))
     } else if grid.axis(0).count() <= 1 {
         short_and_fat_qr(op, a, m)
     } else {
@@ -86,9 +87,9 @@ pub(crate) fn tall_svd<T: LinalgFloat>(
     op: &'static str,
     a: &Array<T>,
 ) -> Result<(Array<T>, Array<T>, Array<T>)> {
-    let (q, r) = tsqr(op, a)?;
-    let (u_r, s, vt) = small_svd(op, &r)?;
-    Ok((q.matmul(&u_r)?, s, vt))
+    let f = tsqr(op, a)?;
+    let (u_r, s, vt) = small_svd(op, &f.r)?;
+    Ok((f.q_times(Some(&u_r))?, s, vt))
 }
 
 /// The SVD of a matrix computed in one task: `(u, s, vt)` sliced out of one block that
@@ -148,7 +149,7 @@ fn one_chunk_axis_error<T: crate::Element>(op: &str, a: &Array<T>, m: usize, n: 
 }
 
 /// TSQR of `a` (one chunk along axis 1).
-pub(crate) fn tsqr<T: LinalgFloat>(op: &'static str, a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
+pub(crate) fn tsqr<T: LinalgFloat>(op: &'static str, a: &Array<T>) -> Result<Tsqr<T>> {
     let (m, n) = matrix_dims(op, a)?;
     let rows = a.chunks().axis(0).clone();
     let nb = rows.count();
@@ -181,12 +182,7 @@ pub(crate) fn tsqr<T: LinalgFloat>(op: &'static str, a: &Array<T>) -> Result<(Ar
                 vec![(in_rows.offset(ix[0]), in_rows.size(ix[0])), (0, n)],
             )]
         },
-        move |b, _| {
-            let (q, r) = dense::qr(&view2(&b[0])?);
-            Ok(ndarray::concatenate(Axis(0), &[q.view(), r.view()])
-                .map_err(|e| Error::internal("tsqr-local", e.to_string()))?
-                .into_dyn())
-        },
+        move |b, _| Ok(dense::qr_stacked(&view2(&b[0])?).into_dyn()),
     );
     // The R factors stacked, `group` of them per chunk, factored recursively.
     let item = std::mem::size_of::<T>();
@@ -218,36 +214,95 @@ pub(crate) fn tsqr<T: LinalgFloat>(op: &'static str, a: &Array<T>) -> Result<(Ar
                 .into_dyn())
         },
     );
-    let (q2, r) = tsqr(op, &stacked)?;
-    // Q's block i: the local Q times rows [i·n, (i+1)·n) of the next level's Q.
-    let local_rows = local.chunks().axis(0).clone();
-    let q = gather(
-        "tsqr-q",
-        &[&local, &q2],
-        a.chunks().clone(),
-        move |ix| {
-            let i = ix[0];
-            vec![
-                (
-                    0,
-                    vec![(local_rows.offset(i), local_rows.size(i) - n), (0, n)],
-                ),
-                (1, vec![(i * n, n), (0, n)]),
-            ]
+    let next = tsqr(op, &stacked)?;
+    Ok(Tsqr {
+        r: next.r.clone(),
+        level: Level::Tree {
+            local,
+            next: Box::new(next),
+            rows: a.chunks().axis(0).clone(),
+            n,
         },
-        move |b, _| Ok(dense::matmul(&view2(&b[0])?, &view2(&b[1])?).into_dyn()),
-    );
-    Ok((q, r))
+    })
+}
+
+/// The factors of TSQR: `r`, and `q` kept implicit as the tree's levels, so that `q · m`
+/// is formed without `q` itself.
+pub(crate) struct Tsqr<T: LinalgFloat> {
+    /// The `R` factor.
+    pub r: Array<T>,
+    level: Level<T>,
+}
+
+/// One level of [`Tsqr`]'s `q`.
+enum Level<T: LinalgFloat> {
+    /// The whole `q`, from a QR in one task.
+    Single(Array<T>),
+    /// Row block `i` of `q` is the local `Q_i` times rows `[i·n, (i+1)·n)` of the next
+    /// level's `q`.
+    Tree {
+        /// Block `i`: the local `Q_i` (`m_i × n`) above the local `R_i`.
+        local: Array<T>,
+        /// The factorization of the stacked `R_i`.
+        next: Box<Tsqr<T>>,
+        /// The row chunks of the factored array.
+        rows: AxisChunks,
+        /// The number of columns.
+        n: usize,
+    },
+}
+
+impl<T: LinalgFloat> Tsqr<T> {
+    /// The `Q` factor, chunked as the factored array's rows.
+    pub(crate) fn q(&self) -> Result<Array<T>> {
+        self.q_times(None)
+    }
+
+    /// `q · m` for a matrix `m` of `n` rows (or `q` itself for `None`): each row block is
+    /// the local `Q_i` times its rows of the next level's `q · m`, one product per block.
+    pub(crate) fn q_times(&self, m: Option<&Array<T>>) -> Result<Array<T>> {
+        match &self.level {
+            Level::Single(q) => match m {
+                None => Ok(q.clone()),
+                Some(m) => q.matmul(m),
+            },
+            Level::Tree {
+                local,
+                next,
+                rows,
+                n,
+            } => {
+                let n = *n;
+                let below = next.q_times(m)?;
+                let k = below.shape()[1];
+                let below = below.rechunk(vec![below.shape()[0].max(1), k.max(1)])?;
+                let grid =
+                    ChunkGrid::from_axes(vec![rows.clone(), AxisChunks::from_sizes(vec![k])]);
+                let local_rows = local.chunks().axis(0).clone();
+                Ok(gather(
+                    "tsqr-q",
+                    &[local, &below],
+                    grid,
+                    move |ix| {
+                        let i = ix[0];
+                        vec![
+                            (
+                                0,
+                                vec![(local_rows.offset(i), local_rows.size(i) - n), (0, n)],
+                            ),
+                            (1, vec![(i * n, n), (0, k)]),
+                        ]
+                    },
+                    move |b, _| Ok(dense::matmul(&view2(&b[0])?, &view2(&b[1])?).into_dyn()),
+                ))
+            }
+        }
+    }
 }
 
 /// The QR of a matrix in one task: `q` and `r` sliced out of one block holding `q` (padded
 /// to `n` columns) above `r`.
-fn local_qr<T: LinalgFloat>(
-    op: &'static str,
-    a: &Array<T>,
-    m: usize,
-    n: usize,
-) -> Result<(Array<T>, Array<T>)> {
+fn local_qr<T: LinalgFloat>(op: &'static str, a: &Array<T>, m: usize, n: usize) -> Result<Tsqr<T>> {
     let k = m.min(n);
     let a = a.rechunk(vec![m.max(1), n.max(1)])?;
     let both = gather(
@@ -255,15 +310,12 @@ fn local_qr<T: LinalgFloat>(
         &[&a],
         one_block(m + k, n),
         move |_| vec![(0, vec![(0, m), (0, n)])],
-        move |b, _| {
-            let (q, r) = dense::qr(&view2(&b[0])?);
-            let mut out = Array2::<T>::zeros((m + k, n));
-            out.slice_mut(s![..m, ..k]).assign(&q);
-            out.slice_mut(s![m.., ..]).assign(&r);
-            Ok(out.into_dyn())
-        },
+        move |b, _| Ok(dense::qr_stacked(&view2(&b[0])?).into_dyn()),
     );
-    Ok((both.slice(&[0..m, 0..k])?, both.slice(&[m..m + k, 0..n])?))
+    Ok(Tsqr {
+        r: both.slice(&[m..m + k, 0..n])?,
+        level: Level::Single(both.slice(&[0..m, 0..k])?),
+    })
 }
 
 /// QR of an array with one chunk along axis 0 and `m` rows: the QR of its first `m`
@@ -275,9 +327,11 @@ fn short_and_fat_qr<T: LinalgFloat>(
 ) -> Result<(Array<T>, Array<T>)> {
     let n = a.shape()[1];
     if m >= n {
-        return local_qr(op, a, m, n);
+        let f = local_qr(op, a, m, n)?;
+        return Ok((f.q()?, f.r));
     }
-    let (q, r1) = local_qr(op, &a.slice(&[0..m, 0..m])?, m, m)?;
+    let f = local_qr(op, &a.slice(&[0..m, 0..m])?, m, m)?;
+    let (q, r1) = (f.q()?, f.r);
     let rest = q.t().matmul(&a.slice(&[0..m, m..n])?)?;
     let r = crate::concatenate(&[&r1, &rest], 1)?;
     Ok((q, r))
