@@ -444,10 +444,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{{\"side\": \"tessera\", \"workload\": \"{w}\", \"size\": \"{size}\", \"times_s\": {}, \
          \"median_s\": {median_s:.6}, \"peak_rss_bytes\": {}, \"checksum\": {checksum:.17e}, \
-         \"threads\": {threads}, \"versions\": {{\"tessera\": \"{}\"}}{extra}}}",
+         \"threads\": {threads}, \"versions\": {{\"tessera\": \"{}\", \"matmul\": \"{}\"}}{extra}}}",
         json_list(&times),
         peak_rss_bytes(),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        tessera::linalg::matmul_backend()
     );
     drop(scratch);
     Ok(())

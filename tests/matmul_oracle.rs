@@ -210,3 +210,43 @@ fn products_with_few_output_chunks_split_the_contracted_axis() {
         ai.dot(&bi).into_dyn()
     );
 }
+
+#[test]
+fn the_matmul_backend_is_reported() {
+    let backend = tessera::linalg::matmul_backend();
+    if !cfg!(feature = "openblas") {
+        assert_eq!(backend, "faer");
+    } else if std::env::var_os("TESSERA_BLAS").is_none()
+        && [
+            "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+            "/usr/lib64/libopenblas.so.0",
+        ]
+        .iter()
+        .any(|p| std::path::Path::new(p).exists())
+    {
+        assert!(backend.starts_with("openblas"), "{backend}");
+    }
+    // Whatever computes them, products of plain, transposed and sliced operands agree with
+    // ndarray (the other tests here run on the same backend).
+    let (a, b) = (mat(64, 48, 5), mat(48, 80, 6));
+    let x = Array::from_ndarray(a.clone(), [32, 16]).unwrap();
+    let y = Array::from_ndarray(b.clone(), [16, 40]).unwrap();
+    close(
+        &x.matmul(&y).unwrap().compute().unwrap(),
+        &a.dot(&b).into_dyn(),
+    );
+    let yt = Array::from_ndarray(b.t().to_owned(), [40, 16]).unwrap().t();
+    close(
+        &x.matmul(&yt).unwrap().compute().unwrap(),
+        &a.dot(&b).into_dyn(),
+    );
+    let xs = x.slice(&[3..60, 5..45]).unwrap();
+    let ys = y.slice(&[5..45, 7..70]).unwrap();
+    let want = a
+        .slice(ndarray::s![3..60, 5..45])
+        .dot(&b.slice(ndarray::s![5..45, 7..70]));
+    close(
+        &xs.matmul(&ys).unwrap().compute().unwrap(),
+        &want.into_dyn(),
+    );
+}

@@ -167,12 +167,15 @@ def machine_summary(info):
 
 # ---------------------------------------------------------------- running
 
-def build_tessera():
-    """Build the tessera example; return None on success, else an error."""
-    log("cargo build --release --example bench_workload ...")
+def build_tessera(features):
+    """Build the tessera example (with the cargo ``features``, if any); return
+    None on success, else an error."""
+    cmd = ["cargo", "build", "--release", "--example", "bench_workload"]
+    if features:
+        cmd += ["--features", features]
+    log(" ".join(cmd) + " ...")
     try:
-        r = subprocess.run(["cargo", "build", "--release", "--example",
-                            "bench_workload"], cwd=REPO, capture_output=True,
+        r = subprocess.run(cmd, cwd=REPO, capture_output=True,
                            text=True, timeout=1800)
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"build failed: {e}"
@@ -312,6 +315,8 @@ def main():
     p.add_argument("--reps", type=int, default=None,
                    help="timed repetitions (default 5 at S, 3 at M)")
     p.add_argument("--out", help="append the report to this Markdown file")
+    p.add_argument("--features", default="",
+                   help="cargo features of the tessera side (e.g. openblas)")
     a = p.parse_args()
     workloads = [w.strip().upper() for w in a.workloads.split(",") if w.strip()]
     sides = [s.strip().lower() for s in a.sides.split(",") if s.strip()]
@@ -325,7 +330,7 @@ def main():
         [os.path.relpath(os.path.abspath(sys.argv[0]), REPO)] + sys.argv[1:])
 
     ensure_venv()
-    tessera_error = build_tessera() if "tessera" in sides else None
+    tessera_error = build_tessera(a.features) if "tessera" in sides else None
 
     info = machine_info()
     info["idle_before"] = cpu_idle_percent()

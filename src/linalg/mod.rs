@@ -16,8 +16,9 @@
 //! - [`solve`], [`inv`], [`det`], [`slogdet`], [`eigh`] and [`eigvalsh`] factor the matrix in
 //!   one task (it must fit in memory once); [`lstsq`] and [`pinv`] go through TSQR.
 //!
-//! Local factorizations run in `faer` (pure Rust). The routines take `f32` and `f64`
-//! arrays ([`LinalgFloat`]).
+//! Local factorizations run in `faer` (pure Rust). Block matrix products run in faer too,
+//! or in the system OpenBLAS with the `openblas` feature ([`matmul_backend`]). The
+//! routines take `f32` and `f64` arrays ([`LinalgFloat`]).
 //!
 //! ```
 //! use tessera::{linalg, Array};
@@ -28,6 +29,7 @@
 //! # Ok::<(), tessera::Error>(())
 //! ```
 
+mod backend;
 mod dense;
 mod factor;
 mod norms;
@@ -35,6 +37,8 @@ mod randomized;
 mod square;
 mod tsqr;
 
+pub(crate) use backend::gemm_add;
+pub use backend::matmul_backend;
 pub use factor::{cholesky, lstsq, solve, solve_triangular, Lstsq};
 pub use norms::{diagonal, matrix_norm, norm, trace, vector_norm, MatrixNorm};
 pub use randomized::svd_compressed;

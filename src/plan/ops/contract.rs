@@ -120,6 +120,9 @@ fn multiply_add<T: Numeric>(
     a: &ArrayViewD<'_, T>,
     b: &ArrayViewD<'_, T>,
 ) -> Option<()> {
+    if crate::linalg::gemm_add(out, a, b) {
+        return Some(());
+    }
     let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
     let (sa, sb) = (a.strides(), b.strides());
     macro_rules! faer_f {
