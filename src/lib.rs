@@ -43,8 +43,8 @@ pub mod zarr;
 pub use tessera_kernels as kernels;
 
 pub use array::{
-    compute_many, compute_many_with, concatenate, map_blocks, plan_many, stack, where_, AnyArray,
-    Array, Axes, BlockInfo, Idx, Operand,
+    compute_many, compute_many_with, concatenate, einsum, map_blocks, plan_many, stack, where_,
+    AnyArray, Array, Axes, BlockInfo, Idx, Operand,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};

@@ -23,9 +23,10 @@ fn k_groups(out_chunks: usize, k_blocks: usize) -> usize {
 const SPLIT_BELOW: usize = 4;
 
 impl<T: Numeric> Array<T> {
-    /// The matrix product `self @ other`, as NumPy's `matmul` for 1-d and 2-d operands: two
-    /// matrices give a matrix, a vector on the left is a row (`v @ m`), on the right a column
-    /// (`m @ v`), and two vectors give their inner product (a 0-d array).
+    /// The matrix product `self @ other`, as NumPy's `matmul`: two matrices give a matrix, a
+    /// vector on the left is a row (`v @ m`), on the right a column (`m @ v`), two vectors
+    /// give their inner product (a 0-d array), and arrays of more than two axes are stacks
+    /// of matrices whose leading (batch) axes broadcast against each other.
     ///
     /// The contracted axis is chunked as elementwise operands are (the union of both
     /// chunkings); output chunk `(i, j)` multiplies row block `i` of `self` by column block
@@ -46,12 +47,11 @@ impl<T: Numeric> Array<T> {
     /// ```
     pub fn matmul(&self, other: &Array<T>) -> Result<Array<T>> {
         let (na, nb) = (self.ndim(), other.ndim());
-        if na == 0 || nb == 0 || na > 2 || nb > 2 {
+        if na == 0 || nb == 0 {
             return Err(Error::Shape {
                 op: "matmul".into(),
                 msg: format!(
-                    "operands of shapes {:?} and {:?}: matmul takes 1-d and 2-d arrays \
-                     (batched products are not supported yet)",
+                    "operands of shapes {:?} and {:?}: matmul does not take 0-d arrays",
                     self.shape(),
                     other.shape()
                 ),
@@ -67,8 +67,11 @@ impl<T: Numeric> Array<T> {
         } else {
             other.clone()
         };
-        let (m, k) = (a.shape()[0], a.shape()[1]);
-        let (k2, n) = (b.shape()[0], b.shape()[1]);
+        let nd = a.ndim().max(b.ndim());
+        let (a, b) = (a.with_leading_axes(nd)?, b.with_leading_axes(nd)?);
+        let batch = nd - 2;
+        let (m, k) = (a.shape()[batch], a.shape()[batch + 1]);
+        let (k2, n) = (b.shape()[batch], b.shape()[batch + 1]);
         if k != k2 {
             return Err(Error::Shape {
                 op: "matmul".into(),
@@ -80,20 +83,49 @@ impl<T: Numeric> Array<T> {
                 ),
             });
         }
-        let kc = refine_axis(k, &[a.node.grid.axis(1), b.node.grid.axis(0)]);
-        let a_grid = ChunkGrid::from_axes(vec![a.node.grid.axis(0).clone(), kc.clone()]);
-        let b_grid = ChunkGrid::from_axes(vec![kc.clone(), b.node.grid.axis(1).clone()]);
-        let grid = ChunkGrid::from_axes(vec![
-            a.node.grid.axis(0).clone(),
-            b.node.grid.axis(1).clone(),
+        // Batch axes: broadcast, chunked as elementwise operands are.
+        let (mut a_axes, mut b_axes, mut out_axes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut out_shape = Vec::with_capacity(nd);
+        for d in 0..batch {
+            let (la, lb) = (a.shape()[d], b.shape()[d]);
+            if la != lb && la != 1 && lb != 1 {
+                return Err(Error::Broadcast {
+                    op: "matmul".into(),
+                    left: self.shape().to_vec(),
+                    right: other.shape().to_vec(),
+                });
+            }
+            let len = la.max(lb);
+            let from: Vec<&crate::chunks::AxisChunks> = [(&a, la), (&b, lb)]
+                .iter()
+                .filter(|(_, l)| *l == len)
+                .map(|(x, _)| x.node.grid.axis(d))
+                .collect();
+            let axis = refine_axis(len, &from);
+            let one = crate::chunks::AxisChunks::from_sizes(vec![1]);
+            a_axes.push(if la == len { axis.clone() } else { one.clone() });
+            b_axes.push(if lb == len { axis.clone() } else { one });
+            out_axes.push(axis);
+            out_shape.push(len);
+        }
+        let kc = refine_axis(k, &[a.node.grid.axis(batch + 1), b.node.grid.axis(batch)]);
+        a_axes.extend([a.node.grid.axis(batch).clone(), kc.clone()]);
+        b_axes.extend([kc.clone(), b.node.grid.axis(batch + 1).clone()]);
+        out_axes.extend([
+            a.node.grid.axis(batch).clone(),
+            b.node.grid.axis(batch + 1).clone(),
         ]);
+        out_shape.extend([m, n]);
+        let a_grid = ChunkGrid::from_axes(a_axes);
+        let b_grid = ChunkGrid::from_axes(b_axes);
+        let grid = ChunkGrid::from_axes(out_axes);
         let a = Array::<T>::wrap(a.rechunk_to(a_grid));
         let b = Array::<T>::wrap(b.rechunk_to(b_grid));
         let groups = k_groups(grid.num_chunks(), kc.count());
         let product = if groups <= 1 {
             Array::wrap(Node::new(
                 T::DTYPE,
-                vec![m, n],
+                out_shape,
                 grid,
                 Op::MatMul(a.node, b.node),
             ))
@@ -105,10 +137,13 @@ impl<T: Numeric> Array<T> {
                 .map(|g| {
                     let (first, last) = (g * kb / groups, (g + 1) * kb / groups);
                     let range = kc.offset(first)..kc.offset(last - 1) + kc.size(last - 1);
-                    let (ag, bg) = (a.slice_axis(1, range.clone())?, b.slice_axis(0, range)?);
+                    let (ag, bg) = (
+                        a.slice_axis(batch + 1, range.clone())?,
+                        b.slice_axis(batch, range)?,
+                    );
                     Ok(Array::wrap(Node::new(
                         T::DTYPE,
-                        vec![m, n],
+                        out_shape.clone(),
                         grid.clone(),
                         Op::MatMul(ag.node, bg.node),
                     )))
@@ -127,12 +162,22 @@ impl<T: Numeric> Array<T> {
             }
             partials.remove(0)
         };
+        // The axes NumPy adds to vector operands are removed again.
         match (na, nb) {
-            (2, 2) => Ok(product),
-            (1, 2) => product.squeeze(0),
-            (2, 1) => product.squeeze(1),
-            _ => product.squeeze(..),
+            (1, 1) => product.squeeze(vec![batch, batch + 1]),
+            (1, _) => product.squeeze(batch),
+            (_, 1) => product.squeeze(batch + 1),
+            _ => Ok(product),
         }
+    }
+
+    /// This array with length-1 axes in front, to `nd` axes.
+    fn with_leading_axes(&self, nd: usize) -> Result<Array<T>> {
+        let mut x = self.clone();
+        while x.ndim() < nd {
+            x = x.expand_dims(0)?;
+        }
+        Ok(x)
     }
 
     /// NumPy's `dot` for 1-d and 2-d operands: the inner product of two vectors, and

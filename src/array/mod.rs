@@ -3,6 +3,7 @@
 mod any;
 mod blocks;
 mod creation;
+mod einsum;
 mod elementwise;
 mod indexing;
 mod join;
@@ -16,6 +17,7 @@ mod scans;
 pub use any::AnyArray;
 pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
+pub use einsum::einsum;
 pub use elementwise::{where_, Operand};
 pub use indexing::Idx;
 pub use join::{concatenate, stack};

@@ -390,7 +390,8 @@ fn lower(
                 Program::build(a, stage_of, None),
                 Program::build(b, stage_of, None),
             ],
-            k: a.grid.axis(1).clone(),
+            k: a.grid.axis(a.shape.len() - 1).clone(),
+            shapes: [a.shape.clone(), b.shape.clone()],
         }),
         Op::Reshape { input, groups } => Arc::new(ReshapeOp {
             program: Program::build(input, stage_of, None),

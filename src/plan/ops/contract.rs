@@ -17,24 +17,42 @@ use crate::task::TaskEnv;
 use ndarray::ArrayViewD;
 use ndarray::{ArrayD, IxDyn};
 
-/// `a @ b` for 2-d `a` and `b` chunked alike along the contracted axis.
+/// `a @ b` for `a` of shape `(batch..., m, k)` and `b` of shape `(batch..., k, n)` chunked
+/// alike along the contracted axis; a batch axis of length 1 in one operand is broadcast.
 #[derive(Debug, Clone)]
 pub(crate) struct ContractOp {
     /// The fused programs of `a` and `b`.
     pub programs: Vec<Program>,
     /// The chunks of the contracted axis (columns of `a`, rows of `b`).
     pub k: AxisChunks,
+    /// The shapes of `a` and `b` (the same number of axes).
+    pub shapes: [Vec<usize>; 2],
 }
 
 impl ContractOp {
+    /// The number of leading batch axes.
+    fn batch(&self) -> usize {
+        self.shapes[0].len() - 2
+    }
+
     /// The regions of `a` and `b` that output chunk `lin` reads for contracted block `kb`.
     fn blocks(&self, node: &Node, lin: usize, kb: usize) -> [Vec<(usize, usize)>; 2] {
         let mut idx = Vec::new();
         let mut region = Vec::new();
         node.grid.unravel(lin, &mut idx);
         node.grid.region(&idx, &mut region);
+        let nb = self.batch();
         let k = (self.k.offset(kb), self.k.size(kb));
-        [vec![region[0], k], vec![k, region[1]]]
+        let batch = |shape: &[usize]| -> Vec<(usize, usize)> {
+            (0..nb)
+                .map(|d| if shape[d] == 1 { (0, 1) } else { region[d] })
+                .collect()
+        };
+        let mut a = batch(&self.shapes[0]);
+        a.extend([region[nb], k]);
+        let mut b = batch(&self.shapes[1]);
+        b.extend([k, region[nb + 1]]);
+        [a, b]
     }
 }
 
@@ -52,12 +70,17 @@ impl ChunkOp for ContractOp {
     }
 
     fn projected_task_bytes(&self, node: &Node) -> usize {
-        let [rows, cols] = [node.grid.axis(0).max_size(), node.grid.axis(1).max_size()];
+        let nb = self.batch();
+        let batch: usize = (0..nb).map(|d| node.grid.axis(d).max_size()).product();
+        let [rows, cols] = [
+            node.grid.axis(nb).max_size(),
+            node.grid.axis(nb + 1).max_size(),
+        ];
         let k = self.k.max_size();
         let size = node.dtype.size();
-        let a = rows * k;
-        let b = k * cols;
-        (a + b + rows * cols) * size
+        let a = batch * rows * k;
+        let b = batch * k * cols;
+        (a + b + batch * rows * cols) * size
             + program_task_bytes(&self.programs[0], a)
             + program_task_bytes(&self.programs[1], b)
     }
@@ -78,25 +101,28 @@ impl ChunkOp for ContractOp {
         env.counters.add_map();
         let shape = node.grid.region_shape(lin);
         let label = || node.label();
+        let nb = self.batch();
+        let (rows, cols) = (shape[nb], shape[nb + 1]);
         with_numeric!(node.dtype, T => {
             let mut out = ArrayD::<T>::from_elem(IxDyn(&shape), <T as tessera_kernels::scalar::Arith>::zero());
             let Some(o) = out.as_slice_mut() else {
                 return Err(Error::internal(label(), "matmul output is not contiguous"));
             };
             // Float operands read as plain views (a stored chunk, an in-memory array, a
-            // transposed one) go to faer with their strides, without a copy.
+            // transposed one) are multiplied in place with their strides, without a copy.
             let views = matches!(node.dtype, DType::F64 | DType::F32)
                 && self.programs.iter().all(Program::is_identity);
             for kb in 0..self.k.count() {
                 env.check()?;
                 let [ra, rb] = self.blocks(node, lin, kb);
                 let (pa, pb) = (&self.programs[0], &self.programs[1]);
+                let shape_of = |r: &[(usize, usize)]| r.iter().map(|x| x.1).collect::<Vec<_>>();
                 if views {
                     let la = leaves_for(pa, &ra, env, false)?;
                     let lb = leaves_for(pb, &rb, env, false)?;
-                    let va = la[0].view::<T>(&pa.leaves[0], &[ra[0].1, ra[1].1])?;
-                    let vb = lb[0].view::<T>(&pb.leaves[0], &[rb[0].1, rb[1].1])?;
-                    multiply_add(o, &va, &vb).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
+                    let va = la[0].view::<T>(&pa.leaves[0], &shape_of(&ra))?;
+                    let vb = lb[0].view::<T>(&pb.leaves[0], &shape_of(&rb))?;
+                    multiply_add_batched(o, &va, &vb, nb, rows * cols).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
                     continue;
                 }
                 let a = map_chunk(pa, node.dtype, &ra, None, env)?;
@@ -104,11 +130,52 @@ impl ChunkOp for ContractOp {
                 let (Some(a), Some(b)) = (T::chunk_ref(&a), T::chunk_ref(&b)) else {
                     return Err(Error::internal(label(), "matmul block of the wrong dtype"));
                 };
-                multiply_add(o, &a.view(), &b.view()).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
+                multiply_add_batched(o, &a.view(), &b.view(), nb, rows * cols).ok_or_else(|| Error::internal(label(), "matmul block is not contiguous"))?;
             }
             Ok(T::into_chunk(out))
         }, bool => Err(Error::internal(label(), "matmul of bool")))
     }
+}
+
+/// `out[p] += a[p] · b[p]` for every element `p` of the leading `batch` axes of `out`
+/// (C order, `each` elements per product); an operand's batch axis of length 1 is
+/// broadcast.
+fn multiply_add_batched<T: Numeric>(
+    out: &mut [T],
+    a: &ArrayViewD<'_, T>,
+    b: &ArrayViewD<'_, T>,
+    batch: usize,
+    each: usize,
+) -> Option<()> {
+    if batch == 0 {
+        return multiply_add(out, a, b);
+    }
+    let outer: Vec<usize> = (0..batch).map(|d| a.shape()[d].max(b.shape()[d])).collect();
+    let mut index = vec![0usize; batch];
+    for piece in out.chunks_mut(each.max(1)) {
+        let (va, vb) = (batch_element(a, &index), batch_element(b, &index));
+        multiply_add(piece, &va, &vb)?;
+        // The next batch element, in C order.
+        for d in (0..batch).rev() {
+            index[d] += 1;
+            if index[d] < outer[d] {
+                break;
+            }
+            index[d] = 0;
+        }
+    }
+    Some(())
+}
+
+/// The 2-d view of batch element `index` of `v` (whose leading axes are the batch axes; one
+/// of length 1 is broadcast).
+fn batch_element<'a, T>(v: &ArrayViewD<'a, T>, index: &[usize]) -> ArrayViewD<'a, T> {
+    let mut v = v.clone();
+    for &i in index {
+        let i = if v.shape()[0] == 1 { 0 } else { i };
+        v.index_axis_inplace(ndarray::Axis(0), i);
+    }
+    v
 }
 
 /// `out += a · b` for a row-major `out` (m × n) and 2-d views `a` (m × k) and `b` (k × n):
