@@ -579,3 +579,28 @@ fn tall_blocks_are_factored_in_cache_sized_pieces() {
         );
     }
 }
+
+#[test]
+fn solves_of_an_ill_conditioned_matrix_have_small_residuals() {
+    // Condition number 1e10: the solution itself is only good to about 1e-6, but LU with
+    // partial pivoting is backward stable, so the residual is at rounding level.
+    let a = load2("illsq");
+    let b = load2("rhs").slice(ndarray::s![..30, ..]).to_owned();
+    for c in [30, 11, 4] {
+        let x = Array::from_ndarray(a.clone(), [c, c]).unwrap();
+        let y = Array::from_ndarray(b.clone(), [c, 3]).unwrap();
+        let sol = mat(linalg::solve(&x, &y).unwrap().compute().unwrap());
+        let resid = fro(&(a.dot(&sol) - &b).into_dyn()) / (fro(&a.clone().into_dyn()) * fro(&sol.clone().into_dyn()));
+        assert!(resid < 1e-14, "chunks {c}: relative residual {resid:e}");
+        let inv = mat(linalg::inv(&x).unwrap().compute().unwrap());
+        let left = fro(&(inv.dot(&a) - Array2::<f64>::eye(30)).into_dyn());
+        assert!(left < 1e-4, "chunks {c}: ‖A⁻¹A − I‖ = {left:e}");
+        let (sign, log) = linalg::slogdet(&x).unwrap();
+        let want = load("illsq_slogdet");
+        assert_eq!(sign.compute_scalar().unwrap(), want[0]);
+        assert!((log.compute_scalar().unwrap() - want[1]).abs() < 1e-8 * want[1].abs());
+        let s = linalg::matrix_norm(&x, MatrixNorm::NegTwo).unwrap().compute_scalar().unwrap();
+        let want_s = load("illsq_sv")[29];
+        assert!((s - want_s).abs() < 1e-4 * want_s, "smallest singular value {s:e} vs {want_s:e}");
+    }
+}

@@ -29,6 +29,7 @@ inputs = {
 square = rng.standard_normal((40, 40))
 m = rng.standard_normal((40, 40))
 inputs["square"] = square
+inputs["illsq"] = orthonormal(30, 30) @ np.diag(np.logspace(0, -10, 30)) @ orthonormal(30, 30).T
 inputs["spd"] = m @ m.T + 40 * np.eye(40)
 inputs["sym"] = (m + m.T) / 2
 inputs["rhs"] = rng.standard_normal((40, 3))
@@ -53,6 +54,10 @@ for name in ["tall", "illcond", "rankdef", "wide", "square"]:
 
 sq, spd, sym, rhs = inputs["square"], inputs["spd"], inputs["sym"], inputs["rhs"]
 save("square_det", np.linalg.det(sq))
+ill = inputs["illsq"]
+save("illsq_det", np.linalg.det(ill))
+save("illsq_slogdet", np.array(np.linalg.slogdet(ill)))
+save("illsq_sv", np.linalg.svd(ill, compute_uv=False))
 sign, logdet = np.linalg.slogdet(sq)
 save("square_slogdet", np.array([sign, logdet]))
 save("spd_slogdet", np.array(np.linalg.slogdet(spd)))
