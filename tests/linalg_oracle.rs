@@ -590,7 +590,8 @@ fn solves_of_an_ill_conditioned_matrix_have_small_residuals() {
         let x = Array::from_ndarray(a.clone(), [c, c]).unwrap();
         let y = Array::from_ndarray(b.clone(), [c, 3]).unwrap();
         let sol = mat(linalg::solve(&x, &y).unwrap().compute().unwrap());
-        let resid = fro(&(a.dot(&sol) - &b).into_dyn()) / (fro(&a.clone().into_dyn()) * fro(&sol.clone().into_dyn()));
+        let resid = fro(&(a.dot(&sol) - &b).into_dyn())
+            / (fro(&a.clone().into_dyn()) * fro(&sol.clone().into_dyn()));
         assert!(resid < 1e-14, "chunks {c}: relative residual {resid:e}");
         let inv = mat(linalg::inv(&x).unwrap().compute().unwrap());
         let left = fro(&(inv.dot(&a) - Array2::<f64>::eye(30)).into_dyn());
@@ -599,8 +600,46 @@ fn solves_of_an_ill_conditioned_matrix_have_small_residuals() {
         let want = load("illsq_slogdet");
         assert_eq!(sign.compute_scalar().unwrap(), want[0]);
         assert!((log.compute_scalar().unwrap() - want[1]).abs() < 1e-8 * want[1].abs());
-        let s = linalg::matrix_norm(&x, MatrixNorm::NegTwo).unwrap().compute_scalar().unwrap();
+        let s = linalg::matrix_norm(&x, MatrixNorm::NegTwo)
+            .unwrap()
+            .compute_scalar()
+            .unwrap();
         let want_s = load("illsq_sv")[29];
-        assert!((s - want_s).abs() < 1e-4 * want_s, "smallest singular value {s:e} vs {want_s:e}");
+        assert!(
+            (s - want_s).abs() < 1e-4 * want_s,
+            "smallest singular value {s:e} vs {want_s:e}"
+        );
+    }
+}
+
+mod chunking {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        /// QR and the singular values do not depend on the row chunking (to rounding: the
+        /// tree's shape changes the order of the operations).
+        #[test]
+        fn qr_and_singular_values_do_not_depend_on_the_chunking(
+            m in 20usize..90, n in 1usize..7, rows in 1usize..40, seed in 0u64..1000,
+        ) {
+            let x = tessera::random::normal::<f64>(&[m, n], [m, n], seed, 0.0, 1.0).unwrap();
+            let a = mat(x.compute().unwrap());
+            let chunked = Array::from_ndarray(a.clone(), [rows, n]).unwrap();
+            let (q, r) = linalg::qr(&chunked).unwrap();
+            let out = tessera::compute_many(&[&q, &r]).unwrap();
+            let (qv, rv) = (mat(out[0].clone()), mat(out[1].clone()));
+            let rel = fro(&(qv.dot(&rv) - &a).into_dyn()) / fro(&a.clone().into_dyn());
+            prop_assert!(rel < 1e-13, "‖A − QR‖/‖A‖ = {:e}", rel);
+            let orth = fro(&(qv.t().dot(&qv) - Array2::<f64>::eye(n)).into_dyn());
+            prop_assert!(orth < 1e-12, "‖QᵀQ − I‖ = {:e}", orth);
+            let s = linalg::svd(&chunked).unwrap().1.compute().unwrap();
+            let whole = Array::from_ndarray(a, [m, n]).unwrap();
+            let s1 = linalg::svd(&whole).unwrap().1.compute().unwrap();
+            for (u, v) in s.iter().zip(s1.iter()) {
+                prop_assert!((u - v).abs() <= 1e-12 * s1[0], "{} vs {}", u, v);
+            }
+        }
     }
 }

@@ -251,3 +251,18 @@ fn the_matmul_backend_is_reported() {
         &want.into_dyn(),
     );
 }
+
+#[test]
+fn boolean_products_follow_numpy() {
+    let a = Array2::from_shape_fn((7, 9), |(i, j)| (i * 3 + j) % 4 == 0);
+    let b = Array2::from_shape_fn((9, 5), |(i, j)| (i + 2 * j) % 5 == 0);
+    let want = Array2::from_shape_fn((7, 5), |(i, j)| (0..9).any(|k| a[[i, k]] && b[[k, j]]));
+    for c in [1, 3, 9] {
+        let x = Array::from_ndarray(a.clone(), c).unwrap();
+        let y = Array::from_ndarray(b.clone(), c).unwrap();
+        assert_eq!(
+            x.matmul(&y).unwrap().compute().unwrap(),
+            want.clone().into_dyn()
+        );
+    }
+}

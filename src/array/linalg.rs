@@ -253,3 +253,24 @@ impl<T: Numeric> Array<T> {
         self.ravel()?.matmul(&other.ravel()?)
     }
 }
+
+impl Array<bool> {
+    /// The matrix product of boolean arrays, as NumPy's `matmul` for `bool`: element
+    /// `(i, j)` is true when some `self[i, k] && other[k, j]` is (the same shapes,
+    /// broadcasting and chunking rules as the numeric [`matmul`](Array::matmul)). Exact:
+    /// the counts of true products are summed as integers, then compared with zero.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let a = Array::from_ndarray(ndarray::arr2(&[[true, false], [false, false]]), 1)?;
+    /// let b = Array::from_ndarray(ndarray::arr2(&[[false, true], [true, true]]), 1)?;
+    /// let c = a.matmul(&b)?.compute()?;
+    /// assert_eq!(c, ndarray::arr2(&[[false, true], [false, false]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn matmul(&self, other: &Array<bool>) -> Result<Array<bool>> {
+        self.astype::<i64>()
+            .matmul(&other.astype::<i64>())?
+            .not_equal(0)
+    }
+}
