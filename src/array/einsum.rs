@@ -20,7 +20,7 @@ impl<T: Numeric> Array<T> {
     /// let b = Array::<i64>::arange(0, 12, 1, 5)?.reshape(&[4, 3])?;
     /// // Sum over a's axes 1 and 2 against b's axes 1 and 0.
     /// let c = a.tensordot(&b, &[1, 2], &[1, 0])?.compute()?;
-    /// assert_eq!(c, ndarray::arr1(&[1012, 2668]).into_dyn());
+    /// assert_eq!(c, ndarray::arr1(&[440, 1232]).into_dyn()); // numpy.tensordot(a, b, ([1, 2], [1, 0]))
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn tensordot(

@@ -179,7 +179,8 @@ fn batch_element<'a, T>(v: &ArrayViewD<'a, T>, index: &[usize]) -> ArrayViewD<'a
 }
 
 /// `out += a · b` for a row-major `out` (m × n) and 2-d views `a` (m × k) and `b` (k × n):
-/// faer's blocked kernels for floats (any strides), an exact loop (NumPy's wrapping integer
+/// OpenBLAS (feature `openblas`, where it takes the operands' strides) or faer's blocked
+/// kernels (any strides) for floats, an exact loop (NumPy's wrapping integer
 /// arithmetic) over C-contiguous operands otherwise; `None` for integer operands that are
 /// not C-contiguous.
 fn multiply_add<T: Numeric>(
