@@ -43,8 +43,9 @@ pub mod zarr;
 pub use tessera_kernels as kernels;
 
 pub use array::{
-    compute_many, compute_many_with, concatenate, einsum, map_blocks, plan_many, stack, where_,
-    AnyArray, Array, Axes, BlockInfo, Idx, Operand,
+    block, compute_many, compute_many_with, concatenate, dstack, einsum, hstack, indices,
+    map_blocks, meshgrid, plan_many, stack, vstack, where_, AnyArray, Array, Axes, BlockInfo, Idx,
+    Operand, PadMode,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric};

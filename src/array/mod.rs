@@ -10,9 +10,13 @@ mod join;
 mod linalg;
 mod manipulation;
 mod operators;
+mod pad;
+mod rearrange;
 mod reductions;
 mod reshape;
 mod scans;
+mod split;
+mod triangle;
 
 pub use any::AnyArray;
 pub(crate) use blocks::gather;
@@ -21,7 +25,10 @@ pub use einsum::einsum;
 pub use elementwise::{where_, Operand};
 pub use indexing::Idx;
 pub use join::{concatenate, stack};
+pub use pad::PadMode;
 pub use reductions::Axes;
+pub use split::{block, dstack, hstack, vstack};
+pub use triangle::{indices, meshgrid};
 
 use crate::chunks::ChunkGrid;
 use crate::dtype::{with_dtype, DType, Element};
