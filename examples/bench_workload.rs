@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tessera::prelude::*;
 use tessera::zarr::{self, WriteOptions};
+use tessera::Boundary;
 
 fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
     Some(match (w, size) {
@@ -47,6 +48,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W5", "M") => (vec![4096, 4096], vec![1024, 1024]),
         ("W9", "S") => (vec![200_000, 50], vec![10_000, 50]),
         ("W9", "M") => (vec![2_000_000, 50], vec![100_000, 50]),
+        ("W14", "S") => (vec![4000, 4000], vec![500, 500]),
+        ("W14", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
         ("W13", "M") => (vec![1_000_000, 1000], vec![100_000, 1000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
@@ -284,7 +287,7 @@ impl Drop for Scratch {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W3Z S|M [--reps R] \
+    let usage = "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -313,7 +316,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Some(input(&shape, &chunks, 1)?)
     };
-    let y = if w == "W1" || w == "W5" {
+    let y = if w == "W1" || w == "W5" || w == "W14" {
         Some(input(&shape, &chunks, 2)?)
     } else {
         None
@@ -387,6 +390,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 let diag: f64 = (0..qr[1].shape()[0]).map(|i| qr[1][[i, i]].abs()).sum();
                 diag + usv[1].sum()
+            }
+            "W14" => {
+                // Vorticity dv/dx − du/dy by central differences (periodic), then mean |ω|.
+                let y = y.as_ref().ok_or("no input")?;
+                let dvdx = y.map_overlap(&[1, 1], Boundary::Periodic, |b, _| {
+                    let mut out = ndarray::ArrayD::<f64>::zeros(b.shape());
+                    let n = b.shape()[1];
+                    let d = &b.slice(ndarray::s![.., 2..n]) - &b.slice(ndarray::s![.., 0..n - 2]);
+                    out.slice_mut(ndarray::s![.., 1..n - 1]).assign(&(d / 2.0));
+                    Ok(out)
+                })?;
+                let dudy = x.map_overlap(&[1, 1], Boundary::Periodic, |b, _| {
+                    let mut out = ndarray::ArrayD::<f64>::zeros(b.shape());
+                    let n = b.shape()[0];
+                    let d = &b.slice(ndarray::s![2..n, ..]) - &b.slice(ndarray::s![0..n - 2, ..]);
+                    out.slice_mut(ndarray::s![1..n - 1, ..]).assign(&(d / 2.0));
+                    Ok(out)
+                })?;
+                (&dvdx - &dudy).abs().mean(..)?.compute_with(&opts)?.sum()
             }
             "W13" => {
                 let (u, s, vt) = tessera::linalg::svd_compressed(x, 20, 0, 42)?;

@@ -42,6 +42,8 @@ SIZES["W9"] = {"S": ((200_000, 50), (10_000, 50)),
                "M": ((2_000_000, 50), (100_000, 50))}
 SIZES["W13"] = {"S": ((100_000, 1000), (10_000, 1000)),
                 "M": ((1_000_000, 1000), (100_000, 1000))}
+# W14: mean |dv/dx - du/dy| by periodic central differences through map_overlap.
+SIZES["W14"] = SIZES["W2"]
 SIZES["W3"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
@@ -59,7 +61,7 @@ SIZES["W10"] = {"S": ((40, 512, 512), (10, 256, 256)),
                 "M": ((800, 2048, 2048), (50, 512, 512))}
 OUT_OF_CORE = ("W6", "W3Z", "W10")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
-             "W12", "W13", "W3Z")
+             "W12", "W13", "W14", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
@@ -77,7 +79,7 @@ def inputs(workload, size):
     from datagen import uniform
     shape, chunks = SIZES[workload][size]
     arrays = [uniform(shape, SEED_X)]
-    if workload in ("W1", "W5"):
+    if workload in ("W1", "W5", "W14"):
         arrays.append(uniform(shape, SEED_Y))
     return arrays, chunks
 

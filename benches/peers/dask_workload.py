@@ -120,6 +120,24 @@ def build(workload, size):
     if workload == "W5":
         y = da.from_array(rest[0], chunks=chunks)
         return lambda: (x @ y).compute()
+    if workload == "W14":
+        v = da.from_array(rest[0], chunks=chunks)
+
+        def ddx(b):
+            out = np.zeros_like(b)
+            out[:, 1:-1] = (b[:, 2:] - b[:, :-2]) / 2.0
+            return out
+
+        def ddy(b):
+            out = np.zeros_like(b)
+            out[1:-1, :] = (b[2:, :] - b[:-2, :]) / 2.0
+            return out
+
+        def run():
+            dvdx = v.map_overlap(ddx, depth=1, boundary="periodic")
+            dudy = x.map_overlap(ddy, depth=1, boundary="periodic")
+            return abs(dvdx - dudy).mean().compute()
+        return run
     if workload == "W9":
         return lambda: (dask.compute(*da.linalg.qr(x)),
                         dask.compute(*da.linalg.svd(x)))
