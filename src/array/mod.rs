@@ -17,6 +17,7 @@ mod reductions;
 mod reshape;
 mod scans;
 mod split;
+mod take;
 mod triangle;
 
 pub use any::AnyArray;

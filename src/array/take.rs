@@ -1,0 +1,115 @@
+//! `take`: integer-array ("fancy") indexing along one axis. Each output chunk reads, from
+//! each input chunk holding one of its indices, only the span of that chunk it needs, so a
+//! take from a store decodes only the chunks that hold selected elements.
+
+use super::{gather, Array};
+use crate::chunks::{AxisChunks, ChunkGrid};
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::expr::BlockRead;
+use ndarray::{ArrayD, Axis, IxDyn};
+use std::sync::Arc;
+
+impl<T: Element> Array<T> {
+    /// The elements at `indices` along `axis`, in that order (repeats allowed, negative
+    /// indices count from the end), as `numpy.take(x, indices, axis)`. The result's axis
+    /// has one element per index, chunked as the input's axis is sized.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr2(&[[0, 1, 2], [3, 4, 5], [6, 7, 8]]), 2)?;
+    /// let rows = x.take(&[2, 0, -1], 0)?.compute()?;
+    /// assert_eq!(rows, ndarray::arr2(&[[6, 7, 8], [0, 1, 2], [6, 7, 8]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn take(&self, indices: &[isize], axis: usize) -> Result<Array<T>> {
+        let op = "take";
+        let nd = self.ndim();
+        if axis >= nd {
+            return Err(Error::Axis {
+                op: op.into(),
+                axis,
+                ndim: nd,
+            });
+        }
+        let n = self.shape()[axis];
+        let picks: Vec<usize> = indices
+            .iter()
+            .map(|&i| {
+                let j = if i < 0 { i + n as isize } else { i };
+                if j < 0 || j as usize >= n {
+                    Err(Error::Argument {
+                        op: op.into(),
+                        msg: format!(
+                            "index {i} is out of bounds for axis {axis} of length {n} (shape {:?})",
+                            self.shape()
+                        ),
+                    })
+                } else {
+                    Ok(j as usize)
+                }
+            })
+            .collect::<Result<_>>()?;
+        let in_axis = self.chunks().axis(axis).clone();
+        let out_axis = AxisChunks::regular(in_axis.max_size().max(1), picks.len());
+        let mut axes: Vec<AxisChunks> = (0..nd).map(|d| self.chunks().axis(d).clone()).collect();
+        axes[axis] = out_axis.clone();
+        let grid = ChunkGrid::from_axes(axes);
+        let picks = Arc::new(picks);
+        // For output chunk `k` along the axis: the input chunks its indices fall in, each
+        // with the span of it that is read.
+        let spans = {
+            let (picks, in_axis, out_axis) = (picks.clone(), in_axis.clone(), out_axis.clone());
+            move |k: usize| -> Vec<(usize, usize)> {
+                let (s, l) = (out_axis.offset(k), out_axis.size(k));
+                let mut by_chunk: std::collections::BTreeMap<usize, (usize, usize)> =
+                    std::collections::BTreeMap::new();
+                for &p in &picks[s..s + l] {
+                    let c = in_axis.chunk_of(p);
+                    let e = by_chunk.entry(c).or_insert((p, p));
+                    e.0 = e.0.min(p);
+                    e.1 = e.1.max(p);
+                }
+                by_chunk
+                    .values()
+                    .map(|&(lo, hi)| (lo, hi - lo + 1))
+                    .collect()
+            }
+        };
+        let reads_grid = grid.clone();
+        let reads_spans = spans.clone();
+        let reads = move |index: &[usize]| -> Vec<BlockRead> {
+            let mut region = Vec::new();
+            reads_grid.region(index, &mut region);
+            reads_spans(index[axis])
+                .into_iter()
+                .map(|span| {
+                    let mut r = region.clone();
+                    r[axis] = span;
+                    (0, r)
+                })
+                .collect()
+        };
+        Ok(gather(op, &[self], grid, reads, move |blocks, info| {
+            let k = info.index[axis];
+            let spans = spans(k);
+            let (s, l) = (info.region[axis].0, info.region[axis].1);
+            let mut out_shape = info.out_shape.clone();
+            out_shape[axis] = l;
+            let mut pieces = Vec::with_capacity(l);
+            for &p in &picks[s..s + l] {
+                let (b, span) = spans
+                    .iter()
+                    .enumerate()
+                    .find(|(_, sp)| p >= sp.0 && p < sp.0 + sp.1)
+                    .map(|(b, sp)| (b, *sp))
+                    .ok_or_else(|| Error::internal(op, "an index outside the spans read"))?;
+                pieces.push(blocks[b].index_axis(Axis(axis), p - span.0));
+            }
+            if pieces.is_empty() {
+                return Ok(ArrayD::from_elem(IxDyn(&out_shape), T::default()));
+            }
+            ndarray::stack(Axis(axis), &pieces).map_err(|e| Error::internal(op, e.to_string()))
+        }))
+    }
+}
