@@ -1,5 +1,6 @@
 //! The lazy chunked array type [`Array`].
 
+mod along_axis;
 mod any;
 mod blocks;
 mod creation;
