@@ -3,6 +3,7 @@
 mod along_axis;
 mod any;
 mod blocks;
+mod choose;
 mod creation;
 mod einsum;
 mod elementwise;
@@ -24,6 +25,7 @@ mod triangle;
 pub use any::AnyArray;
 pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
+pub use choose::{choose, select};
 pub use einsum::einsum;
 pub use elementwise::{where_, Operand};
 pub use indexing::Idx;
