@@ -99,3 +99,39 @@ proptest! {
         prop_assert_eq!(x.take(&idx, 0).unwrap().compute().unwrap(), expected(&raw, &idx, 0));
     }
 }
+
+#[test]
+fn vindex_selects_points() {
+    let raw = data(&[6, 5, 4]);
+    let i: Vec<isize> = vec![0, 5, 2, -1, 3, 3];
+    let j: Vec<isize> = vec![4, 0, 2, 1, -5, 3];
+    let k: Vec<isize> = vec![3, 0, 1, 2, 0, -1];
+    let norm = |v: &[isize], n: usize| -> Vec<usize> {
+        v.iter()
+            .map(|&x| if x < 0 { x + n as isize } else { x } as usize)
+            .collect()
+    };
+    let (ii, jj, kk) = (norm(&i, 6), norm(&j, 5), norm(&k, 4));
+    for chunk in [1usize, 2, 3, 64] {
+        let x = Array::from_ndarray(raw.clone(), chunk).unwrap();
+        // Two leading axes: one row of the last axis per point.
+        let got = x.vindex(&[&i, &j]).unwrap().compute().unwrap();
+        assert_eq!(got.shape(), &[6, 4]);
+        for p in 0..6 {
+            for c in 0..4 {
+                assert_eq!(got[[p, c]], raw[[ii[p], jj[p], c]], "chunks {chunk}");
+            }
+        }
+        // All three axes: one element per point.
+        let got = x.vindex(&[&i, &j, &k]).unwrap().compute().unwrap();
+        let want: Vec<i64> = (0..6).map(|p| raw[[ii[p], jj[p], kk[p]]]).collect();
+        assert_eq!(got.as_slice().unwrap(), want.as_slice());
+    }
+    let x = Array::from_ndarray(raw, 2).unwrap();
+    assert!(matches!(
+        x.vindex(&[&[0, 1], &[0]]),
+        Err(Error::Argument { .. })
+    ));
+    assert!(matches!(x.vindex(&[&[6]]), Err(Error::Argument { .. })));
+    assert!(matches!(x.vindex(&[]), Err(Error::Argument { .. })));
+}

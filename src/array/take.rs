@@ -113,3 +113,126 @@ impl<T: Element> Array<T> {
         }))
     }
 }
+
+impl<T: Element> Array<T> {
+    /// Pointwise selection by one index list per leading axis, as Dask's `x.vindex[i, j]`
+    /// and NumPy's `x[i, j]` with integer arrays: point `p` is the element (or the
+    /// sub-array over the remaining axes) at `(indices[0][p], indices[1][p], ...)`. The
+    /// result's first axis runs over the points; negative indices count from the end. Each
+    /// output chunk reads, from each input chunk holding some of its points, only the box
+    /// around those points.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr2(&[[0, 1, 2], [3, 4, 5], [6, 7, 8]]), 2)?;
+    /// let d = x.vindex(&[&[0, 1, 2], &[2, 1, -3]])?.compute()?;
+    /// assert_eq!(d.as_slice().unwrap(), &[2, 4, 6]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn vindex(&self, indices: &[&[isize]]) -> Result<Array<T>> {
+        let op = "vindex";
+        let nd = self.ndim();
+        let k = indices.len();
+        if k == 0 || k > nd {
+            return Err(Error::Argument {
+                op: op.into(),
+                msg: format!("{k} index lists for an array of shape {:?}", self.shape()),
+            });
+        }
+        let points = indices[0].len();
+        if let Some(l) = indices.iter().find(|l| l.len() != points) {
+            return Err(Error::Argument {
+                op: op.into(),
+                msg: format!(
+                    "index lists of lengths {points} and {} (they must match)",
+                    l.len()
+                ),
+            });
+        }
+        let mut coords: Vec<Vec<usize>> = vec![Vec::with_capacity(k); points];
+        for (a, list) in indices.iter().enumerate() {
+            let n = self.shape()[a];
+            for (p, &i) in list.iter().enumerate() {
+                let j = if i < 0 { i + n as isize } else { i };
+                if j < 0 || j as usize >= n {
+                    return Err(Error::Argument {
+                        op: op.into(),
+                        msg: format!(
+                            "index {i} is out of bounds for axis {a} of length {n} (shape {:?})",
+                            self.shape()
+                        ),
+                    });
+                }
+                coords[p].push(j as usize);
+            }
+        }
+        let coords = Arc::new(coords);
+        let in_grid = self.chunks().clone();
+        let point_axis = AxisChunks::regular(in_grid.axis(0).max_size().max(1), points);
+        let mut axes = vec![point_axis.clone()];
+        axes.extend((k..nd).map(|d| in_grid.axis(d).clone()));
+        let grid = ChunkGrid::from_axes(axes);
+        // The boxes output chunk `c` (along the points) reads: per input chunk holding some
+        // of its points, the box around them along the indexed axes.
+        let boxes = {
+            let (coords, in_grid, point_axis) =
+                (coords.clone(), in_grid.clone(), point_axis.clone());
+            move |c: usize| -> Vec<Vec<(usize, usize)>> {
+                let (s, l) = (point_axis.offset(c), point_axis.size(c));
+                let mut by_chunk: std::collections::BTreeMap<Vec<usize>, Vec<(usize, usize)>> =
+                    std::collections::BTreeMap::new();
+                for pt in &coords[s..s + l] {
+                    let key: Vec<usize> = pt
+                        .iter()
+                        .enumerate()
+                        .map(|(a, &i)| in_grid.axis(a).chunk_of(i))
+                        .collect();
+                    let e = by_chunk
+                        .entry(key)
+                        .or_insert_with(|| pt.iter().map(|&i| (i, i)).collect());
+                    for (b, &i) in e.iter_mut().zip(pt) {
+                        b.0 = b.0.min(i);
+                        b.1 = b.1.max(i);
+                    }
+                }
+                by_chunk
+                    .into_values()
+                    .map(|b| b.into_iter().map(|(lo, hi)| (lo, hi - lo + 1)).collect())
+                    .collect()
+            }
+        };
+        let reads_grid = grid.clone();
+        let reads_boxes = boxes.clone();
+        let reads = move |index: &[usize]| -> Vec<BlockRead> {
+            let mut region = Vec::new();
+            reads_grid.region(index, &mut region);
+            reads_boxes(index[0])
+                .into_iter()
+                .map(|mut b| {
+                    b.extend_from_slice(&region[1..]);
+                    (0, b)
+                })
+                .collect()
+        };
+        Ok(gather(op, &[self], grid, reads, move |blocks, info| {
+            let boxes = boxes(info.index[0]);
+            let (s, l) = info.region[0];
+            let mut pieces = Vec::with_capacity(l);
+            for pt in &coords[s..s + l] {
+                let b = boxes
+                    .iter()
+                    .position(|bx| bx.iter().zip(pt).all(|(r, &i)| i >= r.0 && i < r.0 + r.1))
+                    .ok_or_else(|| Error::internal(op, "a point outside the boxes read"))?;
+                let mut v = blocks[b].clone();
+                for (r, &i) in boxes[b].iter().zip(pt) {
+                    v.index_axis_inplace(Axis(0), i - r.0);
+                }
+                pieces.push(v);
+            }
+            if pieces.is_empty() {
+                return Ok(ArrayD::from_elem(IxDyn(&info.out_shape), T::default()));
+            }
+            ndarray::stack(Axis(0), &pieces).map_err(|e| Error::internal(op, e.to_string()))
+        }))
+    }
+}
