@@ -2,6 +2,7 @@
 
 mod along_axis;
 mod any;
+mod any_ops;
 mod blocks;
 mod choose;
 mod creation;
@@ -23,6 +24,7 @@ mod take;
 mod triangle;
 
 pub use any::AnyArray;
+pub use any_ops::AnyNdArray;
 pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
 pub use choose::{choose, select};
