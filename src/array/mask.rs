@@ -1,0 +1,206 @@
+//! Boolean-mask selection and the positions of true elements: `mask_select` (NumPy's
+//! `x[mask]`), `extract`, `nonzero`, `flatnonzero`, `argwhere`.
+//!
+//! The length of a selection depends on the data. tessera keeps every array's shape
+//! known: building a selection runs a counting pass over the mask (one small computation
+//! that reads the mask once and keeps one count per block), so the result has known
+//! chunks, one per block of the mask that holds a true element, and the selection itself
+//! stays lazy. (Dask leaves such sizes unknown until `compute_chunk_sizes`.)
+
+use super::elementwise::broadcast;
+use super::{gather, Array};
+use crate::chunks::{AxisChunks, ChunkGrid};
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use ndarray::{ArrayD, IxDyn};
+use std::sync::Arc;
+
+/// The counting pass: the number of true elements in each block of `mask` (C order).
+fn block_counts(mask: &Array<bool>) -> Result<Vec<usize>> {
+    let g = mask.chunks().clone();
+    let nd = g.ndim();
+    let grid = ChunkGrid::from_axes(
+        (0..nd)
+            .map(|d| AxisChunks::regular(1, g.axis(d).count()))
+            .collect(),
+    );
+    let reads_grid = g.clone();
+    let counts = gather(
+        "mask-count",
+        &[mask],
+        grid,
+        move |ix| {
+            let mut region = Vec::new();
+            reads_grid.region(ix, &mut region);
+            vec![(0, region)]
+        },
+        |b, info| {
+            let n = b[0].iter().filter(|&&v| v).count() as i64;
+            Ok(ArrayD::from_elem(IxDyn(&info.out_shape), n))
+        },
+    );
+    Ok(counts.compute()?.iter().map(|&c| c as usize).collect())
+}
+
+impl<T: Element> Array<T> {
+    /// The elements where `mask` is true, in C order, as NumPy's `x[mask]`: a 1-d array.
+    /// `mask` broadcasts against this array. The selection works on blocks whole along
+    /// every axis but the first (rechunked so, about as large as the input's blocks), so
+    /// that block order is C order. The counting pass this needs runs now (see
+    /// the module documentation); the selection runs at `compute`, each output chunk from
+    /// one block of the mask that holds a true element.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i64>::arange(0, 10, 1, 4)?;
+    /// let big = x.mask_select(&x.greater(6)?)?;
+    /// assert_eq!(big.shape(), &[3]);
+    /// assert_eq!(big.compute()?.as_slice().unwrap(), &[7, 8, 9]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn mask_select(&self, mask: &Array<bool>) -> Result<Array<T>> {
+        let op = "mask_select";
+        let (shape, aligned) = broadcast(op, &[&self.node, &mask.node])?;
+        // Blocks whole along every axis but the first, so that their order is C order.
+        let trailing: usize = shape.iter().skip(1).product::<usize>().max(1);
+        let rows = (aligned.max_chunk_len() / trailing).max(1);
+        let grid = ChunkGrid::from_axes(
+            shape
+                .iter()
+                .enumerate()
+                .map(|(d, &len)| {
+                    if d == 0 {
+                        AxisChunks::regular(rows, len)
+                    } else {
+                        AxisChunks::from_sizes(vec![len])
+                    }
+                })
+                .collect(),
+        );
+        let x = if self.shape() == shape.as_slice() {
+            Array::wrap(self.rechunk_to(grid.clone()))
+        } else {
+            self.broadcast_to(&shape)?.rechunk(&grid)?
+        };
+        let m = if mask.shape() == shape.as_slice() {
+            Array::<bool>::wrap(mask.rechunk_to(grid.clone()))
+        } else {
+            mask.broadcast_to(&shape)?.rechunk(&grid)?
+        };
+        let counts = block_counts(&m)?;
+        let blocks: Vec<usize> = (0..counts.len()).filter(|&b| counts[b] > 0).collect();
+        let total: usize = counts.iter().sum();
+        if total == 0 {
+            return Array::<T>::zeros_any(&[0]);
+        }
+        let out_grid = ChunkGrid::from_axes(vec![AxisChunks::from_sizes(
+            blocks.iter().map(|&b| counts[b]).collect(),
+        )]);
+        let blocks = Arc::new(blocks);
+        let in_grid = grid.clone();
+        let mask_t = m.astype::<T>();
+        let zero = T::default();
+        Ok(gather(
+            op,
+            &[&x, &mask_t],
+            out_grid,
+            move |ix| {
+                let region = crate::plan::ops::chunk_region(&in_grid, blocks[ix[0]]);
+                vec![(0, region.clone()), (1, region)]
+            },
+            move |b, info| {
+                let picked: Vec<T> = b[0]
+                    .iter()
+                    .zip(b[1].iter())
+                    .filter(|(_, m)| **m != zero)
+                    .map(|(v, _)| *v)
+                    .collect();
+                ArrayD::from_shape_vec(IxDyn(&info.out_shape), picked)
+                    .map_err(|e| Error::internal(op, e.to_string()))
+            },
+        ))
+    }
+
+    /// An empty array of `shape` for any element type.
+    fn zeros_any(shape: &[usize]) -> Result<Array<T>> {
+        Array::full(shape, T::default(), 1)
+    }
+}
+
+/// The elements of `x` where `condition` is true, as `numpy.extract(condition, x)`.
+pub fn extract<T: Element>(condition: &Array<bool>, x: &Array<T>) -> Result<Array<T>> {
+    x.mask_select(condition)
+}
+
+impl Array<bool> {
+    /// The indices of the true elements, one `i64` array per axis, as `numpy.nonzero` (and
+    /// the one-argument `numpy.where`). Runs the counting pass of
+    /// [`mask_select`](Array::mask_select) now.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let m = Array::from_ndarray(ndarray::arr2(&[[true, false], [false, true]]), 1)?;
+    /// let nz = m.nonzero()?;
+    /// assert_eq!(nz[0].compute()?.as_slice().unwrap(), &[0, 1]);
+    /// assert_eq!(nz[1].compute()?.as_slice().unwrap(), &[0, 1]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn nonzero(&self) -> Result<Vec<Array<i64>>> {
+        let grid = self.chunks().clone();
+        let shape = self.shape().to_vec();
+        (0..shape.len())
+            .map(|d| {
+                let pos = Array::<i64>::arange(
+                    0,
+                    shape[d] as i64,
+                    1,
+                    crate::chunks::ChunkSpec::Explicit(vec![grid.axis(d).sizes()]),
+                )?;
+                let mut v = pos;
+                for a in 0..shape.len() {
+                    if a != d {
+                        v = v.expand_dims(a)?;
+                    }
+                }
+                v.broadcast_to(&shape)?.rechunk(&grid)?.mask_select(self)
+            })
+            .collect()
+    }
+
+    /// The flat (C-order) indices of the true elements, as `numpy.flatnonzero`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let m = Array::from_ndarray(ndarray::arr2(&[[true, false], [false, true]]), 1)?;
+    /// assert_eq!(m.flatnonzero()?.compute()?.as_slice().unwrap(), &[0, 3]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn flatnonzero(&self) -> Result<Array<i64>> {
+        let n = self.len();
+        let flat = Array::<i64>::arange(0, n as i64, 1, n.max(1))?.reshape(self.shape())?;
+        flat.rechunk(self.chunks())?.mask_select(self)
+    }
+
+    /// The indices of the true elements as rows of an `(n, ndim)` array, as
+    /// `numpy.argwhere`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let m = Array::from_ndarray(ndarray::arr2(&[[false, true], [true, true]]), 1)?;
+    /// assert_eq!(m.argwhere()?.compute()?, ndarray::arr2(&[[0, 1], [1, 0], [1, 1]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn argwhere(&self) -> Result<Array<i64>> {
+        let cols = self.nonzero()?;
+        if cols.is_empty() {
+            return Array::<i64>::zeros(&[usize::from(self.to_scalar_true()?), 0], 1);
+        }
+        let refs: Vec<&Array<i64>> = cols.iter().collect();
+        super::stack(&refs, 1)
+    }
+
+    /// For a 0-d mask: whether it is true (computed now).
+    fn to_scalar_true(&self) -> Result<bool> {
+        self.compute_scalar()
+    }
+}
