@@ -98,11 +98,11 @@ impl<T: Element> Array<T> {
             out_shape[axis] = l;
             let mut pieces = Vec::with_capacity(l);
             for &p in &picks[s..s + l] {
-                let (b, span) = spans
-                    .iter()
-                    .enumerate()
-                    .find(|(_, sp)| p >= sp.0 && p < sp.0 + sp.1)
-                    .map(|(b, sp)| (b, *sp))
+                // The spans are disjoint and in increasing order: a binary search.
+                let b = spans.partition_point(|sp| sp.0 + sp.1 <= p);
+                let span = *spans
+                    .get(b)
+                    .filter(|sp| p >= sp.0)
                     .ok_or_else(|| Error::internal(op, "an index outside the spans read"))?;
                 pieces.push(blocks[b].index_axis(Axis(axis), p - span.0));
             }
@@ -119,8 +119,9 @@ impl<T: Element> Array<T> {
     /// and NumPy's `x[i, j]` with integer arrays: point `p` is the element (or the
     /// sub-array over the remaining axes) at `(indices[0][p], indices[1][p], ...)`. The
     /// result's first axis runs over the points; negative indices count from the end. Each
-    /// output chunk reads, from each input chunk holding some of its points, only the box
-    /// around those points.
+    /// input chunk holding some points is read once, only the box around its points (the
+    /// points are gathered chunk by chunk, then put back in order by a
+    /// [`take`](Array::take) of those small pieces).
     ///
     /// ```
     /// use tessera::Array;
@@ -166,73 +167,72 @@ impl<T: Element> Array<T> {
                 coords[p].push(j as usize);
             }
         }
-        let coords = Arc::new(coords);
+        // Stage 1: the points sorted by the input chunk holding them; one output chunk per
+        // such input chunk, reading only the box around its points. Stage 2: a take that
+        // puts them back in the caller's order.
         let in_grid = self.chunks().clone();
-        let point_axis = AxisChunks::regular(in_grid.axis(0).max_size().max(1), points);
-        let mut axes = vec![point_axis.clone()];
+        let chunk_of = |pt: &[usize]| -> Vec<usize> {
+            pt.iter().enumerate().map(|(a, &i)| in_grid.axis(a).chunk_of(i)).collect()
+        };
+        let mut order: Vec<usize> = (0..points).collect();
+        order.sort_by_key(|&p| (chunk_of(&coords[p]), p));
+        let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new(); // (chunk, points)
+        for &p in &order {
+            let c = chunk_of(&coords[p]);
+            match groups.last_mut() {
+                Some((last, members)) if *last == c => members.push(p),
+                _ => groups.push((c, vec![p])),
+            }
+        }
+        if groups.is_empty() {
+            let mut shape = vec![0];
+            shape.extend_from_slice(&self.shape()[k..]);
+            return Array::full(&shape, T::default(), 1);
+        }
+        let boxes: Vec<Vec<(usize, usize)>> = groups
+            .iter()
+            .map(|(_, members)| {
+                (0..k)
+                    .map(|a| {
+                        let lo = members.iter().map(|&p| coords[p][a]).min().unwrap_or(0);
+                        let hi = members.iter().map(|&p| coords[p][a]).max().unwrap_or(0);
+                        (lo, hi - lo + 1)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut axes = vec![AxisChunks::from_sizes(groups.iter().map(|g| g.1.len()).collect())];
         axes.extend((k..nd).map(|d| in_grid.axis(d).clone()));
         let grid = ChunkGrid::from_axes(axes);
-        // The boxes output chunk `c` (along the points) reads: per input chunk holding some
-        // of its points, the box around them along the indexed axes.
-        let boxes = {
-            let (coords, in_grid, point_axis) =
-                (coords.clone(), in_grid.clone(), point_axis.clone());
-            move |c: usize| -> Vec<Vec<(usize, usize)>> {
-                let (s, l) = (point_axis.offset(c), point_axis.size(c));
-                let mut by_chunk: std::collections::BTreeMap<Vec<usize>, Vec<(usize, usize)>> =
-                    std::collections::BTreeMap::new();
-                for pt in &coords[s..s + l] {
-                    let key: Vec<usize> = pt
-                        .iter()
-                        .enumerate()
-                        .map(|(a, &i)| in_grid.axis(a).chunk_of(i))
-                        .collect();
-                    let e = by_chunk
-                        .entry(key)
-                        .or_insert_with(|| pt.iter().map(|&i| (i, i)).collect());
-                    for (b, &i) in e.iter_mut().zip(pt) {
-                        b.0 = b.0.min(i);
-                        b.1 = b.1.max(i);
-                    }
-                }
-                by_chunk
-                    .into_values()
-                    .map(|b| b.into_iter().map(|(lo, hi)| (lo, hi - lo + 1)).collect())
-                    .collect()
-            }
-        };
-        let reads_grid = grid.clone();
-        let reads_boxes = boxes.clone();
+        let groups = Arc::new(groups);
+        let boxes = Arc::new(boxes);
+        let coords = Arc::new(coords);
+        let (reads_grid, reads_boxes) = (grid.clone(), boxes.clone());
         let reads = move |index: &[usize]| -> Vec<BlockRead> {
             let mut region = Vec::new();
             reads_grid.region(index, &mut region);
-            reads_boxes(index[0])
-                .into_iter()
-                .map(|mut b| {
-                    b.extend_from_slice(&region[1..]);
-                    (0, b)
-                })
-                .collect()
+            let mut b = reads_boxes[index[0]].clone();
+            b.extend_from_slice(&region[1..]);
+            vec![(0, b)]
         };
-        Ok(gather(op, &[self], grid, reads, move |blocks, info| {
-            let boxes = boxes(info.index[0]);
-            let (s, l) = info.region[0];
-            let mut pieces = Vec::with_capacity(l);
-            for pt in &coords[s..s + l] {
-                let b = boxes
-                    .iter()
-                    .position(|bx| bx.iter().zip(pt).all(|(r, &i)| i >= r.0 && i < r.0 + r.1))
-                    .ok_or_else(|| Error::internal(op, "a point outside the boxes read"))?;
-                let mut v = blocks[b].clone();
-                for (r, &i) in boxes[b].iter().zip(pt) {
-                    v.index_axis_inplace(Axis(0), i - r.0);
-                }
-                pieces.push(v);
-            }
-            if pieces.is_empty() {
-                return Ok(ArrayD::from_elem(IxDyn(&info.out_shape), T::default()));
-            }
+        let sorted = gather(op, &[self], grid, reads, move |blocks, info| {
+            let (members, bx) = (&groups[info.index[0]].1, &boxes[info.index[0]]);
+            let pieces: Vec<_> = members
+                .iter()
+                .map(|&p| {
+                    let mut v = blocks[0].clone();
+                    for (r, &i) in bx.iter().zip(&coords[p]) {
+                        v.index_axis_inplace(Axis(0), i - r.0);
+                    }
+                    v
+                })
+                .collect();
             ndarray::stack(Axis(0), &pieces).map_err(|e| Error::internal(op, e.to_string()))
-        }))
+        });
+        let mut back = vec![0isize; points];
+        for (pos, &p) in order.iter().enumerate() {
+            back[p] = pos as isize;
+        }
+        sorted.take(&back, 0)
     }
 }
