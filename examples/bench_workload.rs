@@ -48,6 +48,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W5", "M") => (vec![4096, 4096], vec![1024, 1024]),
         ("W9", "S") => (vec![200_000, 50], vec![10_000, 50]),
         ("W9", "M") => (vec![2_000_000, 50], vec![100_000, 50]),
+        ("W15", "S") => (vec![4000, 4000], vec![500, 500]),
+        ("W15", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W14", "S") => (vec![4000, 4000], vec![500, 500]),
         ("W14", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
@@ -86,6 +88,19 @@ fn input(shape: &[usize], chunks: &[usize], seed: u64) -> Result<Array<f64>, tes
     // Materialize once, outside the clock, as the peers do with NumPy arrays.
     let data: ArrayD<f64> = random::uniform::<f64>(shape, chunks.to_vec(), seed)?.compute()?;
     Array::from_ndarray(data, chunks.to_vec())
+}
+
+/// W15's points: `i_p = (p · 2654435761 + 12345) mod rows`, `j_p = (p · 40503 + 977) mod
+/// cols` (the peers compute the same).
+fn w15_points(n: usize, rows: usize, cols: usize) -> (Vec<isize>, Vec<isize>) {
+    (0..n as u64)
+        .map(|p| {
+            (
+                ((p * 2_654_435_761 + 12_345) % rows as u64) as isize,
+                ((p * 40_503 + 977) % cols as u64) as isize,
+            )
+        })
+        .unzip()
 }
 
 /// The memory limit of the out-of-core workloads.
@@ -288,7 +303,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W3Z S|M [--reps R] \
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W15|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -304,7 +319,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         i += 2;
     }
     let (shape, chunks) = sizes(&w, &size).ok_or(usage)?;
-    let stored = w == "W6" || w == "W3Z" || w == "W10";
+    let stored = w == "W6" || w == "W3Z" || w == "W10" || w == "W15";
     let generated = w == "W11" || w == "W12" || stored;
     let store_in = if stored {
         Some(input_store(&w, &size, &shape, &chunks)?)
@@ -339,6 +354,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 x.rechunk(cols)?.sum(..)?
             } else if w == "W10" {
                 x.mean(0)?.sum(..)?
+            } else if w == "W15" {
+                // x[x > 0.9].sum() + x.vindex[i, j].sum() over deterministic points.
+                let points = if size == "M" { 1_000_000 } else { 100_000 };
+                let (i, j) = w15_points(points, shape[0], shape[1]);
+                let selected = x.mask_select(&x.greater(0.9)?)?.sum(..)?;
+                let picked = x.vindex(&[&i, &j])?.sum(..)?;
+                &selected + &picked
             } else {
                 (&x - &x.mean(0)?).std(..)?
             };

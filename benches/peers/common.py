@@ -59,12 +59,22 @@ SIZES["W3Z"] = {"S": ((4000, 4000), (500, 500)),
 # W10: mean over axis 0 of a store larger than memory (checksum: the sum of the mean).
 SIZES["W10"] = {"S": ((40, 512, 512), (10, 256, 256)),
                 "M": ((800, 2048, 2048), (50, 512, 512))}
-OUT_OF_CORE = ("W6", "W3Z", "W10")
+# W15: x[x > 0.9].sum() + x.vindex[i, j].sum() on a store (the points: W15_POINTS).
+SIZES["W15"] = {"S": ((4000, 4000), (500, 500)),
+                "M": ((20000, 20000), (2000, 2000))}
+OUT_OF_CORE = ("W6", "W3Z", "W10", "W15")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
-             "W12", "W13", "W14", "W3Z")
+             "W12", "W13", "W14", "W15", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
+
+
+def w15_points(size):
+    """W15's point coordinates (the tessera side computes the same)."""
+    shape, _ = SIZES["W15"][size]
+    p = np.arange(1_000_000 if size == "M" else 100_000, dtype=np.int64)
+    return (p * 2654435761 + 12345) % shape[0], (p * 40503 + 977) % shape[1]
 
 
 def store_path(workload, size):

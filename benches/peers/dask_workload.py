@@ -103,6 +103,9 @@ def build(workload, size):
             return lambda: x.rechunk((chunks[1], chunks[0])).sum().compute()
         if workload == "W10":
             return lambda: x.mean(axis=0).sum().compute()
+        if workload == "W15":
+            i, j = common.w15_points(size)
+            return lambda: (x[x > 0.9].sum() + x.vindex[i, j].sum()).compute()
         return lambda: (x - x.mean(axis=0)).std().compute()
     (xn, *rest), chunks = common.inputs(workload, size)
     x = da.from_array(xn, chunks=chunks)
