@@ -172,7 +172,10 @@ impl<T: Element> Array<T> {
         // puts them back in the caller's order.
         let in_grid = self.chunks().clone();
         let chunk_of = |pt: &[usize]| -> Vec<usize> {
-            pt.iter().enumerate().map(|(a, &i)| in_grid.axis(a).chunk_of(i)).collect()
+            pt.iter()
+                .enumerate()
+                .map(|(a, &i)| in_grid.axis(a).chunk_of(i))
+                .collect()
         };
         let mut order: Vec<usize> = (0..points).collect();
         order.sort_by_key(|&p| (chunk_of(&coords[p]), p));
@@ -201,7 +204,9 @@ impl<T: Element> Array<T> {
                     .collect()
             })
             .collect();
-        let mut axes = vec![AxisChunks::from_sizes(groups.iter().map(|g| g.1.len()).collect())];
+        let mut axes = vec![AxisChunks::from_sizes(
+            groups.iter().map(|g| g.1.len()).collect(),
+        )];
         axes.extend((k..nd).map(|d| in_grid.axis(d).clone()));
         let grid = ChunkGrid::from_axes(axes);
         let groups = Arc::new(groups);
