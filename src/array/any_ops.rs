@@ -32,18 +32,28 @@ macro_rules! each {
 /// [`AnyArray::compute`] returns.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-#[allow(missing_docs)]
 pub enum AnyNdArray {
+    /// Booleans.
     Bool(ArrayD<bool>),
+    /// 8-bit signed integers.
     I8(ArrayD<i8>),
+    /// 16-bit signed integers.
     I16(ArrayD<i16>),
+    /// 32-bit signed integers.
     I32(ArrayD<i32>),
+    /// 64-bit signed integers.
     I64(ArrayD<i64>),
+    /// 8-bit unsigned integers.
     U8(ArrayD<u8>),
+    /// 16-bit unsigned integers.
     U16(ArrayD<u16>),
+    /// 32-bit unsigned integers.
     U32(ArrayD<u32>),
+    /// 64-bit unsigned integers.
     U64(ArrayD<u64>),
+    /// 32-bit floats.
     F32(ArrayD<f32>),
+    /// 64-bit floats.
     F64(ArrayD<f64>),
 }
 
