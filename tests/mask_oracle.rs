@@ -84,3 +84,38 @@ proptest! {
         prop_assert_eq!(got.iter().copied().collect::<Vec<_>>(), want);
     }
 }
+
+#[test]
+fn masks_along_one_axis_select_slices() {
+    let raw = data(&[4, 6, 3]);
+    for chunk in [1usize, 2, 64] {
+        let x = Array::from_ndarray(raw.clone(), chunk).unwrap();
+        let keep_rows =
+            Array::from_ndarray(ndarray::arr1(&[true, false, false, true, true, false]), 4)
+                .unwrap();
+        let got = x.mask_along(&keep_rows, 1).unwrap().compute().unwrap();
+        assert_eq!(
+            got,
+            raw.select(ndarray::Axis(1), &[0, 3, 4]),
+            "chunks {chunk}"
+        );
+        // A mask computed from the data along axis 0.
+        let first = x.slice(&[0..4, 0..1, 0..1]).unwrap().reshape(&[4]).unwrap();
+        let m = first.greater(3).unwrap();
+        let picks: Vec<usize> = (0..4).filter(|&i| raw[[i, 0, 0]] > 3).collect();
+        assert_eq!(
+            x.mask_along(&m, 0).unwrap().compute().unwrap(),
+            raw.select(ndarray::Axis(0), &picks)
+        );
+    }
+    let x = Array::from_ndarray(raw, 2).unwrap();
+    let short = Array::from_ndarray(ndarray::arr1(&[true, false]), 1).unwrap();
+    assert!(matches!(
+        x.mask_along(&short, 1),
+        Err(tessera::Error::Shape { .. })
+    ));
+    assert!(matches!(
+        x.mask_along(&short, 3),
+        Err(tessera::Error::Axis { .. })
+    ));
+}

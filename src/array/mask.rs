@@ -127,6 +127,46 @@ impl<T: Element> Array<T> {
     }
 }
 
+impl<T: Element> Array<T> {
+    /// The slices along `axis` where the 1-d `mask` is true, as NumPy's `x[:, mask]` (for
+    /// `axis = 1`). The mask is computed now (the counting pass: its length is that of the
+    /// axis), and the selection is a lazy [`take`](Array::take) of its true positions.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr2(&[[1, 2, 3], [4, 5, 6]]), 1)?;
+    /// let keep = Array::from_ndarray(ndarray::arr1(&[true, false, true]), 2)?;
+    /// assert_eq!(x.mask_along(&keep, 1)?.compute()?, ndarray::arr2(&[[1, 3], [4, 6]]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn mask_along(&self, mask: &Array<bool>, axis: usize) -> Result<Array<T>> {
+        let op = "mask_along";
+        let n = self.shape().get(axis).copied().ok_or_else(|| Error::Axis {
+            op: op.into(),
+            axis,
+            ndim: self.ndim(),
+        })?;
+        if mask.shape() != [n] {
+            return Err(Error::Shape {
+                op: op.into(),
+                msg: format!(
+                    "a mask of shape {:?} along axis {axis} of length {n} (shape {:?})",
+                    mask.shape(),
+                    self.shape()
+                ),
+            });
+        }
+        let keep: Vec<isize> = mask
+            .compute()?
+            .iter()
+            .enumerate()
+            .filter(|(_, &k)| k)
+            .map(|(i, _)| i as isize)
+            .collect();
+        self.take(&keep, axis)
+    }
+}
+
 /// The elements of `x` where `condition` is true, as `numpy.extract(condition, x)`.
 pub fn extract<T: Element>(condition: &Array<bool>, x: &Array<T>) -> Result<Array<T>> {
     x.mask_select(condition)
