@@ -348,6 +348,11 @@ pub trait Float: Numeric + num_traits::Float {}
 macro_rules! element_impl {
     ($t:ty, $var:ident, $sum:ty, $mean:ty) => {
         impl sealed::Sealed for $t {}
+        impl From<$t> for Scalar {
+            fn from(v: $t) -> Scalar {
+                Scalar::$var(v)
+            }
+        }
         impl Element for $t {
             const DTYPE: DType = DType::$var;
             type Sum = $sum;

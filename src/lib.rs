@@ -48,7 +48,7 @@ pub use array::{
     AnyArray, AnyNdArray, Array, Axes, BlockInfo, Boundary, Idx, Operand, PadMode,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
-pub use dtype::{DType, Element, Float, Numeric};
+pub use dtype::{DType, Element, Float, Numeric, Scalar};
 pub use error::{Error, Result};
 pub use exec::{parse_memory_size, peak_rss, ComputeOptions, ComputeStats, Progress};
 pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};

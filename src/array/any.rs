@@ -89,6 +89,11 @@ impl AnyArray {
         self.node().dtype
     }
 
+    /// The metadata of the store the array was opened from (see [`Array::store_metadata`]).
+    pub fn store_metadata(&self) -> Option<Arc<crate::zarr::StoreMetadata>> {
+        crate::zarr::StoreMetadata::of_node(self.node())
+    }
+
     /// The shape.
     pub fn shape(&self) -> &[usize] {
         &self.node().shape

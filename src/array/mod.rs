@@ -134,6 +134,14 @@ impl<T: Element> Array<T> {
         self.len() * T::DTYPE.size()
     }
 
+    /// The attributes, fill value, dimension names and format of the Zarr store this array
+    /// was opened from (also after a rechunk or a slice that keeps every axis); `None` for
+    /// arrays that are not (computed ones, or a slice that drops an axis). Pass the array
+    /// to [`WriteOptions::like`](crate::zarr::WriteOptions::like) to keep them in a rewrite.
+    pub fn store_metadata(&self) -> Option<Arc<crate::zarr::StoreMetadata>> {
+        crate::zarr::StoreMetadata::of_node(&self.node)
+    }
+
     /// The lowered plan that [`compute`](Array::compute) would run.
     pub fn plan(&self) -> Plan {
         Plan::build(std::slice::from_ref(&self.node))

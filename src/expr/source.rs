@@ -22,6 +22,11 @@ pub trait ChunkSource: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The metadata of the store the values come from, if any (Zarr sources).
+    fn store_metadata(&self) -> Option<std::sync::Arc<crate::zarr::StoreMetadata>> {
+        None
+    }
+
     /// Fills `out` (of the source's dtype, C order, shape = the region's lengths) with the
     /// values of `region`, given as `(start, len)` per axis.
     fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()>;

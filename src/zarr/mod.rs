@@ -25,6 +25,7 @@
 //! ```
 
 mod info;
+mod metadata;
 mod options;
 mod read;
 #[cfg(feature = "s3")]
@@ -33,6 +34,7 @@ pub mod store;
 mod write;
 
 pub use info::{info, ArrayInfo, NodeInfo, NodeKind};
+pub use metadata::{DimensionSeparator, StoreMetadata, ZarrFormat, V2_DIMENSIONS_ATTRIBUTE};
 pub use options::{
     BloscCompressor, Compression, MissingChunks, ReadOptions, Shuffle, WriteOptions,
 };

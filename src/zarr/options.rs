@@ -1,7 +1,10 @@
 //! Options for reading and writing Zarr arrays.
 
+use super::metadata::{DimensionSeparator, StoreMetadata, ZarrFormat};
 use super::store::Durability;
+use crate::array::AnyArray;
 use crate::chunks::ChunkSpec;
+use crate::dtype::Scalar;
 
 /// What reading a chunk that is absent from the store does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,6 +59,17 @@ pub enum BloscCompressor {
 }
 
 impl BloscCompressor {
+    /// The name Zarr v2 (numcodecs) gives the compressor.
+    pub(crate) fn v2_name(self) -> &'static str {
+        match self {
+            BloscCompressor::Lz4 => "lz4",
+            BloscCompressor::Lz4hc => "lz4hc",
+            BloscCompressor::Zstd => "zstd",
+            BloscCompressor::Zlib => "zlib",
+            BloscCompressor::BloscLz => "blosclz",
+        }
+    }
+
     pub(crate) fn to_zarrs(self) -> zarrs::array::codec::BloscCompressor {
         use zarrs::array::codec::BloscCompressor as Z;
         match self {
@@ -151,16 +165,23 @@ pub struct WriteOptions {
     pub shards: Option<Vec<usize>>,
     /// Compression of each chunk.
     pub compression: Compression,
-    /// Names of the dimensions.
-    pub dimension_names: Option<Vec<String>>,
+    /// The Zarr format written (default v3).
+    pub format: ZarrFormat,
+    /// The separator in chunk keys; default `.` for v2 and `/` for v3, as zarr-python.
+    pub dimension_separator: Option<DimensionSeparator>,
+    /// Names of the dimensions (`None` entries are unnamed). Zarr v2 stores them in the
+    /// `_ARRAY_DIMENSIONS` attribute, as xarray does.
+    pub dimension_names: Option<Vec<Option<String>>>,
     /// User attributes (JSON).
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// Replace an existing, non-empty target (default: error).
     pub overwrite: bool,
     /// When chunk files become durable.
     pub durability: Durability,
-    /// The fill value (converted to the element type); default 0 / `false`.
-    pub fill_value: Option<f64>,
+    /// The fill value; default 0 / `false`. It must be exactly representable in the
+    /// element type (an integer fill of a float array, or a float holding an integer for an
+    /// integer array, converts), else the write is refused.
+    pub fill_value: Option<Scalar>,
     /// Finish an interrupted write of the same array instead of starting over (default:
     /// `false`); see [`WriteOptions::resume`].
     pub resume: bool,
@@ -187,7 +208,83 @@ impl WriteOptions {
 
     /// Sets the dimension names.
     pub fn dimension_names<S: Into<String>>(mut self, n: impl IntoIterator<Item = S>) -> Self {
-        self.dimension_names = Some(n.into_iter().map(Into::into).collect());
+        self.dimension_names = Some(n.into_iter().map(|s| Some(s.into())).collect());
+        self
+    }
+
+    /// Sets the Zarr format written.
+    ///
+    /// Zarr v2 writes `.zarray` (and `.zattrs` when there are attributes) with one
+    /// compressor: blosc, zstd, gzip or none, as [`compression`](WriteOptions::compression)
+    /// says. Shards need v3.
+    ///
+    /// ```
+    /// use tessera::zarr::{self, DimensionSeparator, WriteOptions, ZarrFormat};
+    /// use tessera::Array;
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-v2-{}", std::process::id()));
+    /// let x = Array::<f32>::arange(0.0, 12.0, 1.0, 5)?;
+    /// let opts = WriteOptions::default()
+    ///     .format(ZarrFormat::V2)
+    ///     .dimension_separator(DimensionSeparator::Slash)
+    ///     .overwrite(true);
+    /// zarr::to_zarr(&x, &dir, opts)?.compute()?;
+    /// assert!(dir.join(".zarray").is_file());
+    /// let back = zarr::open_zarr::<f32>(&dir)?;
+    /// assert_eq!(back.sum(..)?.compute_scalar()?, 66.0);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn format(mut self, f: ZarrFormat) -> Self {
+        self.format = f;
+        self
+    }
+
+    /// Sets the separator in chunk keys.
+    pub fn dimension_separator(mut self, s: DimensionSeparator) -> Self {
+        self.dimension_separator = Some(s);
+        self
+    }
+
+    /// These options with the attributes, fill value, dimension names and format of the
+    /// store `array` was opened from (see
+    /// [`Array::store_metadata`](crate::Array::store_metadata)), so that a rewrite keeps
+    /// them; an array not opened from a store leaves the options as they are. Attributes
+    /// already set are kept unless the store has the same key; call the setters after
+    /// `like` to change what it copied.
+    ///
+    /// ```
+    /// use tessera::zarr::{self, WriteOptions};
+    /// let dir = std::env::temp_dir().join(format!("tessera-doc-like-{}", std::process::id()));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// let x = tessera::Array::<i64>::zeros(&[6], 3)?;
+    /// let first = WriteOptions::default().attribute("units", "m").fill_value(-9i64);
+    /// zarr::to_zarr(&x, dir.join("a"), first)?.compute()?;
+    /// let a = zarr::open_zarr::<i64>(dir.join("a"))?;
+    /// let doubled = &a * 2;
+    /// // `doubled` is computed, not opened: take the metadata from `a`.
+    /// zarr::to_zarr(&doubled, dir.join("b"), WriteOptions::default().like(&a))?.compute()?;
+    /// let b = zarr::open_zarr::<i64>(dir.join("b"))?;
+    /// let meta = b.store_metadata().unwrap();
+    /// assert_eq!(meta.attributes["units"], "m");
+    /// assert_eq!(meta.fill_value, tessera::Scalar::I64(-9));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn like(self, array: &(impl Clone + Into<AnyArray>)) -> Self {
+        match array.clone().into().store_metadata() {
+            Some(m) => self.like_metadata(&m),
+            None => self,
+        }
+    }
+
+    /// These options with the attributes, fill value, dimension names and format of `m`.
+    pub fn like_metadata(mut self, m: &StoreMetadata) -> Self {
+        for (k, v) in &m.attributes {
+            self.attributes.insert(k.clone(), v.clone());
+        }
+        self.fill_value = Some(m.fill_value);
+        self.dimension_names = m.dimension_names.clone();
+        self.format = m.format;
         self
     }
 
@@ -209,9 +306,9 @@ impl WriteOptions {
         self
     }
 
-    /// Sets the fill value.
-    pub fn fill_value(mut self, v: f64) -> Self {
-        self.fill_value = Some(v);
+    /// Sets the fill value (any element type: `0.5`, `-1i64`, `u64::MAX`, `f64::NAN`).
+    pub fn fill_value(mut self, v: impl Into<Scalar>) -> Self {
+        self.fill_value = Some(v.into());
         self
     }
 

@@ -1,6 +1,7 @@
 //! Opening Zarr arrays as lazy sources: metadata checks, the chunk grid, and the
 //! [`ChunkSource`] that tasks call to decode the region they need.
 
+use super::metadata::StoreMetadata;
 use super::store::LocalStore;
 use super::{dtype_of, store_error, MissingChunks, ReadOptions};
 use crate::array::AnyArray;
@@ -36,6 +37,8 @@ pub(crate) struct Opened {
     pub(crate) grid: ChunkGrid,
     /// The store's directory, for local stores.
     pub(crate) local_root: Option<std::path::PathBuf>,
+    /// Attributes, fill value, dimension names.
+    pub(crate) metadata: Arc<StoreMetadata>,
 }
 
 /// Opens the array at `path` (a directory holding `zarr.json` or `.zarray`), checking that
@@ -92,6 +95,7 @@ pub(crate) fn open_in(
             ),
         ));
     }
+    let metadata = Arc::new(StoreMetadata::of(&array, dtype));
     Ok(Opened {
         array,
         store,
@@ -100,6 +104,7 @@ pub(crate) fn open_in(
         shape,
         grid,
         local_root: None,
+        metadata,
     })
 }
 
@@ -540,6 +545,10 @@ impl ChunkSource for ZarrSource {
 
     fn local_root(&self) -> Option<std::path::PathBuf> {
         self.opened.local_root.clone()
+    }
+
+    fn store_metadata(&self) -> Option<Arc<StoreMetadata>> {
+        Some(self.opened.metadata.clone())
     }
 
     fn read_into(&self, region: &[(usize, usize)], out: &mut ChunkData) -> Result<()> {

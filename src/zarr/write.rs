@@ -1,12 +1,16 @@
 //! Writing lazy arrays to Zarr v3 stores: one task per storage chunk (or shard), atomic
 //! chunk files, one sync at the end, metadata last.
 
-use super::options::{Compression, WriteOptions};
+use super::metadata::{
+    fill_as, v2_dtype, v2_fill_json, zarrs_fill, DimensionSeparator, ZarrFormat,
+    V2_DIMENSIONS_ATTRIBUTE,
+};
+use super::options::{Compression, Shuffle, WriteOptions};
 use super::store::{remove_temporaries, Durability, LocalStore};
 use super::{store_error, zarr_data_type};
 use crate::array::AnyArray;
 use crate::chunks::{AxisChunks, ChunkGrid, ChunkSpec};
-use crate::dtype::{with_dtype, ChunkData, DType, Element};
+use crate::dtype::{with_dtype, ChunkData, DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::eval::map::eval_into;
 use crate::eval::pool;
@@ -24,7 +28,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zarrs::array::codec::{BloscCodec, GzipCodec, ZstdCodec};
-use zarrs::array::{Array as ZArray, ArrayBuilder, ArraySubset, CodecOptions};
+use zarrs::array::{Array as ZArray, ArrayBuilder, ArrayMetadataV2, ArraySubset, CodecOptions};
+use zarrs::metadata::ArrayMetadata;
 use zarrs::storage::{
     Bytes, ReadableWritableListableStorageTraits, ReadableWritableStorageTraits, StoreKey,
     StorePrefix,
@@ -47,6 +52,8 @@ pub struct ZarrWrite {
     storage_chunks: Vec<usize>,
     /// `Some(offset)` for a write into a region of an existing array.
     region: Option<Vec<usize>>,
+    /// The fill value, of the array's element type.
+    fill: Scalar,
 }
 
 /// Where a write goes.
@@ -143,6 +150,27 @@ impl ZarrWrite {
                 ));
             }
         }
+        let asked = opts.fill_value.unwrap_or(Scalar::U8(0));
+        let fill = fill_as(asked, node.dtype).ok_or_else(|| {
+            store_error(
+                &store,
+                "/",
+                None,
+                format!(
+                    "fill value {asked} ({}) is not a value of the array's element type {}",
+                    asked.dtype(),
+                    node.dtype
+                ),
+            )
+        })?;
+        if opts.format == ZarrFormat::V2 && opts.shards.is_some() {
+            return Err(store_error(
+                &store,
+                "/",
+                None,
+                "shards need Zarr v3 (WriteOptions::format(ZarrFormat::V3))",
+            ));
+        }
         if let Some(names) = &opts.dimension_names {
             if names.len() != shape.len() {
                 return Err(store_error(
@@ -171,6 +199,7 @@ impl ZarrWrite {
             opts,
             storage_chunks,
             region: None,
+            fill,
         })
     }
 
@@ -244,6 +273,7 @@ impl ZarrWrite {
             opts: WriteOptions::default(),
             storage_chunks,
             region: Some(offset.to_vec()),
+            fill: existing.metadata.fill_value,
         })
     }
 
@@ -431,7 +461,7 @@ impl ZarrSink {
         };
         let dtype = w.node.dtype;
         let fill = with_dtype!(dtype, T => {
-            let v = w.opts.fill_value.map(T::from_f64).unwrap_or_default();
+            let v = T::from_scalar(w.fill).unwrap_or_default();
             T::into_chunk(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[]), v))
         });
         Ok(ZarrSink {
@@ -716,8 +746,25 @@ impl TargetStore<'_> {
     }
 
     /// What a resumed write finds at the target.
+    /// The metadata of a finished array at the target: `zarr.json`, or `.zarray` with the
+    /// attributes of `.zattrs` (as the v2 metadata is held in memory).
+    fn finished(&self) -> Result<Option<serde_json::Value>> {
+        if let Some(v3) = self.json("zarr.json")? {
+            return Ok(Some(v3));
+        }
+        let Some(mut v2) = self.json(".zarray")? else {
+            return Ok(None);
+        };
+        if let (Some(attrs), Some(m)) = (self.json(".zattrs")?, v2.as_object_mut()) {
+            if attrs.as_object().is_some_and(|a| !a.is_empty()) {
+                m.insert("attributes".into(), attrs);
+            }
+        }
+        Ok(Some(v2))
+    }
+
     fn inspect(&self, intended: &serde_json::Value) -> Result<Found> {
-        if let Some(stored) = self.json("zarr.json")? {
+        if let Some(stored) = self.finished()? {
             if stored == *intended {
                 let pending = key_in(self.path, PENDING_KEY).map_err(|e| self.err(e))?;
                 self.storage
@@ -744,8 +791,8 @@ impl TargetStore<'_> {
             Ok(Found::Empty)
         } else {
             Ok(Found::Different(
-                "it holds files that are not an unfinished tessera write (no zarr.json and \
-                 no .tessera-pending.json)"
+                "it holds files that are not an unfinished tessera write (no zarr.json or \
+                 .zarray, and no .tessera-pending.json)"
                     .into(),
             ))
         }
@@ -899,11 +946,19 @@ fn build_array(
     storage: Arc<dyn ReadableWritableStorageTraits>,
     path: &str,
 ) -> std::result::Result<ZArray<dyn ReadableWritableStorageTraits>, String> {
+    if w.opts.format == ZarrFormat::V2 {
+        let meta = v2_metadata(w)?;
+        return ZArray::new_with_metadata(storage, path, ArrayMetadata::V2(meta))
+            .map_err(|e| e.to_string());
+    }
     let node = &w.node;
     let shape: Vec<u64> = node.shape.iter().map(|&d| d as u64).collect();
     let chunks: Vec<u64> = w.storage_chunks.iter().map(|&c| c as u64).collect();
-    let fill = fill_value_metadata(node.dtype, w.opts.fill_value);
+    let fill = with_dtype!(node.dtype, T => zarrs_fill::<T>(w.fill));
     let mut b = ArrayBuilder::new(shape, chunks, zarr_data_type(node.dtype), fill);
+    if w.opts.dimension_separator == Some(DimensionSeparator::Dot) {
+        b.chunk_key_encoding_default_separator(zarrs::metadata::ChunkKeySeparator::Dot);
+    }
     let codec: Option<Arc<dyn zarrs::array::BytesToBytesCodecTraits>> = match w.opts.compression {
         Compression::None => None,
         Compression::Blosc {
@@ -950,20 +1005,52 @@ fn build_array(
     b.build(storage, path).map_err(|e| e.to_string())
 }
 
-fn fill_value_metadata(dtype: DType, v: Option<f64>) -> zarrs::array::FillValue {
-    use zarrs::array::FillValue;
-    let v = v.unwrap_or(0.0);
-    match dtype {
-        DType::Bool => FillValue::from(v != 0.0),
-        DType::F32 => FillValue::from(v as f32),
-        DType::F64 => FillValue::from(v),
-        DType::I8 => FillValue::from(v as i8),
-        DType::I16 => FillValue::from(v as i16),
-        DType::I32 => FillValue::from(v as i32),
-        DType::I64 => FillValue::from(v as i64),
-        DType::U8 => FillValue::from(v as u8),
-        DType::U16 => FillValue::from(v as u16),
-        DType::U32 => FillValue::from(v as u32),
-        DType::U64 => FillValue::from(v as u64),
+/// The Zarr v2 metadata of a new array, as zarr-python writes it (numcodecs compressor
+/// configurations, dimension names in the `_ARRAY_DIMENSIONS` attribute).
+fn v2_metadata(w: &ZarrWrite) -> std::result::Result<ArrayMetadataV2, String> {
+    use serde_json::json;
+    let dtype = w.node.dtype;
+    let compressor = match w.opts.compression {
+        Compression::None => serde_json::Value::Null,
+        Compression::Blosc {
+            compressor,
+            level,
+            shuffle,
+        } => json!({
+            "id": "blosc",
+            "cname": compressor.v2_name(),
+            "clevel": level.min(9),
+            "shuffle": match shuffle {
+                Shuffle::None => 0,
+                Shuffle::Byte => 1,
+                Shuffle::Bit => 2,
+            },
+            "blocksize": 0,
+        }),
+        Compression::Zstd { level } => json!({ "id": "zstd", "level": level, "checksum": false }),
+        Compression::Gzip { level } => json!({ "id": "gzip", "level": level.min(9) }),
+    };
+    let mut attributes = w.opts.attributes.clone();
+    if let Some(names) = &w.opts.dimension_names {
+        let names: Option<Vec<&String>> = names.iter().map(Option::as_ref).collect();
+        let names = names.ok_or("Zarr v2 cannot store unnamed dimensions among named ones")?;
+        attributes.insert(V2_DIMENSIONS_ATTRIBUTE.into(), json!(names));
     }
+    let separator = w
+        .opts
+        .dimension_separator
+        .unwrap_or(DimensionSeparator::Dot);
+    let meta = json!({
+        "zarr_format": 2,
+        "shape": w.node.shape,
+        "chunks": w.storage_chunks,
+        "dtype": v2_dtype(dtype),
+        "compressor": compressor,
+        "fill_value": v2_fill_json(w.fill),
+        "order": "C",
+        "filters": null,
+        "dimension_separator": separator.as_str(),
+        "attributes": attributes,
+    });
+    serde_json::from_value(meta).map_err(|e| format!("building the v2 metadata: {e}"))
 }

@@ -65,6 +65,7 @@ def describe(k, path, out):
         "compressors": [codec_json(c) for c in arr.compressors],
         "filters": [codec_json(c) for c in arr.filters],
         "nchunks_initialized": arr.nchunks_initialized,
+        "dimension_separator": meta.get("dimension_separator"),
     }
 
 
