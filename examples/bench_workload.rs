@@ -50,8 +50,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W9", "M") => (vec![2_000_000, 50], vec![100_000, 50]),
         ("W15", "S") => (vec![4000, 4000], vec![500, 500]),
         ("W15", "M") => (vec![20000, 20000], vec![2000, 2000]),
-        ("W14", "S") => (vec![4000, 4000], vec![500, 500]),
-        ("W14", "M") => (vec![20000, 20000], vec![2000, 2000]),
+        ("W14" | "W14M", "S") => (vec![4000, 4000], vec![500, 500]),
+        ("W14" | "W14M", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
         ("W13", "M") => (vec![1_000_000, 1000], vec![100_000, 1000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
@@ -303,7 +303,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W15|W3Z S|M [--reps R] \
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -433,6 +433,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })?;
                 (&dvdx - &dudy).abs().mean(..)?.compute_with(&opts)?.sum()
             }
+            "W14M" => {
+                // A 3×3 mean filter (edge values repeated beyond the array), then its mean.
+                x.map_overlap(&[1, 1], Boundary::Nearest, |b, _| mean3x3(b))?
+                    .mean(..)?
+                    .compute_with(&opts)?
+                    .sum()
+            }
             "W13" => {
                 let (u, s, vt) = tessera::linalg::svd_compressed(x, 20, 0, 42)?;
                 if std::env::var_os("TESSERA_BENCH_EXPLAIN").is_some() {
@@ -501,4 +508,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The mean of each element's 3×3 neighbourhood in a block with a one-element halo (the
+/// halo itself keeps its values: `map_overlap` trims it).
+fn mean3x3(b: ndarray::ArrayViewD<'_, f64>) -> tessera::Result<ndarray::ArrayD<f64>> {
+    let (r, c) = (b.shape()[0], b.shape()[1]);
+    let mut out = b.to_owned();
+    if r >= 3 && c >= 3 {
+        let mut acc = ndarray::Array2::<f64>::zeros((r - 2, c - 2)).into_dyn();
+        for di in 0..3 {
+            for dj in 0..3 {
+                acc += &b.slice(ndarray::s![di..r - 2 + di, dj..c - 2 + dj]);
+            }
+        }
+        out.slice_mut(ndarray::s![1..r - 1, 1..c - 1])
+            .assign(&(acc / 9.0));
+    }
+    Ok(out)
 }

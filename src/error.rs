@@ -29,8 +29,8 @@ pub enum Error {
     Axis {
         /// The operation being built.
         op: String,
-        /// The offending axis.
-        axis: usize,
+        /// The offending axis, as given (negative counts from the end).
+        axis: isize,
         /// The number of dimensions of the array.
         ndim: usize,
     },

@@ -103,8 +103,12 @@ fn every_operator_panics_on_mismatched_shapes() {
 #[test]
 fn bad_and_repeated_axes_are_refused() {
     let x = ones(&[2, 3, 4]);
-    let axis = |r: tessera::Result<Array<f64>>, a: usize| matches!(r, Err(Error::Axis { axis, ndim: 3, .. }) if axis == a);
+    let axis = |r: tessera::Result<Array<f64>>, a: isize| matches!(r, Err(Error::Axis { axis, ndim: 3, .. }) if axis == a);
     assert!(axis(x.sum(3), 3));
+    assert!(axis(x.sum(-4), -4));
+    assert!(axis(x.mean([0, -9]), -9));
+    // -1 and 2 are the same axis of a 3-d array: repeated.
+    assert!(axis(x.sum([2, -1]), 2));
     assert!(axis(x.mean([0, 7]), 7));
     assert!(axis(x.max(Axes::from(5).keepdims()), 5));
     assert!(axis(x.sum([1, 1]), 1));

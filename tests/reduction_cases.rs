@@ -47,7 +47,7 @@ fn variance_with_an_infinity_is_nan() {
         .unwrap()
         .is_nan());
     let y = Array::from_ndarray(ndarray::array![1.0, -inf], 1).unwrap();
-    let s = y.std(Axes::new(vec![])).unwrap().compute().unwrap();
+    let s = y.std(Axes::none()).unwrap().compute().unwrap();
     assert_eq!(s[0], 0.0);
     assert!(s[1].is_nan());
 }
@@ -55,7 +55,7 @@ fn variance_with_an_infinity_is_nan() {
 #[test]
 fn variance_of_a_single_nan_is_nan() {
     let y = Array::from_ndarray(ndarray::array![[1.0, f64::NAN]], 1).unwrap();
-    let v = y.var(Axes::new(vec![])).unwrap().compute().unwrap();
+    let v = y.var(Axes::none()).unwrap().compute().unwrap();
     assert_eq!(v[[0, 0]], 0.0);
     assert!(
         v[[0, 1]].is_nan(),

@@ -44,6 +44,8 @@ SIZES["W13"] = {"S": ((100_000, 1000), (10_000, 1000)),
                 "M": ((1_000_000, 1000), (100_000, 1000))}
 # W14: mean |dv/dx - du/dy| by periodic central differences through map_overlap.
 SIZES["W14"] = SIZES["W2"]
+# W14M: mean of a 3×3 mean filter (edge values repeated) through map_overlap.
+SIZES["W14M"] = SIZES["W2"]
 SIZES["W3"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
@@ -64,7 +66,7 @@ SIZES["W15"] = {"S": ((4000, 4000), (500, 500)),
                 "M": ((20000, 20000), (2000, 2000))}
 OUT_OF_CORE = ("W6", "W3Z", "W10", "W15")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
-             "W12", "W13", "W14", "W15", "W3Z")
+             "W12", "W13", "W14", "W14M", "W15", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2

@@ -141,6 +141,19 @@ def build(workload, size):
             dudy = x.map_overlap(ddy, depth=1, boundary="periodic")
             return abs(dvdx - dudy).mean().compute()
         return run
+    if workload == "W14M":
+        def mean3x3(b):
+            r, c = b.shape
+            out = b.copy()
+            acc = np.zeros((r - 2, c - 2))
+            for di in range(3):
+                for dj in range(3):
+                    acc += b[di:r - 2 + di, dj:c - 2 + dj]
+            out[1:-1, 1:-1] = acc / 9.0
+            return out
+
+        return lambda: x.map_overlap(mean3x3, depth=1,
+                                     boundary="nearest").mean().compute()
     if workload == "W9":
         return lambda: (dask.compute(*da.linalg.qr(x)),
                         dask.compute(*da.linalg.svd(x)))

@@ -1,6 +1,7 @@
 //! Functions applied along axes: `apply_along_axis`, `apply_over_axes`, and
 //! `map_blocks_axes` (Dask's `map_blocks` with `drop_axis` / `new_axis`).
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{gather, Array, BlockInfo};
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::Element;
@@ -29,7 +30,7 @@ impl<T: Element> Array<T> {
     /// ```
     pub fn apply_along_axis<U, F>(
         &self,
-        axis: usize,
+        axis: impl AxisIndex,
         out_len: Option<usize>,
         f: F,
     ) -> Result<Array<U>>
@@ -39,13 +40,7 @@ impl<T: Element> Array<T> {
     {
         let op = "apply_along_axis";
         let nd = self.ndim();
-        if axis >= nd {
-            return Err(Error::Axis {
-                op: op.into(),
-                axis,
-                ndim: nd,
-            });
-        }
+        let axis = resolve_axis(op, axis, nd)?;
         let len = out_len.unwrap_or(1);
         let g = move |b: ArrayViewD<'_, T>, _: &BlockInfo| -> Result<ArrayD<U>> {
             let mut shape = b.shape().to_vec();
@@ -93,20 +88,14 @@ impl<T: Element> Array<T> {
     /// assert_eq!(s.compute()?.iter().copied().collect::<Vec<_>>(), vec![60, 92, 124]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn apply_over_axes<F>(&self, axes: &[usize], f: F) -> Result<Array<T>>
+    pub fn apply_over_axes<A: AxisIndex, F>(&self, axes: &[A], f: F) -> Result<Array<T>>
     where
         F: Fn(&Array<T>, usize) -> Result<Array<T>>,
     {
         let mut x = self.clone();
         for &axis in axes {
             let nd = x.ndim();
-            if axis >= nd {
-                return Err(Error::Axis {
-                    op: "apply_over_axes".into(),
-                    axis,
-                    ndim: nd,
-                });
-            }
+            let axis = resolve_axis("apply_over_axes", axis, nd)?;
             let y = f(&x, axis)?;
             x = if y.ndim() + 1 == nd {
                 y.expand_dims(axis)?
@@ -153,7 +142,7 @@ impl<T: Element> Array<T> {
             if a >= nd || drop_axis[..i].contains(&a) {
                 return Err(Error::Axis {
                     op: op.into(),
-                    axis: a,
+                    axis: a as isize,
                     ndim: nd,
                 });
             }
@@ -179,7 +168,7 @@ impl<T: Element> Array<T> {
             if pos >= out_nd || new_len[pos] != 0 {
                 return Err(Error::Axis {
                     op: op.into(),
-                    axis: pos,
+                    axis: pos as isize,
                     ndim: out_nd,
                 });
             }

@@ -2,9 +2,10 @@
 //! reshape, transpose, reduce, and compute into an [`AnyNdArray`]. Axes may be negative
 //! (`-1` is the last), as in NumPy.
 
+pub(crate) use super::axis::resolve_axis;
 use super::{AnyArray, Array, Idx};
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use ndarray::ArrayD;
 use std::ops::Range;
 
@@ -109,19 +110,6 @@ impl AnyNdArray {
             AnyNdArray::F64(a) => a.clone(),
         }
     }
-}
-
-/// `axis` (negative: from the end) as an index into `ndim` axes.
-pub(crate) fn resolve_axis(op: &str, axis: isize, ndim: usize) -> Result<usize> {
-    let a = if axis < 0 { axis + ndim as isize } else { axis };
-    if a < 0 || a as usize >= ndim {
-        return Err(Error::Axis {
-            op: op.into(),
-            axis: axis.unsigned_abs(),
-            ndim,
-        });
-    }
-    Ok(a as usize)
 }
 
 fn resolve_axes(op: &str, axes: Option<&[isize]>, ndim: usize) -> Result<super::Axes> {

@@ -1,6 +1,7 @@
 //! Elementwise selection among arrays: `select`, `choose`, `putmask`, and `compress` by a
 //! known boolean vector. All are fused elementwise work (or a `take`).
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{where_, Array, Operand};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
@@ -113,12 +114,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.compute()?, ndarray::arr2(&[[1, 2], [5, 6]]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn compress(&self, condition: &[bool], axis: usize) -> Result<Array<T>> {
-        let n = self.shape().get(axis).copied().ok_or_else(|| Error::Axis {
-            op: "compress".into(),
-            axis,
-            ndim: self.ndim(),
-        })?;
+    pub fn compress(&self, condition: &[bool], axis: impl AxisIndex) -> Result<Array<T>> {
+        let axis = resolve_axis("compress", axis, self.ndim())?;
+        let n = self.shape()[axis];
         if condition.len() > n {
             return Err(Error::Argument {
                 op: "compress".into(),

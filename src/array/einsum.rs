@@ -1,6 +1,7 @@
 //! `tensordot` and `einsum`: contractions over any axes, as transposes and reshapes around
 //! one (batched) [`matmul`](Array::matmul).
 
+use super::axis::resolve_axes;
 use super::Array;
 use crate::dtype::Numeric;
 use crate::error::{Error, Result};
@@ -26,10 +27,12 @@ impl<T: Numeric> Array<T> {
     pub fn tensordot(
         &self,
         other: &Array<T>,
-        axes_a: &[usize],
-        axes_b: &[usize],
+        axes_a: &[isize],
+        axes_b: &[isize],
     ) -> Result<Array<T>> {
         let op = "tensordot";
+        let axes_a = &resolve_axes(op, axes_a, self.ndim())?[..];
+        let axes_b = &resolve_axes(op, axes_b, other.ndim())?[..];
         let bad = |msg: String| Error::Argument { op: op.into(), msg };
         if axes_a.len() != axes_b.len() {
             return Err(bad(format!(
@@ -40,10 +43,10 @@ impl<T: Numeric> Array<T> {
         }
         for (axes, x) in [(axes_a, self), (axes_b, other)] {
             for (i, &ax) in axes.iter().enumerate() {
-                if ax >= x.ndim() || axes[..i].contains(&ax) {
+                if axes[..i].contains(&ax) {
                     return Err(Error::Axis {
                         op: op.into(),
-                        axis: ax,
+                        axis: ax as isize,
                         ndim: x.ndim(),
                     });
                 }

@@ -1,6 +1,7 @@
 //! Elementwise operations with NumPy broadcasting and chunk unification, and axis
 //! permutations.
 
+use super::axis::{resolve_axes, AxisIndex};
 use super::Array;
 use crate::chunks::{refine_axis, AxisChunks, ChunkGrid};
 use crate::dtype::{Element, Float, Numeric};
@@ -182,7 +183,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.permute_axes(&[2, 0, 1]).unwrap().shape(), &[4, 2, 3]);
     /// assert!(x.permute_axes(&[0, 0, 1]).is_err());
     /// ```
-    pub fn permute_axes(&self, axes: &[usize]) -> Result<Array<T>> {
+    pub fn permute_axes<A: AxisIndex>(&self, axes: &[A]) -> Result<Array<T>> {
         let nd = self.ndim();
         let mut seen = vec![false; nd];
         if axes.len() != nd {
@@ -195,11 +196,13 @@ impl<T: Element> Array<T> {
                 ),
             });
         }
+        let axes = resolve_axes("permute_axes", axes, nd)?;
+        let axes = axes.as_slice();
         for &a in axes {
-            if a >= nd || seen[a] {
+            if seen[a] {
                 return Err(Error::Axis {
                     op: "permute_axes".into(),
-                    axis: a,
+                    axis: a as isize,
                     ndim: nd,
                 });
             }

@@ -1,5 +1,6 @@
 //! Joining arrays: `concatenate` along an existing axis and `stack` along a new one.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::Array;
 use crate::chunks::{refine_axis, AxisChunks, ChunkGrid};
 use crate::dtype::Element;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 ///
 /// Errors name the offending input: an empty list, 0-d arrays, different numbers of
 /// dimensions, or lengths that differ along an axis other than `axis`.
-pub fn concatenate<T: Element>(arrays: &[&Array<T>], axis: usize) -> Result<Array<T>> {
+pub fn concatenate<T: Element>(arrays: &[&Array<T>], axis: impl AxisIndex) -> Result<Array<T>> {
     let op = "concatenate";
     let first = check_same(op, arrays)?;
     let nd = first.ndim();
@@ -36,13 +37,7 @@ pub fn concatenate<T: Element>(arrays: &[&Array<T>], axis: usize) -> Result<Arra
             msg: "zero-dimensional arrays cannot be concatenated".into(),
         });
     }
-    if axis >= nd {
-        return Err(Error::Axis {
-            op: op.into(),
-            axis,
-            ndim: nd,
-        });
-    }
+    let axis = resolve_axis(op, axis, nd)?;
     for (i, a) in arrays.iter().enumerate() {
         for d in (0..nd).filter(|&d| d != axis) {
             if a.shape()[d] != first.shape()[d] {
@@ -109,17 +104,11 @@ pub fn concatenate<T: Element>(arrays: &[&Array<T>], axis: usize) -> Result<Arra
 /// assert_eq!(v[[3, 0]], 3.0);
 /// assert_eq!(v[[3, 1]], 3f64.sin());
 /// ```
-pub fn stack<T: Element>(arrays: &[&Array<T>], axis: usize) -> Result<Array<T>> {
+pub fn stack<T: Element>(arrays: &[&Array<T>], axis: impl AxisIndex) -> Result<Array<T>> {
     let op = "stack";
     let first = check_same(op, arrays)?;
     let nd = first.ndim() + 1;
-    if axis >= nd {
-        return Err(Error::Axis {
-            op: op.into(),
-            axis,
-            ndim: nd,
-        });
-    }
+    let axis = resolve_axis(op, axis, nd)?;
     for (i, a) in arrays.iter().enumerate() {
         if a.shape() != first.shape() {
             return Err(Error::Shape {

@@ -1,6 +1,7 @@
 //! Changing how an array is cut, which part of it is used, or its unit axes: `rechunk`,
 //! `slice`, `expand_dims`, `squeeze`.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid, ChunkSpec};
 use crate::dtype::Element;
@@ -21,15 +22,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(table.shape(), &[4, 4]);
     /// assert_eq!(table[[3, 2]], 6.0);
     /// ```
-    pub fn expand_dims(&self, axis: usize) -> Result<Array<T>> {
+    pub fn expand_dims(&self, axis: impl AxisIndex) -> Result<Array<T>> {
         let nd = self.ndim() + 1;
-        if axis >= nd {
-            return Err(Error::Axis {
-                op: "expand_dims".into(),
-                axis,
-                ndim: nd,
-            });
-        }
+        let axis = resolve_axis("expand_dims", axis, nd)?;
         let mut shape = self.shape().to_vec();
         shape.insert(axis, 1);
         let mut axes: Vec<AxisChunks> = (0..self.ndim())
@@ -57,17 +52,10 @@ impl<T: Element> Array<T> {
     pub fn squeeze(&self, axes: impl Into<super::Axes>) -> Result<Array<T>> {
         let axes = axes.into();
         let nd = self.ndim();
-        let mut drop: Vec<usize> = match axes.list() {
+        let mut drop: Vec<usize> = match axes.resolve("squeeze", nd)? {
             None => (0..nd).filter(|&d| self.shape()[d] == 1).collect(),
             Some(list) => {
-                for &a in list {
-                    if a >= nd {
-                        return Err(Error::Axis {
-                            op: "squeeze".into(),
-                            axis: a,
-                            ndim: nd,
-                        });
-                    }
+                for &a in &list {
                     if self.shape()[a] != 1 {
                         return Err(Error::Shape {
                             op: "squeeze".into(),
@@ -195,14 +183,8 @@ impl<T: Element> Array<T> {
     /// let y = x.slice_axis(0, 3..7).unwrap();
     /// assert_eq!(y.compute().unwrap().into_raw_vec_and_offset().0, vec![3, 4, 5, 6]);
     /// ```
-    pub fn slice_axis(&self, axis: usize, range: Range<usize>) -> Result<Array<T>> {
-        if axis >= self.ndim() {
-            return Err(Error::Axis {
-                op: "slice_axis".into(),
-                axis,
-                ndim: self.ndim(),
-            });
-        }
+    pub fn slice_axis(&self, axis: impl AxisIndex, range: Range<usize>) -> Result<Array<T>> {
+        let axis = resolve_axis("slice_axis", axis, self.ndim())?;
         let mut ranges: Vec<Range<usize>> = self.shape().iter().map(|&n| 0..n).collect();
         ranges[axis] = range;
         self.slice(&ranges)

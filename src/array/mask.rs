@@ -7,16 +7,27 @@
 //! chunks, one per block of the mask that holds a true element, and the selection itself
 //! stays lazy. (Dask leaves such sizes unknown until `compute_chunk_sizes`.)
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::elementwise::broadcast;
 use super::{gather, Array};
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// The counting pass: the number of true elements in each block of `mask` (C order).
-fn block_counts(mask: &Array<bool>) -> Result<Vec<usize>> {
+/// The most bytes of selected values the counting pass of [`Array::mask_select`] keeps
+/// (beyond it the selection is computed again at `compute`).
+pub const KEEP_BYTES: usize = 256 << 20;
+
+/// The counting pass of a selection: the number of nonzero elements of `mask` in each block
+/// of its grid (C order), and, while their total size stays within `keep_bytes`, the
+/// elements of `x` at those positions, per block (`None` once over it).
+fn count_and_keep<T: Element>(
+    x: &Array<T>,
+    mask: &Array<T>,
+    keep_bytes: usize,
+) -> Result<(Vec<usize>, Option<Vec<ArrayD<T>>>)> {
     let g = mask.chunks().clone();
     let nd = g.ndim();
     let grid = ChunkGrid::from_axes(
@@ -24,22 +35,63 @@ fn block_counts(mask: &Array<bool>) -> Result<Vec<usize>> {
             .map(|d| AxisChunks::regular(1, g.axis(d).count()))
             .collect(),
     );
+    let nblocks = g.num_chunks();
+    /// The values kept so far, by block, and their bytes (`None` once over the limit).
+    type Kept<T> = Mutex<Option<(Vec<Option<ArrayD<T>>>, usize)>>;
+    let kept: Arc<Kept<T>> = Arc::new(Mutex::new(Some((vec![None; nblocks], 0))));
+    let stash = kept.clone();
     let reads_grid = g.clone();
+    let dims: Vec<usize> = (0..nd).map(|d| g.axis(d).count()).collect();
+    let zero = T::default();
     let counts = gather(
         "mask-count",
-        &[mask],
+        &[x, mask],
         grid,
         move |ix| {
             let mut region = Vec::new();
             reads_grid.region(ix, &mut region);
-            vec![(0, region)]
+            vec![(0, region.clone()), (1, region)]
         },
-        |b, info| {
-            let n = b[0].iter().filter(|&&v| v).count() as i64;
-            Ok(ArrayD::from_elem(IxDyn(&info.out_shape), n))
+        move |b, info| {
+            let n = b[1].iter().filter(|&&v| v != zero).count();
+            let bytes = n * std::mem::size_of::<T>();
+            let mut st = stash.lock().unwrap_or_else(|e| e.into_inner());
+            if st
+                .as_ref()
+                .is_some_and(|(_, used)| used + bytes <= keep_bytes)
+            {
+                let picked: Vec<T> = b[0]
+                    .iter()
+                    .zip(b[1].iter())
+                    .filter(|(_, m)| **m != zero)
+                    .map(|(v, _)| *v)
+                    .collect();
+                let block = info
+                    .index
+                    .iter()
+                    .zip(&dims)
+                    .fold(0, |acc, (&i, &d)| acc * d + i);
+                if let Some((vals, used)) = st.as_mut() {
+                    *used += bytes;
+                    vals[block] = Some(
+                        ArrayD::from_shape_vec(IxDyn(&[n]), picked)
+                            .map_err(|e| Error::internal("mask_select", e.to_string()))?,
+                    );
+                }
+            } else {
+                *st = None; // over the limit: the selection is computed again later
+            }
+            Ok(ArrayD::from_elem(IxDyn(&info.out_shape), n as i64))
         },
     );
-    Ok(counts.compute()?.iter().map(|&c| c as usize).collect())
+    let counts: Vec<usize> = counts.compute()?.iter().map(|&c| c as usize).collect();
+    let kept = kept.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let kept = kept.map(|(vals, _)| {
+        vals.into_iter()
+            .map(|v| v.unwrap_or_else(|| ArrayD::from_elem(IxDyn(&[0]), T::default())))
+            .collect()
+    });
+    Ok((counts, kept))
 }
 
 impl<T: Element> Array<T> {
@@ -59,6 +111,12 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn mask_select(&self, mask: &Array<bool>) -> Result<Array<T>> {
+        self.mask_select_keeping(mask, KEEP_BYTES)
+    }
+
+    /// [`mask_select`](Array::mask_select) keeping at most `keep_bytes` of values from the
+    /// counting pass.
+    fn mask_select_keeping(&self, mask: &Array<bool>, keep_bytes: usize) -> Result<Array<T>> {
         let op = "mask_select";
         let (shape, aligned) = broadcast(op, &[&self.node, &mask.node])?;
         // Blocks whole along every axis but the first, so that their order is C order.
@@ -87,7 +145,8 @@ impl<T: Element> Array<T> {
         } else {
             mask.broadcast_to(&shape)?.rechunk(&grid)?
         };
-        let counts = block_counts(&m)?;
+        let mask_t = m.astype::<T>();
+        let (counts, kept) = count_and_keep(&x, &mask_t, keep_bytes)?;
         let blocks: Vec<usize> = (0..counts.len()).filter(|&b| counts[b] > 0).collect();
         let total: usize = counts.iter().sum();
         if total == 0 {
@@ -96,12 +155,23 @@ impl<T: Element> Array<T> {
         let out_grid = ChunkGrid::from_axes(vec![AxisChunks::from_sizes(
             blocks.iter().map(|&b| counts[b]).collect(),
         )]);
+        if let Some(kept) = kept {
+            // The values came with the count: the selection is not computed again.
+            let kept: Arc<Vec<ArrayD<T>>> =
+                Arc::new(blocks.iter().map(|&b| kept[b].clone()).collect());
+            return Ok(gather::<T, T, _>(
+                "mask_select[sizes counted, values kept]",
+                &[],
+                out_grid,
+                |_| Vec::new(),
+                move |_, info| Ok(kept[info.index[0]].clone()),
+            ));
+        }
         let blocks = Arc::new(blocks);
         let in_grid = grid.clone();
-        let mask_t = m.astype::<T>();
         let zero = T::default();
         Ok(gather(
-            op,
+            "mask_select[sizes counted]",
             &[&x, &mask_t],
             out_grid,
             move |ix| {
@@ -139,13 +209,10 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.mask_along(&keep, 1)?.compute()?, ndarray::arr2(&[[1, 3], [4, 6]]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn mask_along(&self, mask: &Array<bool>, axis: usize) -> Result<Array<T>> {
+    pub fn mask_along(&self, mask: &Array<bool>, axis: impl AxisIndex) -> Result<Array<T>> {
         let op = "mask_along";
-        let n = self.shape().get(axis).copied().ok_or_else(|| Error::Axis {
-            op: op.into(),
-            axis,
-            ndim: self.ndim(),
-        })?;
+        let axis = resolve_axis(op, axis, self.ndim())?;
+        let n = self.shape()[axis];
         if mask.shape() != [n] {
             return Err(Error::Shape {
                 op: op.into(),
@@ -242,5 +309,29 @@ impl Array<bool> {
     /// For a 0-d mask: whether it is true (computed now).
     fn to_scalar_true(&self) -> Result<bool> {
         self.compute_scalar()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_and_recomputed_selections_agree() {
+        let v = ndarray::Array2::from_shape_fn((37, 11), |(i, j)| ((i * 13 + j * 7) % 10) as i32);
+        let x = Array::from_ndarray(v.clone().into_dyn(), [5, 4]).unwrap();
+        let mask = x.greater(6).unwrap();
+        let want: Vec<i32> = v.iter().copied().filter(|&e| e > 6).collect();
+        // 0 bytes: nothing kept, the selection is computed again; enough: kept.
+        for (limit, label) in [(0, "[sizes counted]"), (1 << 20, "values kept")] {
+            let y = x.mask_select_keeping(&mask, limit).unwrap();
+            assert!(y.explain().contains(label), "{}", y.explain());
+            assert_eq!(y.compute().unwrap().as_slice().unwrap(), &want[..]);
+            assert_eq!(y.shape(), &[want.len()]);
+        }
+        // A limit crossed part way: the whole selection is computed again.
+        let y = x.mask_select_keeping(&mask, 40).unwrap();
+        assert!(!y.explain().contains("values kept"));
+        assert_eq!(y.compute().unwrap().as_slice().unwrap(), &want[..]);
     }
 }

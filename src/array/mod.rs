@@ -3,6 +3,7 @@
 mod along_axis;
 mod any;
 mod any_ops;
+mod axis;
 mod blocks;
 mod blockwise;
 mod choose;
@@ -27,6 +28,7 @@ mod triangle;
 
 pub use any::AnyArray;
 pub use any_ops::AnyNdArray;
+pub use axis::AxisIndex;
 pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
 pub use blockwise::blockwise;

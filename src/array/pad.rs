@@ -1,6 +1,7 @@
 //! `pad`, `diff`, `repeat` and `tile`: new arrays made of slices, flips, broadcasts and
 //! joins of the input (views and joins; nothing is copied until read).
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{concatenate, Array};
 use crate::dtype::{Element, Numeric};
 use crate::error::{Error, Result};
@@ -136,17 +137,11 @@ impl<T: Numeric> Array<T> {
     pub fn diff(
         &self,
         n: usize,
-        axis: usize,
+        axis: impl AxisIndex,
         prepend: Option<&Array<T>>,
         append: Option<&Array<T>>,
     ) -> Result<Array<T>> {
-        if axis >= self.ndim() {
-            return Err(Error::Axis {
-                op: "diff".into(),
-                axis,
-                ndim: self.ndim(),
-            });
-        }
+        let axis = resolve_axis("diff", axis, self.ndim())?;
         let parts: Vec<&Array<T>> = prepend
             .into_iter()
             .chain(Some(self))
@@ -181,17 +176,11 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.repeat(2, None)?.compute()?.as_slice().unwrap(), &[1, 1, 2, 2, 3, 3, 4, 4]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn repeat(&self, repeats: usize, axis: Option<usize>) -> Result<Array<T>> {
+    pub fn repeat(&self, repeats: usize, axis: Option<isize>) -> Result<Array<T>> {
         let Some(axis) = axis else {
             return self.ravel()?.repeat(repeats, Some(0));
         };
-        if axis >= self.ndim() {
-            return Err(Error::Axis {
-                op: "repeat".into(),
-                axis,
-                ndim: self.ndim(),
-            });
-        }
+        let axis = resolve_axis("repeat", axis, self.ndim())?;
         let mut wide = self.shape().to_vec();
         wide.insert(axis + 1, repeats);
         let mut out = self.shape().to_vec();

@@ -2,6 +2,7 @@
 //! `flip`, `roll`, `rot90`. Each is a fused view (or a join of views): nothing is copied
 //! until a consumer reads it.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{Array, Axes, Idx};
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::Element;
@@ -60,17 +61,14 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.moveaxis(0, 2)?.shape(), &[3, 4, 2]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn moveaxis(&self, source: usize, destination: usize) -> Result<Array<T>> {
+    pub fn moveaxis(
+        &self,
+        source: impl AxisIndex,
+        destination: impl AxisIndex,
+    ) -> Result<Array<T>> {
         let nd = self.ndim();
-        for ax in [source, destination] {
-            if ax >= nd {
-                return Err(Error::Axis {
-                    op: "moveaxis".into(),
-                    axis: ax,
-                    ndim: nd,
-                });
-            }
-        }
+        let source = resolve_axis("moveaxis", source, nd)?;
+        let destination = resolve_axis("moveaxis", destination, nd)?;
         let mut order: Vec<usize> = (0..nd).filter(|&a| a != source).collect();
         order.insert(destination, source);
         self.permute_axes(&order)
@@ -84,17 +82,10 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.swapaxes(0, 2)?.shape(), &[4, 3, 2]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn swapaxes(&self, a: usize, b: usize) -> Result<Array<T>> {
+    pub fn swapaxes(&self, a: impl AxisIndex, b: impl AxisIndex) -> Result<Array<T>> {
         let nd = self.ndim();
-        for ax in [a, b] {
-            if ax >= nd {
-                return Err(Error::Axis {
-                    op: "swapaxes".into(),
-                    axis: ax,
-                    ndim: nd,
-                });
-            }
-        }
+        let a = resolve_axis("swapaxes", a, nd)?;
+        let b = resolve_axis("swapaxes", b, nd)?;
         let mut order: Vec<usize> = (0..nd).collect();
         order.swap(a, b);
         self.permute_axes(&order)
@@ -113,16 +104,16 @@ impl<T: Element> Array<T> {
     pub fn flip(&self, axes: impl Into<Axes>) -> Result<Array<T>> {
         let axes: Axes = axes.into();
         let nd = self.ndim();
-        let list: Vec<usize> = match axes.list() {
+        let list: Vec<usize> = match axes.resolve("flip", nd)? {
             None => (0..nd).collect(),
-            Some(l) => l.to_vec(),
+            Some(l) => l,
         };
         let mut idx = vec![Idx::all(); nd];
         for (i, &ax) in list.iter().enumerate() {
-            if ax >= nd || list[..i].contains(&ax) {
+            if list[..i].contains(&ax) {
                 return Err(Error::Axis {
                     op: "flip".into(),
-                    axis: ax,
+                    axis: ax as isize,
                     ndim: nd,
                 });
             }
@@ -155,17 +146,11 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.roll(-1, None)?.compute()?.as_slice().unwrap(), &[1, 2, 3, 4, 0]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn roll(&self, shift: isize, axis: Option<usize>) -> Result<Array<T>> {
+    pub fn roll(&self, shift: isize, axis: Option<isize>) -> Result<Array<T>> {
         let Some(axis) = axis else {
             return self.ravel()?.roll(shift, Some(0))?.reshape(self.shape());
         };
-        if axis >= self.ndim() {
-            return Err(Error::Axis {
-                op: "roll".into(),
-                axis,
-                ndim: self.ndim(),
-            });
-        }
+        let axis = resolve_axis("roll", axis, self.ndim())?;
         let n = self.shape()[axis];
         if n == 0 {
             return Ok(self.clone());
@@ -188,13 +173,14 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.rot90(1, (0, 1))?.compute()?, ndarray::arr2(&[[2, 4], [1, 3]]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn rot90(&self, k: i64, axes: (usize, usize)) -> Result<Array<T>> {
-        let (a, b) = axes;
+    pub fn rot90<A: AxisIndex>(&self, k: i64, axes: (A, A)) -> Result<Array<T>> {
         let nd = self.ndim();
-        if a >= nd || b >= nd || a == b {
+        let a = resolve_axis("rot90", axes.0, nd)?;
+        let b = resolve_axis("rot90", axes.1, nd)?;
+        if a == b {
             return Err(Error::Axis {
                 op: "rot90".into(),
-                axis: if a >= nd { a } else { b },
+                axis: b as isize,
                 ndim: nd,
             });
         }

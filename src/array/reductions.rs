@@ -1,5 +1,6 @@
 //! Reductions: `sum`, `mean`, `var`, `min`, `argmax`, ... over any set of axes.
 
+use super::axis::{resolve_axes, AxisIndex};
 use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::{Element, Float};
@@ -25,7 +26,7 @@ pub const DEFAULT_SPLIT_EVERY: usize = 8;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Axes {
-    axes: Option<Vec<usize>>,
+    axes: Option<Vec<isize>>,
     keepdims: bool,
     split_every: Option<usize>,
 }
@@ -36,17 +37,25 @@ impl Axes {
         Axes::default()
     }
 
-    /// These axes.
-    pub fn new(axes: impl Into<Vec<usize>>) -> Self {
+    /// No axis (NumPy's `axis=()`): the reduction applies elementwise.
+    pub fn none() -> Self {
+        Axes::new(Vec::<usize>::new())
+    }
+
+    /// These axes (negative ones count from the end).
+    pub fn new<A: AxisIndex>(axes: impl IntoIterator<Item = A>) -> Self {
         Axes {
-            axes: Some(axes.into()),
+            axes: Some(axes.into_iter().map(AxisIndex::to_isize).collect()),
             ..Default::default()
         }
     }
 
-    /// The axes given, or `None` for all.
-    pub(crate) fn list(&self) -> Option<&[usize]> {
-        self.axes.as_deref()
+    /// The axes given, resolved against `ndim` axes (`None` for all).
+    pub(crate) fn resolve(&self, op: &str, ndim: usize) -> Result<Option<Vec<usize>>> {
+        self.axes
+            .as_deref()
+            .map(|a| resolve_axes(op, a, ndim))
+            .transpose()
     }
 
     /// Keep reduced axes as length-1 axes (NumPy's `keepdims=True`).
@@ -62,23 +71,23 @@ impl Axes {
     }
 }
 
-impl From<usize> for Axes {
-    fn from(a: usize) -> Self {
-        Axes::new(vec![a])
+impl<A: AxisIndex> From<A> for Axes {
+    fn from(a: A) -> Self {
+        Axes::new([a])
     }
 }
-impl<const N: usize> From<[usize; N]> for Axes {
-    fn from(a: [usize; N]) -> Self {
-        Axes::new(a.to_vec())
+impl<A: AxisIndex, const N: usize> From<[A; N]> for Axes {
+    fn from(a: [A; N]) -> Self {
+        Axes::new(a)
     }
 }
-impl From<&[usize]> for Axes {
-    fn from(a: &[usize]) -> Self {
-        Axes::new(a.to_vec())
+impl<A: AxisIndex> From<&[A]> for Axes {
+    fn from(a: &[A]) -> Self {
+        Axes::new(a.iter().copied())
     }
 }
-impl From<Vec<usize>> for Axes {
-    fn from(a: Vec<usize>) -> Self {
+impl<A: AxisIndex> From<Vec<A>> for Axes {
+    fn from(a: Vec<A>) -> Self {
         Axes::new(a)
     }
 }
@@ -97,16 +106,16 @@ impl<T: Element> Array<T> {
     ) -> Result<Array<U>> {
         let nd = self.ndim();
         let op = kind.name();
-        let mut list = match axes.axes {
+        let mut list = match axes.resolve(op, nd)? {
             None => (0..nd).collect(),
             Some(v) => v,
         };
         list.sort_unstable();
         for (i, &a) in list.iter().enumerate() {
-            if a >= nd || (i > 0 && list[i - 1] == a) {
+            if i > 0 && list[i - 1] == a {
                 return Err(Error::Axis {
                     op: op.into(),
-                    axis: a,
+                    axis: a as isize,
                     ndim: nd,
                 });
             }

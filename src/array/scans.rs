@@ -1,9 +1,10 @@
 //! Scans along an axis: `cumsum`, `cumprod`, `nancumsum`, `nancumprod`.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::Element;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expr::{Node, Op, ScanKind};
 
 impl<T: Element> Array<T> {
@@ -21,7 +22,7 @@ impl<T: Element> Array<T> {
     /// let c = x.cumsum(0).unwrap();
     /// assert_eq!(c.compute().unwrap().as_slice().unwrap(), &[1i64, 3, 6, 10, 15, 21]);
     /// ```
-    pub fn cumsum(&self, axis: usize) -> Result<Array<T::Sum>> {
+    pub fn cumsum(&self, axis: impl AxisIndex) -> Result<Array<T::Sum>> {
         self.scan(ScanKind::Sum, axis)
     }
 
@@ -34,7 +35,7 @@ impl<T: Element> Array<T> {
     /// let v = x.cumprod(0).unwrap().compute().unwrap();
     /// assert_eq!(v.as_slice().unwrap(), &[1.0, 2.0, 6.0, 24.0, 120.0]);
     /// ```
-    pub fn cumprod(&self, axis: usize) -> Result<Array<T::Sum>> {
+    pub fn cumprod(&self, axis: impl AxisIndex) -> Result<Array<T::Sum>> {
         self.scan(ScanKind::Prod, axis)
     }
 
@@ -46,7 +47,7 @@ impl<T: Element> Array<T> {
     /// let v = x.nancumsum(0).unwrap().compute().unwrap();
     /// assert_eq!(v.as_slice().unwrap(), &[1.0, 1.0, 3.0]);
     /// ```
-    pub fn nancumsum(&self, axis: usize) -> Result<Array<T::Sum>> {
+    pub fn nancumsum(&self, axis: impl AxisIndex) -> Result<Array<T::Sum>> {
         self.scan(ScanKind::NanSum, axis)
     }
 
@@ -58,19 +59,13 @@ impl<T: Element> Array<T> {
     /// let v = x.nancumprod(0).unwrap().compute().unwrap();
     /// assert_eq!(v.as_slice().unwrap(), &[2.0, 2.0, 6.0]);
     /// ```
-    pub fn nancumprod(&self, axis: usize) -> Result<Array<T::Sum>> {
+    pub fn nancumprod(&self, axis: impl AxisIndex) -> Result<Array<T::Sum>> {
         self.scan(ScanKind::NanProd, axis)
     }
 
-    fn scan(&self, kind: ScanKind, axis: usize) -> Result<Array<T::Sum>> {
+    fn scan(&self, kind: ScanKind, axis: impl AxisIndex) -> Result<Array<T::Sum>> {
         let nd = self.ndim();
-        if axis >= nd {
-            return Err(Error::Axis {
-                op: kind.name().into(),
-                axis,
-                ndim: nd,
-            });
-        }
+        let axis = resolve_axis(kind.name(), axis, nd)?;
         let out = <T::Sum as Element>::DTYPE;
         let chunks_along = self.node.grid.axis(axis).count();
         let mut tshape = self.shape().to_vec();

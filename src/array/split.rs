@@ -2,6 +2,7 @@
 //! `vstack`, `dstack`, `block`, `atleast_1d/2d/3d`. Pieces are slices (views) and stacks
 //! are joins: nothing is copied until read.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{concatenate, Array};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
@@ -18,8 +19,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(parts[1].compute()?.as_slice().unwrap(), &[2, 3]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn split(&self, sections: usize, axis: usize) -> Result<Vec<Array<T>>> {
-        let n = self.axis_len("split", axis)?;
+    pub fn split(&self, sections: usize, axis: impl AxisIndex) -> Result<Vec<Array<T>>> {
+        let axis = resolve_axis("split", axis, self.ndim())?;
+        let n = self.shape()[axis];
         if sections == 0 || n % sections != 0 {
             return Err(Error::Argument {
                 op: "split".into(),
@@ -43,8 +45,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(parts[1].compute()?.as_slice().unwrap(), &[1, 2, 3]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn split_at(&self, indices: &[usize], axis: usize) -> Result<Vec<Array<T>>> {
-        let n = self.axis_len("split_at", axis)?;
+    pub fn split_at(&self, indices: &[usize], axis: impl AxisIndex) -> Result<Vec<Array<T>>> {
+        let axis = resolve_axis("split_at", axis, self.ndim())?;
+        let n = self.shape()[axis];
         let mut bounds = vec![0];
         for &i in indices {
             bounds.push(i.min(n).max(*bounds.last().unwrap_or(&0)));
@@ -66,8 +69,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(lens, vec![3, 2, 2]);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn array_split(&self, sections: usize, axis: usize) -> Result<Vec<Array<T>>> {
-        let n = self.axis_len("array_split", axis)?;
+    pub fn array_split(&self, sections: usize, axis: impl AxisIndex) -> Result<Vec<Array<T>>> {
+        let axis = resolve_axis("array_split", axis, self.ndim())?;
+        let n = self.shape()[axis];
         if sections == 0 {
             return Err(Error::Argument {
                 op: "array_split".into(),
@@ -136,14 +140,6 @@ impl<T: Element> Array<T> {
             2 => self.expand_dims(2),
             _ => Ok(self.clone()),
         }
-    }
-
-    fn axis_len(&self, op: &str, axis: usize) -> Result<usize> {
-        self.shape().get(axis).copied().ok_or_else(|| Error::Axis {
-            op: op.into(),
-            axis,
-            ndim: self.ndim(),
-        })
     }
 
     fn needs_axes(&self, op: &str, n: usize) -> Result<()> {

@@ -2,6 +2,7 @@
 //! each input chunk holding one of its indices, only the span of that chunk it needs, so a
 //! take from a store decodes only the chunks that hold selected elements.
 
+use super::axis::{resolve_axis, AxisIndex};
 use super::{gather, Array};
 use crate::chunks::{AxisChunks, ChunkGrid};
 use crate::dtype::Element;
@@ -22,16 +23,10 @@ impl<T: Element> Array<T> {
     /// assert_eq!(rows, ndarray::arr2(&[[6, 7, 8], [0, 1, 2], [6, 7, 8]]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn take(&self, indices: &[isize], axis: usize) -> Result<Array<T>> {
+    pub fn take(&self, indices: &[isize], axis: impl AxisIndex) -> Result<Array<T>> {
         let op = "take";
         let nd = self.ndim();
-        if axis >= nd {
-            return Err(Error::Axis {
-                op: op.into(),
-                axis,
-                ndim: nd,
-            });
-        }
+        let axis = resolve_axis(op, axis, nd)?;
         let n = self.shape()[axis];
         let picks: Vec<usize> = indices
             .iter()

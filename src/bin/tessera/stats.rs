@@ -64,7 +64,7 @@ pub fn run(path: &Path, axis: Option<usize>, threads: Option<usize>) -> tessera:
         if a >= shape.len() {
             return Err(Error::Axis {
                 op: "stats --axis".into(),
-                axis: a,
+                axis: a as isize,
                 ndim: shape.len(),
             });
         }
