@@ -145,6 +145,8 @@ def build(workload, size):
         def mean3x3(b):
             r, c = b.shape
             out = b.copy()
+            if r < 3 or c < 3:
+                return out
             acc = np.zeros((r - 2, c - 2))
             for di in range(3):
                 for dj in range(3):
