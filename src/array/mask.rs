@@ -17,8 +17,19 @@ use ndarray::{ArrayD, IxDyn};
 use std::sync::{Arc, Mutex};
 
 /// The most bytes of selected values the counting pass of [`Array::mask_select`] keeps
-/// (beyond it the selection is computed again at `compute`).
-pub const KEEP_BYTES: usize = 256 << 20;
+/// (beyond it the selection is computed again at `compute`): an eighth of the default
+/// memory limit ([`ComputeOptions::default_memory_limit`](crate::ComputeOptions::default_memory_limit)).
+fn keep_bytes() -> usize {
+    crate::ComputeOptions::default_memory_limit() / 8
+}
+
+/// What the counting pass of a selection found.
+struct Counted<T> {
+    /// The number of selected elements in each block (C order).
+    counts: Vec<usize>,
+    /// The selected values of each block, when they were kept.
+    kept: Option<Vec<ArrayD<T>>>,
+}
 
 /// The counting pass of a selection: the number of nonzero elements of `mask` in each block
 /// of its grid (C order), and, while their total size stays within `keep_bytes`, the
@@ -27,7 +38,7 @@ fn count_and_keep<T: Element>(
     x: &Array<T>,
     mask: &Array<T>,
     keep_bytes: usize,
-) -> Result<(Vec<usize>, Option<Vec<ArrayD<T>>>)> {
+) -> Result<Counted<T>> {
     let g = mask.chunks().clone();
     let nd = g.ndim();
     let grid = ChunkGrid::from_axes(
@@ -91,7 +102,7 @@ fn count_and_keep<T: Element>(
             .map(|v| v.unwrap_or_else(|| ArrayD::from_elem(IxDyn(&[0]), T::default())))
             .collect()
     });
-    Ok((counts, kept))
+    Ok(Counted { counts, kept })
 }
 
 impl<T: Element> Array<T> {
@@ -111,7 +122,7 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn mask_select(&self, mask: &Array<bool>) -> Result<Array<T>> {
-        self.mask_select_keeping(mask, KEEP_BYTES)
+        self.mask_select_keeping(mask, keep_bytes())
     }
 
     /// [`mask_select`](Array::mask_select) keeping at most `keep_bytes` of values from the
@@ -146,7 +157,7 @@ impl<T: Element> Array<T> {
             mask.broadcast_to(&shape)?.rechunk(&grid)?
         };
         let mask_t = m.astype::<T>();
-        let (counts, kept) = count_and_keep(&x, &mask_t, keep_bytes)?;
+        let Counted { counts, kept } = count_and_keep(&x, &mask_t, keep_bytes)?;
         let blocks: Vec<usize> = (0..counts.len()).filter(|&b| counts[b] > 0).collect();
         let total: usize = counts.iter().sum();
         if total == 0 {

@@ -22,7 +22,7 @@ impl<T: Element> Array<T> {
     pub fn split(&self, sections: usize, axis: impl AxisIndex) -> Result<Vec<Array<T>>> {
         let axis = resolve_axis("split", axis, self.ndim())?;
         let n = self.shape()[axis];
-        if sections == 0 || n % sections != 0 {
+        if sections == 0 || !n.is_multiple_of(sections) {
             return Err(Error::Argument {
                 op: "split".into(),
                 msg: format!(
