@@ -28,6 +28,7 @@ mod triangle;
 
 pub use any::AnyArray;
 pub use any_ops::AnyNdArray;
+pub(crate) use axis::resolve_axis;
 pub use axis::AxisIndex;
 pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};

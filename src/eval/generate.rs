@@ -24,7 +24,7 @@ const SEED_MIX: u64 = 0xD1B5_4A32_D192_ED03;
 
 /// The SplitMix64 finalizer.
 #[inline(always)]
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -105,6 +105,15 @@ pub(crate) fn fill<T: Element>(
                     }
                 },
             )
+        }
+        Generator::Sample { seed, ref dist } => {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = match dist.sample(seed, at(k)) {
+                    crate::random::Draw::Real(v) => T::from_f64(v),
+                    crate::random::Draw::Int(v) if v >= 0 => T::from_u64(v as u64),
+                    crate::random::Draw::Int(v) => T::from_i64(v as i64),
+                };
+            }
         }
         Generator::Range { start, step, end } => {
             for (k, o) in out.iter_mut().enumerate() {

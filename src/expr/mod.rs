@@ -123,6 +123,14 @@ pub enum Generator {
         /// Standard deviation.
         std: f64,
     },
+    /// Values of another distribution, each element sampled from its own stream keyed by
+    /// the seed and its flat index.
+    Sample {
+        /// Seed.
+        seed: u64,
+        /// The distribution.
+        dist: crate::random::Distribution,
+    },
 }
 
 /// Parameters of a reduction node.
@@ -376,6 +384,7 @@ impl Node {
                 Generator::Eye { k } => format!("eye(k={k})"),
                 Generator::Uniform { seed, .. } => format!("uniform(seed={seed})"),
                 Generator::Normal { seed, .. } => format!("normal(seed={seed})"),
+                Generator::Sample { seed, dist } => format!("{}(seed={seed})", dist.name()),
             },
             Op::Unary(op, _) => op.name().into(),
             Op::Binary(op, _, _) => op.name().into(),

@@ -3,7 +3,21 @@
 //! Element `i` (flat C-order index) of a random array depends only on the seed and `i`:
 //! the same seed with different chunks gives the same array. The generator is SplitMix64
 //! used as a counter-based generator (see the crate's `eval::generate` module for the
-//! exact formula, which the peer benchmark scripts reproduce in NumPy).
+//! exact formula, which the peer benchmark scripts reproduce in NumPy). The other
+//! distributions give each element its own SplitMix64 stream keyed by the seed and `i`, so
+//! rejection samplers (gamma, beta, binomial, Poisson) stay chunking-independent too; they
+//! follow the same distributions as NumPy's `Generator` methods of the same names, not its
+//! bit streams.
+//!
+//! | function | values | method |
+//! |---|---|---|
+//! | [`uniform`], [`random`], [`uniform_range`] | floats in `[low, high)` | top 53 bits of one draw |
+//! | [`normal`] | floats | Box–Muller |
+//! | [`integers`] | `[low, high)` in any numeric type | Lemire's unbiased multiply-and-reject |
+//! | [`exponential`], [`lognormal`] | floats | inversion; `exp` of a normal |
+//! | [`gamma`], [`beta`], [`standard_t`] | floats | Marsaglia–Tsang; Jöhnk or a gamma ratio; normal over a chi |
+//! | [`binomial`], [`poisson`] | `i64` | exact: waiting times or inverse products when small, order-statistic splitting (beta, gamma) when large |
+//! | [`choice`], [`permutation`], [`shuffle`] | `i64` indices; a reordered array | inversion of the cumulative probabilities; a keyed Feistel permutation; weighted keys (Efraimidis–Spirakis) |
 //!
 //! ```
 //! use tessera::random;
@@ -11,6 +25,16 @@
 //! let b = random::uniform::<f64>(&[100], 30, 42).unwrap().compute().unwrap();
 //! assert_eq!(a, b);
 //! ```
+
+mod distribution;
+mod sample;
+
+pub(crate) use distribution::Distribution;
+pub(crate) use distribution::Draw;
+pub use sample::{
+    beta, binomial, choice, exponential, gamma, integers, lognormal, permutation, poisson, random,
+    shuffle, standard_t,
+};
 
 use crate::array::Array;
 use crate::chunks::ChunkSpec;
