@@ -46,6 +46,7 @@ pub use array::{
     block, blockwise, choose, compute_many, compute_many_with, concatenate, dstack, einsum,
     extract, hstack, indices, map_blocks, meshgrid, plan_many, select, stack, vstack, where_,
     AnyArray, AnyNdArray, Array, Axes, AxisIndex, BlockInfo, Boundary, Idx, Operand, PadMode,
+    QuantileMethod,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Numeric, Scalar};
