@@ -1,0 +1,165 @@
+//! Counting, set and covariance routines against NumPy
+//! (`tests/interop/counting_reference.py`): `histogram` (given and found ranges),
+//! `bincount` (weights, minlength), `searchsorted`, `digitize`, `isin`, `unique` (counts,
+//! first indices), `union1d`, `intersect1d`, `setdiff1d`, `average`, `cov`, `corrcoef`,
+//! each under several chunkings.
+
+mod common;
+
+use common::python::{read_npy, run_py, script, TempDir};
+use ndarray::{ArrayD, IxDyn};
+use std::sync::OnceLock;
+use tessera::{intersect1d, setdiff1d, union1d, Array, Side};
+
+fn reference() -> &'static TempDir {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = TempDir::new("counting-ref");
+        let out = run_py(script("counting_reference.py"), &[dir.path()]);
+        assert_eq!(out.trim(), "ok");
+        dir
+    })
+}
+
+fn load(name: &str) -> ArrayD<f64> {
+    let npy = read_npy(reference().join(format!("{name}.npy")));
+    let values: Vec<f64> = npy
+        .data
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(&npy.shape), values).unwrap()
+}
+
+fn close(got: &ArrayD<f64>, name: &str, tol: f64, ctx: &str) {
+    let want = load(name);
+    assert_eq!(got.shape(), want.shape(), "{ctx}: {name} shape");
+    for (g, w) in got.iter().zip(want.iter()) {
+        assert!(
+            (g - w).abs() <= tol * w.abs().max(1.0),
+            "{ctx}: {name}: {g} vs {w}"
+        );
+    }
+}
+
+fn vec_close(got: &[f64], name: &str, ctx: &str) {
+    close(
+        &ArrayD::from_shape_vec(IxDyn(&[got.len()]), got.to_vec()).unwrap(),
+        name,
+        0.0,
+        ctx,
+    );
+}
+
+fn f<T: tessera::Element>(a: tessera::Result<Array<T>>) -> ArrayD<f64> {
+    a.unwrap().compute().unwrap().mapv(|v| v.to_f64())
+}
+
+#[test]
+fn counting_and_sets_match_numpy() {
+    let xv = ArrayD::from_shape_vec(
+        IxDyn(&[40, 30]),
+        (0..1200)
+            .map(|i| ((i * 7919) % 53) as f64 / 4.0 - 3.0)
+            .collect(),
+    )
+    .unwrap();
+    let wv = ArrayD::from_shape_vec(
+        IxDyn(&[40, 30]),
+        (0..1200).map(|i| 1.0 + (i % 5) as f64 / 4.0).collect(),
+    )
+    .unwrap();
+    let kv = ArrayD::from_shape_vec(
+        IxDyn(&[600]),
+        (0..600).map(|i| ((i * 31) % 17) as i64).collect(),
+    )
+    .unwrap();
+    let wkv = ArrayD::from_shape_vec(
+        IxDyn(&[600]),
+        (0..600).map(|i| 1.0 + (i % 5) as f64 / 4.0).collect(),
+    )
+    .unwrap();
+    let list = [-3.0, -1.0, 0.0, 0.25, 2.0, 4.0, 9.0];
+    for (cx, ck) in [([40usize, 30usize], 600usize), ([7, 11], 64), ([1, 30], 7)] {
+        let ctx = format!("chunks {cx:?} / {ck}");
+        let x = Array::from_ndarray(xv.clone(), cx).unwrap();
+        let w = Array::from_ndarray(wv.clone(), [13, 4]).unwrap();
+        let k = Array::from_ndarray(kv.clone(), ck).unwrap();
+        let wk = Array::from_ndarray(wkv.clone(), 50).unwrap();
+
+        let (h, e) = x.histogram(7, None).unwrap();
+        close(&f(Ok(h)), "hist_auto", 0.0, &ctx);
+        vec_close(&e, "hist_auto_edges", &ctx);
+        let (h, _) = x.histogram(10, Some((-2.0, 5.5))).unwrap();
+        close(&f(Ok(h)), "hist_range", 0.0, &ctx);
+        close(&f(k.bincount(0)), "bincount", 0.0, &ctx);
+        close(&f(k.bincount(25)), "bincount_min", 0.0, &ctx);
+        close(&f(k.bincount_weighted(&wk, 0)), "bincount_w", 1e-15, &ctx);
+        close(
+            &f(x.searchsorted(&list, Side::Left)),
+            "search_left",
+            0.0,
+            &ctx,
+        );
+        close(
+            &f(x.searchsorted(&list, Side::Right)),
+            "search_right",
+            0.0,
+            &ctx,
+        );
+        close(&f(x.digitize(&list, false)), "digitize", 0.0, &ctx);
+        close(&f(x.digitize(&list, true)), "digitize_right", 0.0, &ctx);
+        close(&f(x.isin(&[0.0, 2.5, -3.0, 7.0])), "isin", 0.0, &ctx);
+        let u = x.unique().unwrap();
+        vec_close(&u.values, "unique", &ctx);
+        vec_close(
+            &u.first_index.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            "unique_first",
+            &ctx,
+        );
+        vec_close(
+            &u.counts.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            "unique_counts",
+            &ctx,
+        );
+        let y = x.slice(&[0..20, 0..30]).unwrap().try_mul(2.0).unwrap();
+        vec_close(&union1d(&x, &y).unwrap(), "union", &ctx);
+        vec_close(&intersect1d(&x, &y).unwrap(), "intersect", &ctx);
+        vec_close(&setdiff1d(&x, &y).unwrap(), "setdiff", &ctx);
+        close(&f(x.average(Some(&w), ..)), "average_all", 1e-14, &ctx);
+        close(&f(x.average(Some(&w), 0)), "average_0", 1e-14, &ctx);
+        close(&f(x.cov(true, 1.0)), "cov_rows", 1e-12, &ctx);
+        close(&f(x.cov(false, 0.0)), "cov_cols_ddof0", 1e-12, &ctx);
+        close(
+            &f(x.slice(&[0..1, 0..30])
+                .unwrap()
+                .reshape(&[30])
+                .unwrap()
+                .cov(true, 1.0)),
+            "cov_1d",
+            1e-12,
+            &ctx,
+        );
+        close(
+            &f(x.slice(&[0..6, 0..30]).unwrap().corrcoef(true)),
+            "corrcoef",
+            1e-12,
+            &ctx,
+        );
+    }
+}
+
+#[test]
+fn bad_counting_arguments_are_refused() {
+    let x = Array::from_ndarray(ndarray::arr1(&[1.0, f64::NAN]).into_dyn(), 1).unwrap();
+    assert!(x.histogram(3, None).is_err()); // NaN in the data range
+    assert!(x.histogram(0, Some((0.0, 1.0))).is_err());
+    assert!(x.histogram(3, Some((2.0, 1.0))).is_err());
+    let k = Array::from_ndarray(ndarray::arr1(&[1i32, -2]).into_dyn(), 1).unwrap();
+    assert!(k.bincount(0).is_err());
+    assert!(x.bincount(0).is_err()); // floats
+    assert!(x.searchsorted(&[3.0, 1.0], Side::Left).is_err());
+    assert!(x.cov(true, 1.0).is_ok());
+    let x3 = Array::<f64>::zeros(&[2, 2, 2], 1).unwrap();
+    assert!(x3.cov(true, 1.0).is_err());
+}
