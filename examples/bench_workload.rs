@@ -42,8 +42,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
     Some(match (w, size) {
         ("W1", "S") => (vec![20_000_000], vec![2_000_000]),
         ("W1", "M") => (vec![200_000_000], vec![4_000_000]),
-        ("W2" | "W3" | "W4", "S") => (vec![4000, 4000], vec![500, 500]),
-        ("W2" | "W3" | "W4", "M") => (vec![20000, 20000], vec![2000, 2000]),
+        ("W2" | "W3" | "W4" | "W16", "S") => (vec![4000, 4000], vec![500, 500]),
+        ("W2" | "W3" | "W4" | "W16", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W5", "S") => (vec![1024, 1024], vec![256, 256]),
         ("W5", "M") => (vec![4096, 4096], vec![1024, 1024]),
         ("W9", "S") => (vec![200_000, 50], vec![10_000, 50]),
@@ -303,7 +303,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W3Z S|M [--reps R] \
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W16|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -391,6 +391,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r[0].sum() + r[1].sum()
             }
             "W3" => (x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
+            "W16" => {
+                let m = x.median(0)?;
+                let p = x.percentile(&[5.0, 95.0], 1, tessera::QuantileMethod::Linear)?;
+                let (r, _) = tessera::compute_many_with(&[&m, &p], &opts)?;
+                r[0].sum() + r[1].sum()
+            }
             "W4" => (x + &x.t()).sum(..)?.compute_with(&opts)?.sum(),
             "W5" => {
                 let y = y.as_ref().ok_or("no input")?;

@@ -47,6 +47,8 @@ SIZES["W14"] = SIZES["W2"]
 # W14M: mean of a 3×3 mean filter (edge values repeated) through map_overlap.
 SIZES["W14M"] = SIZES["W2"]
 SIZES["W3"] = SIZES["W2"]
+# W16: median(x, axis=0) and percentile(x, [5, 95], axis=1).
+SIZES["W16"] = SIZES["W2"]
 SIZES["W4"] = SIZES["W2"]
 # W11: u and v (seeds SEED_X, SEED_Y), generated inside the timed region.
 SIZES["W11"] = {"S": ((40, 500, 500), (8, 500, 250)),
@@ -66,7 +68,7 @@ SIZES["W15"] = {"S": ((4000, 4000), (500, 500)),
                 "M": ((20000, 20000), (2000, 2000))}
 OUT_OF_CORE = ("W6", "W3Z", "W10", "W15")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
-             "W12", "W13", "W14", "W14M", "W15", "W3Z")
+             "W12", "W13", "W14", "W14M", "W15", "W16", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
@@ -99,6 +101,9 @@ def inputs(workload, size):
 def checksum(workload, result):
     """Scalar summary: W2 is sum(mean) + sum(std); W11 the sum of its three
     means; W12 global mean + anomaly std; the rest are scalars."""
+    if workload == "W16":
+        med, pct = result
+        return float(np.asarray(med).sum()) + float(np.asarray(pct).sum())
     if workload == "W2":
         mean, std = result
         return float(mean.sum()) + float(std.sum())
