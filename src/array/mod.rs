@@ -25,6 +25,7 @@ mod scans;
 mod split;
 mod take;
 mod triangle;
+mod ufuncs;
 
 pub use any::AnyArray;
 pub use any_ops::AnyNdArray;
@@ -38,6 +39,7 @@ pub use elementwise::{where_, Operand};
 pub use indexing::Idx;
 pub use join::{concatenate, stack};
 pub use mask::extract;
+pub use operators::Logical;
 pub use overlap::Boundary;
 pub use pad::PadMode;
 pub use reductions::Axes;
