@@ -89,13 +89,11 @@ fn array<T: Element>(v: &[T], shape: &[usize], chunks: &ChunkSpec) -> Array<T> {
     Array::from_ndarray(nd, chunks.clone()).unwrap()
 }
 
+/// A function of two operands under test.
+type Op2<'a, T, U> = dyn Fn(&Array<T>, &Array<T>) -> Result<Array<U>> + 'a;
+
 /// `f(a, b)` for every layout, flattened; asserts that every layout gives the same bits.
-fn run<T: Element, U: Le>(
-    name: &str,
-    a: &[T],
-    b: &[T],
-    f: &dyn Fn(&Array<T>, &Array<T>) -> Result<Array<U>>,
-) -> Vec<U> {
+fn run<T: Element, U: Le>(name: &str, a: &[T], b: &[T], f: &Op2<'_, T, U>) -> Vec<U> {
     let mut first: Option<Vec<u8>> = None;
     let mut out = Vec::new();
     for (shape, ca, cb) in layouts() {
@@ -169,7 +167,7 @@ fn ulp<F: TestFloat>(got: F, want: F) -> Option<u64> {
     Some(got.ordered().abs_diff(want.ordered()))
 }
 
-type FloatFn<F> = Box<dyn Fn(&Array<F>, &Array<F>) -> Result<Array<F>>>;
+type FloatFn<F> = Box<Op2<'static, F, F>>;
 
 fn float_cases<F: TestFloat>() -> Vec<(&'static str, bool, FloatFn<F>)> {
     let c = F::from_f64;
@@ -415,7 +413,7 @@ fn integer_functions_match_numpy() {
 fn bool_bitwise_is_logical() {
     let a: Vec<bool> = values(&npy("in_a_bool"));
     let b: Vec<bool> = values(&npy("in_b_bool"));
-    type BFn = Box<dyn Fn(&Array<bool>, &Array<bool>) -> Result<Array<bool>>>;
+    type BFn = Box<Op2<'static, bool, bool>>;
     let cases: Vec<(&str, BFn)> = vec![
         ("bitwise_and", Box::new(|x, y| x.bitwise_and(y))),
         ("bitwise_or", Box::new(|x, y| x.bitwise_or(y))),
