@@ -315,6 +315,77 @@ mod tests {
         assert_eq!(0u8.lcm(5), 0);
     }
 
+    /// Every new operation has a kernel for exactly the dtypes `result_dtype` accepts, and
+    /// an `Error::DType` (not a panic) for the others.
+    #[test]
+    fn kernels_match_result_dtypes() {
+        use crate::dtype::DType::*;
+        use crate::expr::{BinaryOp as B, UnaryOp as U};
+        use crate::Error;
+        let dts = [Bool, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64];
+        let unary = [
+            U::Arcsin,
+            U::Arccos,
+            U::Arctan,
+            U::Sinh,
+            U::Cosh,
+            U::Arcsinh,
+            U::Arccosh,
+            U::Arctanh,
+            U::Log2,
+            U::Log10,
+            U::Exp2,
+            U::Cbrt,
+            U::Square,
+            U::Reciprocal,
+            U::IsInf,
+            U::IsPosInf,
+            U::IsNegInf,
+            U::SignBit,
+            U::Trunc,
+            U::Degrees,
+            U::Radians,
+            U::Sinc,
+            U::Invert,
+        ];
+        let binary = [
+            B::Arctan2,
+            B::Hypot,
+            B::Copysign,
+            B::Nextafter,
+            B::Fmod,
+            B::Fmax,
+            B::Fmin,
+            B::Logaddexp,
+            B::Logaddexp2,
+            B::Heaviside,
+            B::FloorDivide,
+            B::BitAnd,
+            B::BitOr,
+            B::BitXor,
+            B::LeftShift,
+            B::RightShift,
+            B::Gcd,
+            B::Lcm,
+        ];
+        for dt in dts {
+            for op in unary {
+                match super::super::tile_ops::unary(op, dt) {
+                    Ok(_) => assert!(op.result_dtype(dt).is_some(), "{op:?} {dt}"),
+                    Err(Error::DType { .. }) => assert!(op.result_dtype(dt).is_none()),
+                    Err(e) => panic!("{op:?} {dt}: {e}"),
+                }
+            }
+            for op in binary {
+                match super::super::tile_ops::binary(op, dt) {
+                    Ok(_) => assert!(op.result_dtype(dt).is_some(), "{op:?} {dt}"),
+                    Err(Error::DType { .. }) => assert!(op.result_dtype(dt).is_none()),
+                    Err(e) => panic!("{op:?} {dt}: {e}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn float_floor_divide_matches_python() {
         assert_eq!(floor_divide_float(7.0f64, 2.0), 3.0);
