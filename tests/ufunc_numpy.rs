@@ -9,7 +9,8 @@
 //! random values. Each function runs on 1-d to 3-d shapes in several chunkings (uneven ones
 //! included, the two operands chunked differently); the results of every chunking must be
 //! the same bit for bit. Exact functions must match NumPy bit for bit (any NaN matching any
-//! NaN); the transcendental ones within 2 ulp, and the largest error seen is printed.
+//! NaN); the transcendental ones within 2 ulp, and the largest error seen is printed. A
+//! property test checks chains of them in random chunkings bit for bit.
 
 mod common;
 
@@ -427,5 +428,103 @@ fn bool_bitwise_is_logical() {
     for (name, f) in cases {
         let got = run(name, &a, &b, &*f);
         assert_eq!(got, load::<bool>(name), "{name} bool");
+    }
+}
+
+/// A chain of the new functions fuses into one stage.
+#[test]
+fn chains_fuse_into_one_stage() {
+    let a: Vec<f64> = values(&npy("in_a_float64"));
+    let x = array(&a, &[16, 30], &ChunkSpec::Uniform(7));
+    let e = x
+        .arcsinh()
+        .hypot(x.cbrt())
+        .and_then(|e| e.logaddexp(x.sinc()))
+        .and_then(|e| e.floor_divide(0.25))
+        .unwrap();
+    assert_eq!(e.plan().stages().len(), 1, "{}", e.explain());
+}
+
+/// Chunk sizes of an axis from cut flags between its elements.
+fn sizes(cuts: &[bool]) -> Vec<usize> {
+    let mut out = vec![1];
+    for &c in cuts {
+        if c {
+            out.push(1);
+        } else if let Some(last) = out.last_mut() {
+            *last += 1;
+        }
+    }
+    out
+}
+
+/// A shape of 1 to 3 axes, and two chunkings of it.
+fn shape_and_chunkings() -> impl Strategy<Value = (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>)> {
+    prop::collection::vec(1usize..9, 1..=3).prop_flat_map(|shape| {
+        let chunking = || {
+            shape
+                .iter()
+                .map(|&len| prop::collection::vec(any::<bool>(), len - 1).prop_map(|c| sizes(&c)))
+                .collect::<Vec<_>>()
+        };
+        (Just(shape.clone()), chunking(), chunking())
+    })
+}
+
+fn float_value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        prop::sample::select(vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            5e-324,
+            1.0,
+            -1.0,
+            f64::MAX
+        ]),
+        -50.0f64..50.0,
+        any::<f64>(),
+    ]
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Chains of the new functions give the same bits in any two chunkings.
+    #[test]
+    fn results_do_not_depend_on_the_chunking(
+        (shape, c1, c2) in shape_and_chunkings(),
+        seed in prop::collection::vec(float_value(), 512),
+        ints in prop::collection::vec(any::<i32>(), 512),
+    ) {
+        let n: usize = shape.iter().product();
+        let f = |x: &Array<f64>| -> Result<Array<f64>> {
+            x.arcsinh()
+                .hypot(x.cbrt())?
+                .logaddexp(x.sinc())?
+                .fmax(x.arctan2(x.exp2())?)?
+                .floor_divide(x.nextafter(0.0)?)?
+                .copysign(x.log10())?
+                .nan_to_num(None, None, None)
+        };
+        let g = |x: &Array<i32>| -> Result<Array<i32>> {
+            x.left_shift(x.fmod(7)?)?
+                .bitwise_xor(x.gcd(12)?)?
+                .floor_divide(x.lcm(3)?)?
+                .right_shift(3)
+        };
+        let bits = |c: &[Vec<usize>]| -> (Vec<u64>, Vec<i32>) {
+            let spec = ChunkSpec::Explicit(c.to_vec());
+            let x = array(&seed[..n], &shape, &spec);
+            let y = array(&ints[..n], &shape, &spec);
+            let fx = f(&x).and_then(|r| r.compute()).unwrap();
+            let gy = g(&y).and_then(|r| r.compute()).unwrap();
+            (fx.iter().map(|v| v.to_bits()).collect(), gy.iter().copied().collect())
+        };
+        prop_assert_eq!(bits(&c1), bits(&c2));
     }
 }
