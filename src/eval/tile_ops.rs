@@ -169,9 +169,11 @@ fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
     }
 }
 
-/// The kernels of the float-only NumPy ufuncs of two operands. Scalar, as
-/// [`ufunc_unary`]'s: `arctan2` and `hypot` call libm; `copysign`, `nextafter` (bit
-/// manipulation), `fmax`, `fmin` and `heaviside` are exact.
+/// The kernels of the NumPy ufuncs of two float operands without a slice kernel in
+/// `tessera_kernels`. Scalar, as [`ufunc_unary`]'s: `arctan2` and `hypot` call libm,
+/// `logaddexp`/`logaddexp2` are NumPy's formulas over std's `exp`/`exp2`/`ln_1p`;
+/// `copysign`, `nextafter` (bit manipulation), `fmod`, `fmax`, `fmin`, `heaviside` and
+/// `floor_divide` (NumPy's `npy_divmod`) are exact.
 fn ufunc_binary_float<F: UFloat>(op: BinaryOp) -> BinaryFn {
     use BinaryOp::*;
     match op {
