@@ -47,6 +47,11 @@ impl DType {
         matches!(self, DType::F32 | DType::F64)
     }
 
+    /// Whether this is a signed or unsigned integer type.
+    pub fn is_integer(self) -> bool {
+        !matches!(self, DType::Bool | DType::F32 | DType::F64)
+    }
+
     /// The NumPy name of the type (`"float64"`, `"int32"`, `"bool"`, ...).
     pub fn name(self) -> &'static str {
         match self {
@@ -191,6 +196,48 @@ macro_rules! with_float {
     };
 }
 pub(crate) use with_float;
+
+/// Like [`with_dtype!`] for the integer types; `$other` runs for `bool`, `f32` and `f64`.
+macro_rules! with_integer {
+    ($dt:expr, $T:ident => $body:expr, _ => $other:expr) => {
+        match $dt {
+            $crate::dtype::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::dtype::DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            $crate::dtype::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::dtype::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::dtype::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::dtype::DType::U16 => {
+                type $T = u16;
+                $body
+            }
+            $crate::dtype::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::dtype::DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+pub(crate) use with_integer;
 
 /// A chunk (or whole array) of any element type.
 #[derive(Debug, Clone, PartialEq)]
@@ -477,6 +524,14 @@ macro_rules! numeric_impl {
 numeric_impl!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 impl Float for f32 {}
 impl Float for f64 {}
+
+/// The integer element types (`i8`–`i64`, `u8`–`u64`): bitwise operations, shifts, `gcd`
+/// and `lcm`.
+pub trait Integer: Numeric {}
+macro_rules! integer_impl {
+    ($($t:ty),*) => {$( impl Integer for $t {} )*};
+}
+integer_impl!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 #[cfg(test)]
 mod tests {

@@ -46,10 +46,10 @@ pub use array::{
     block, blockwise, choose, compute_many, compute_many_with, concatenate, dstack, einsum,
     extract, hstack, indices, intersect1d, map_blocks, meshgrid, plan_many, select, setdiff1d,
     stack, union1d, vstack, where_, AnyArray, AnyNdArray, Array, Axes, AxisIndex, BlockInfo,
-    Boundary, Idx, Operand, PadMode, QuantileMethod, Side, Unique,
+    Boundary, Idx, Logical, Operand, PadMode, QuantileMethod, Side, Unique,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
-pub use dtype::{DType, Element, Float, Numeric, Scalar};
+pub use dtype::{DType, Element, Float, Integer, Numeric, Scalar};
 pub use error::{Error, Result};
 pub use exec::{parse_memory_size, peak_rss, ComputeOptions, ComputeStats, Progress};
 pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};

@@ -289,7 +289,8 @@ impl<T: Numeric> Array<T> {
     pub fn minimum(&self, other: impl Operand<T>) -> Result<Array<T>> {
         self.binary_op(BinaryOp::Minimum, other.node())
     }
-    /// Limits values to `[lo, hi]` (NaN stays NaN), like NumPy's `clip`.
+    /// Limits values to `[lo, hi]` (NaN stays NaN), like NumPy's `clip`; for one side only,
+    /// [`clip_min`](Array::clip_min) and [`clip_max`](Array::clip_max).
     ///
     /// ```
     /// use tessera::Array;
@@ -340,7 +341,7 @@ float_unary! {
     tanh => Tanh, "Elementwise hyperbolic tangent.";
     floor => Floor, "Elementwise floor.";
     ceil => Ceil, "Elementwise ceiling.";
-    round => Round, "Elementwise rounding, half to even (as NumPy's `round`).";
+    round => Round, "Elementwise rounding, half to even (as NumPy's `round`); to a number of decimals, [`around`](Array::around).";
 }
 
 impl<T: Float> Array<T> {

@@ -28,6 +28,7 @@ mod split;
 mod statistics;
 mod take;
 mod triangle;
+mod ufuncs;
 
 pub use any::AnyArray;
 pub use any_ops::AnyNdArray;
@@ -43,6 +44,7 @@ pub use elementwise::{where_, Operand};
 pub use indexing::Idx;
 pub use join::{concatenate, stack};
 pub use mask::extract;
+pub use operators::Logical;
 pub use order::QuantileMethod;
 pub use overlap::Boundary;
 pub use pad::PadMode;

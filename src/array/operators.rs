@@ -1,16 +1,25 @@
 //! Operator overloading: `+ - * / %` and unary `-` on numeric arrays, `& | ^ !` on boolean
-//! arrays, for owned and borrowed arrays and scalars on either side.
+//! arrays (logical) and integer arrays (bitwise), `<< >>` on integer arrays, for owned and
+//! borrowed arrays and scalars (on either side for `+ - * / %`, on the right for the
+//! others).
 //!
 //! Operators panic with a clear message when shapes do not broadcast, as ndarray's do; the
 //! named methods (`try_add`, ...) return a `Result` instead.
 
 use super::elementwise::Operand;
 use super::Array;
-use crate::dtype::{Element, Numeric};
+use crate::dtype::{Element, Integer, Numeric};
 use crate::expr::{BinaryOp, UnaryOp};
 use std::ops;
 
 fn apply<T: Element, U: Element>(a: &Array<T>, op: BinaryOp, b: impl Operand<T>) -> Array<U> {
+    // `& | ^` on `bool` are the logical operations.
+    let op = match (op, T::DTYPE) {
+        (BinaryOp::BitAnd, crate::DType::Bool) => BinaryOp::And,
+        (BinaryOp::BitOr, crate::DType::Bool) => BinaryOp::Or,
+        (BinaryOp::BitXor, crate::DType::Bool) => BinaryOp::Xor,
+        _ => op,
+    };
     match a.binary_op(op, b.node()) {
         Ok(r) => r,
         Err(e) => panic!("{e}"),
@@ -63,13 +72,35 @@ binop!(Sub, sub, Sub, Numeric);
 binop!(Mul, mul, Mul, Numeric);
 binop!(Div, div, Div, Numeric);
 binop!(Rem, rem, Rem, Numeric);
-binop!(BitAnd, bitand, And, Logical);
-binop!(BitOr, bitor, Or, Logical);
-binop!(BitXor, bitxor, Xor, Logical);
+binop!(BitAnd, bitand, BitAnd, Logical);
+binop!(BitOr, bitor, BitOr, Logical);
+binop!(BitXor, bitxor, BitXor, Logical);
+binop!(Shl, shl, LeftShift, Integer);
+binop!(Shr, shr, RightShift, Integer);
 
-/// The element types of `&`, `|`, `^` and `!` on arrays: `bool` only.
+/// The element types of `&`, `|`, `^` and `!` on arrays (and of
+/// [`bitwise_and`](Array::bitwise_and), ..., [`invert`](Array::invert)): `bool`, where they
+/// are the logical operations, and the integer types, where they are bitwise.
 pub trait Logical: Element {}
 impl Logical for bool {}
+macro_rules! logical_int {
+    ($($t:ty),*) => {$(
+        impl Logical for $t {}
+        impl ops::Not for &Array<$t> {
+            type Output = Array<$t>;
+            fn not(self) -> Array<$t> {
+                self.unary_op(UnaryOp::Invert)
+            }
+        }
+        impl ops::Not for Array<$t> {
+            type Output = Array<$t>;
+            fn not(self) -> Array<$t> {
+                self.unary_op(UnaryOp::Invert)
+            }
+        }
+    )*};
+}
+logical_int!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 /// `scalar op array` for every numeric type.
 macro_rules! scalar_lhs {

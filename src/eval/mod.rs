@@ -26,3 +26,4 @@ pub(crate) mod strided;
 pub(crate) mod tile;
 mod tile_fuse;
 mod tile_ops;
+mod ufunc_scalar;

@@ -36,8 +36,37 @@ pub(crate) const COMPUTE_TILE: usize = 512;
 fn tile_len(prog: &Program) -> usize {
     use crate::expr::{BinaryOp, UnaryOp::*};
     let heavy = prog.instrs.iter().any(|ins| match ins {
-        Instr::Unary(op, _) => matches!(op, Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh),
-        Instr::Binary(op, ..) => *op == BinaryOp::Pow,
+        Instr::Unary(op, _) => matches!(
+            op,
+            Exp | Ln
+                | Log1p
+                | Expm1
+                | Sin
+                | Cos
+                | Tan
+                | Tanh
+                | Arcsin
+                | Arccos
+                | Arctan
+                | Sinh
+                | Cosh
+                | Arcsinh
+                | Arccosh
+                | Arctanh
+                | Log2
+                | Log10
+                | Exp2
+                | Cbrt
+                | Sinc
+        ),
+        Instr::Binary(op, ..) => matches!(
+            op,
+            BinaryOp::Pow
+                | BinaryOp::Arctan2
+                | BinaryOp::Hypot
+                | BinaryOp::Logaddexp
+                | BinaryOp::Logaddexp2
+        ),
         _ => false,
     });
     if heavy {

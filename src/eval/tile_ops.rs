@@ -10,11 +10,13 @@
 
 use super::tile::{Out, RegElem, Src};
 use super::tile_fuse::Pair;
-use crate::dtype::{with_dtype, with_float, with_numeric, DType, Element, Scalar};
+use crate::dtype::{with_dtype, with_float, with_integer, with_numeric, DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, UnaryOp};
 use tessera_kernels::scalar::{f64_to_i32, round_half_even, Arith};
 use tessera_kernels::{elementwise, float_rem, math, wide_div};
+
+use super::ufunc_scalar::{self as uf, UFloat, UInt};
 
 /// An instruction with one operand: `out[..n] = f(a[..n])`.
 pub(crate) type UnaryFn = fn(Src<'_>, &mut Out<'_>, usize);
@@ -117,13 +119,92 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             DType::F32 => math_f32(op),
             _ => return bad(op.name(), dt),
         },
-        _ => with_float!(dt, F => match op {
+        Sqrt | Floor | Ceil | Round => with_float!(dt, F => match op {
             Sqrt => |a, o, n| map::<F, F>(a, o, n, F::sqrt),
             Floor => |a, o, n| map::<F, F>(a, o, n, F::floor),
             Ceil => |a, o, n| map::<F, F>(a, o, n, F::ceil),
             _ => |a, o, n| map::<F, F>(a, o, n, round_half_even),
         }, _ => return bad(op.name(), dt)),
+        Square => with_numeric!(dt, T => |a, o, n| map::<T, T>(a, o, n, |x| Arith::mul(x, x)),
+            bool => return bad(op.name(), dt)),
+        Invert => with_integer!(dt, T => |a, o, n| map::<T, T>(a, o, n, |x| !x),
+            _ => return bad(op.name(), dt)),
+        IsInf | IsPosInf | IsNegInf | SignBit => with_float!(dt, F => match op {
+            IsInf => |a, o, n| map::<F, bool>(a, o, n, F::is_infinite),
+            IsPosInf => |a, o, n| map::<F, bool>(a, o, n, |x| x == F::INFINITY),
+            IsNegInf => |a, o, n| map::<F, bool>(a, o, n, |x| x == F::NEG_INFINITY),
+            _ => |a, o, n| map::<F, bool>(a, o, n, F::is_sign_negative),
+        }, _ => return bad(op.name(), dt)),
+        Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Log2 | Log10
+        | Exp2 | Cbrt | Reciprocal | Trunc | Degrees | Radians | Sinc => {
+            with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))
+        }
     })
+}
+
+/// The kernels of the float-only NumPy ufuncs of one operand without a slice kernel in
+/// `tessera_kernels`. They are scalar (one call per element, through the platform's libm
+/// for the transcendental ones; see [`ufunc_scalar`](super::ufunc_scalar)); `reciprocal`,
+/// `trunc`, `degrees` and `radians` are exact one-instruction maps.
+fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
+    use UnaryOp::*;
+    match op {
+        Arcsin => |a, o, n| map::<F, F>(a, o, n, F::asin),
+        Arccos => |a, o, n| map::<F, F>(a, o, n, F::acos),
+        Arctan => |a, o, n| map::<F, F>(a, o, n, F::atan),
+        Sinh => |a, o, n| map::<F, F>(a, o, n, F::sinh),
+        Cosh => |a, o, n| map::<F, F>(a, o, n, F::cosh),
+        Arcsinh => |a, o, n| map::<F, F>(a, o, n, F::asinh_),
+        Arccosh => |a, o, n| map::<F, F>(a, o, n, F::acosh_),
+        Arctanh => |a, o, n| map::<F, F>(a, o, n, F::atanh_),
+        Log2 => |a, o, n| map::<F, F>(a, o, n, F::log2),
+        Log10 => |a, o, n| map::<F, F>(a, o, n, F::log10),
+        Exp2 => |a, o, n| map::<F, F>(a, o, n, F::exp2),
+        Cbrt => |a, o, n| map::<F, F>(a, o, n, F::cbrt),
+        Reciprocal => |a, o, n| map::<F, F>(a, o, n, |x| F::one() / x),
+        Trunc => |a, o, n| map::<F, F>(a, o, n, F::trunc),
+        Degrees => |a, o, n| map::<F, F>(a, o, n, |x| x * F::DEGREES),
+        Radians => |a, o, n| map::<F, F>(a, o, n, |x| x * F::RADIANS),
+        _ => |a, o, n| map::<F, F>(a, o, n, uf::sinc),
+    }
+}
+
+/// The kernels of the NumPy ufuncs of two float operands without a slice kernel in
+/// `tessera_kernels`. Scalar, as [`ufunc_unary`]'s: `arctan2` and `hypot` call libm,
+/// `logaddexp`/`logaddexp2` are NumPy's formulas over std's `exp`/`exp2`/`ln_1p`;
+/// `copysign`, `nextafter` (bit manipulation), `fmod`, `fmax`, `fmin`, `heaviside` and
+/// `floor_divide` (NumPy's `npy_divmod`) are exact.
+fn ufunc_binary_float<F: UFloat>(op: BinaryOp) -> BinaryFn {
+    use BinaryOp::*;
+    match op {
+        Arctan2 => |a, b, o, n| zip::<F, F>(a, b, o, n, F::atan2),
+        Hypot => |a, b, o, n| zip::<F, F>(a, b, o, n, F::hypot),
+        Copysign => |a, b, o, n| zip::<F, F>(a, b, o, n, F::copysign_),
+        Nextafter => |a, b, o, n| zip::<F, F>(a, b, o, n, F::nextafter),
+        Fmod => |a, b, o, n| zip::<F, F>(a, b, o, n, |x, y| x % y),
+        Fmax => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::fmax),
+        Fmin => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::fmin),
+        Logaddexp => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::logaddexp),
+        Logaddexp2 => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::logaddexp2),
+        Heaviside => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::heaviside),
+        _ => |a, b, o, n| zip::<F, F>(a, b, o, n, uf::floor_divide_float),
+    }
+}
+
+/// The kernels of the integer NumPy ufuncs of two operands (scalar, exact; NumPy's results
+/// for zero divisors and out-of-range shift counts, see [`UInt`]).
+fn ufunc_binary_int<T: UInt + Arith>(op: BinaryOp) -> BinaryFn {
+    use BinaryOp::*;
+    match op {
+        Fmod => |a, b, o, n| zip::<T, T>(a, b, o, n, T::fmod),
+        Fmax => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::maximum),
+        Fmin => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::minimum),
+        FloorDivide => |a, b, o, n| zip::<T, T>(a, b, o, n, T::floor_div),
+        LeftShift => |a, b, o, n| zip::<T, T>(a, b, o, n, T::shl),
+        RightShift => |a, b, o, n| zip::<T, T>(a, b, o, n, T::shr),
+        Gcd => |a, b, o, n| zip::<T, T>(a, b, o, n, T::gcd),
+        _ => |a, b, o, n| zip::<T, T>(a, b, o, n, T::lcm),
+    }
 }
 
 /// Applies a slice kernel of `tessera_kernels::math` to a tile.
@@ -182,6 +263,19 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
             _ => |a, b, o, n| zip::<bool, bool>(a, b, o, n, |x, y| x ^ y),
         },
         And | Or | Xor => return bad(op.name(), dt),
+        BitAnd | BitOr | BitXor => with_integer!(dt, T => match op {
+            BitAnd => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x & y),
+            BitOr => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x | y),
+            _ => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x ^ y),
+        }, _ => return bad(op.name(), dt)),
+        Arctan2 | Hypot | Copysign | Nextafter | Logaddexp | Logaddexp2 | Heaviside => {
+            with_float!(dt, F => ufunc_binary_float::<F>(op), _ => return bad(op.name(), dt))
+        }
+        Fmod | Fmax | Fmin | FloorDivide => with_float!(dt, F => ufunc_binary_float::<F>(op),
+            _ => with_integer!(dt, T => ufunc_binary_int::<T>(op), _ => return bad(op.name(), dt))),
+        LeftShift | RightShift | Gcd | Lcm => {
+            with_integer!(dt, T => ufunc_binary_int::<T>(op), _ => return bad(op.name(), dt))
+        }
         // 64-bit integer division has no vector instruction: `wide_div` goes through `f64`
         // where the operands allow, with the same results.
         Div if dt == DType::I64 => |a, b, o, n| wide(a, b, o, n, wide_div::div_i64),
@@ -206,7 +300,8 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
             Rem => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::rem),
             Pow => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::pow),
             Maximum => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::maximum),
-            _ => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::minimum),
+            Minimum => |a, b, o, n| zip::<T, T>(a, b, o, n, Arith::minimum),
+            _ => return bad(op.name(), dt),
         }, bool => return bad(op.name(), dt)),
     })
 }

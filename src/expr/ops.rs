@@ -24,6 +24,35 @@ pub enum UnaryOp {
     Not,
     IsNan,
     IsFinite,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Arcsinh,
+    Arccosh,
+    Arctanh,
+    Log2,
+    Log10,
+    Exp2,
+    Cbrt,
+    /// `x * x` (integers wrap).
+    Square,
+    /// `1 / x` (floats).
+    Reciprocal,
+    IsInf,
+    IsPosInf,
+    IsNegInf,
+    SignBit,
+    Trunc,
+    /// Radians to degrees.
+    Degrees,
+    /// Degrees to radians.
+    Radians,
+    /// The normalized sinc, `sin(πx) / (πx)`.
+    Sinc,
+    /// Bitwise not of an integer (`~x`).
+    Invert,
     /// Conversion to another element type (`as` semantics).
     Cast(DType),
 }
@@ -50,6 +79,29 @@ impl UnaryOp {
             UnaryOp::Not => "logical_not",
             UnaryOp::IsNan => "isnan",
             UnaryOp::IsFinite => "isfinite",
+            UnaryOp::Arcsin => "arcsin",
+            UnaryOp::Arccos => "arccos",
+            UnaryOp::Arctan => "arctan",
+            UnaryOp::Sinh => "sinh",
+            UnaryOp::Cosh => "cosh",
+            UnaryOp::Arcsinh => "arcsinh",
+            UnaryOp::Arccosh => "arccosh",
+            UnaryOp::Arctanh => "arctanh",
+            UnaryOp::Log2 => "log2",
+            UnaryOp::Log10 => "log10",
+            UnaryOp::Exp2 => "exp2",
+            UnaryOp::Cbrt => "cbrt",
+            UnaryOp::Square => "square",
+            UnaryOp::Reciprocal => "reciprocal",
+            UnaryOp::IsInf => "isinf",
+            UnaryOp::IsPosInf => "isposinf",
+            UnaryOp::IsNegInf => "isneginf",
+            UnaryOp::SignBit => "signbit",
+            UnaryOp::Trunc => "trunc",
+            UnaryOp::Degrees => "degrees",
+            UnaryOp::Radians => "radians",
+            UnaryOp::Sinc => "sinc",
+            UnaryOp::Invert => "invert",
             UnaryOp::Cast(_) => "astype",
         }
     }
@@ -58,12 +110,17 @@ impl UnaryOp {
     pub fn result_dtype(self, input: DType) -> Option<DType> {
         use UnaryOp::*;
         match self {
-            Neg | Abs | Sign => (input != DType::Bool).then_some(input),
-            Sqrt | Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh | Floor | Ceil | Round => {
+            Neg | Abs | Sign | Square => (input != DType::Bool).then_some(input),
+            Sqrt | Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh | Floor | Ceil | Round
+            | Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Log2
+            | Log10 | Exp2 | Cbrt | Reciprocal | Trunc | Degrees | Radians | Sinc => {
                 input.is_float().then_some(input)
             }
             Not => (input == DType::Bool).then_some(DType::Bool),
-            IsNan | IsFinite => input.is_float().then_some(DType::Bool),
+            Invert => (input.is_integer()).then_some(input),
+            IsNan | IsFinite | IsInf | IsPosInf | IsNegInf | SignBit => {
+                input.is_float().then_some(DType::Bool)
+            }
             Cast(to) => Some(to),
         }
     }
@@ -90,6 +147,37 @@ pub enum BinaryOp {
     And,
     Or,
     Xor,
+    /// `atan2(a, b)`.
+    Arctan2,
+    Hypot,
+    /// The magnitude of `a` with the sign of `b`.
+    Copysign,
+    /// The next representable value after `a` towards `b`.
+    Nextafter,
+    /// Truncated remainder (C's `fmod`; the sign of the dividend).
+    Fmod,
+    /// Maximum ignoring NaN.
+    Fmax,
+    /// Minimum ignoring NaN.
+    Fmin,
+    /// `ln(e^a + e^b)`.
+    Logaddexp,
+    /// `log2(2^a + 2^b)`.
+    Logaddexp2,
+    /// The Heaviside step of `a`, `b` at zero.
+    Heaviside,
+    /// Floored division (NumPy's `//`).
+    FloorDivide,
+    /// Bitwise and of integers.
+    BitAnd,
+    /// Bitwise or of integers.
+    BitOr,
+    /// Bitwise exclusive or of integers.
+    BitXor,
+    LeftShift,
+    RightShift,
+    Gcd,
+    Lcm,
 }
 
 impl BinaryOp {
@@ -113,6 +201,24 @@ impl BinaryOp {
             BinaryOp::And => "logical_and",
             BinaryOp::Or => "logical_or",
             BinaryOp::Xor => "logical_xor",
+            BinaryOp::Arctan2 => "arctan2",
+            BinaryOp::Hypot => "hypot",
+            BinaryOp::Copysign => "copysign",
+            BinaryOp::Nextafter => "nextafter",
+            BinaryOp::Fmod => "fmod",
+            BinaryOp::Fmax => "fmax",
+            BinaryOp::Fmin => "fmin",
+            BinaryOp::Logaddexp => "logaddexp",
+            BinaryOp::Logaddexp2 => "logaddexp2",
+            BinaryOp::Heaviside => "heaviside",
+            BinaryOp::FloorDivide => "floor_divide",
+            BinaryOp::BitAnd => "bitwise_and",
+            BinaryOp::BitOr => "bitwise_or",
+            BinaryOp::BitXor => "bitwise_xor",
+            BinaryOp::LeftShift => "left_shift",
+            BinaryOp::RightShift => "right_shift",
+            BinaryOp::Gcd => "gcd",
+            BinaryOp::Lcm => "lcm",
         }
     }
 
@@ -126,8 +232,13 @@ impl BinaryOp {
     pub fn result_dtype(self, input: DType) -> Option<DType> {
         use BinaryOp::*;
         match self {
-            Add | Sub | Mul | Div | Rem | Pow | Maximum | Minimum => {
-                (input != DType::Bool).then_some(input)
+            Add | Sub | Mul | Div | Rem | Pow | Maximum | Minimum | Fmod | Fmax | Fmin
+            | FloorDivide => (input != DType::Bool).then_some(input),
+            Arctan2 | Hypot | Copysign | Nextafter | Logaddexp | Logaddexp2 | Heaviside => {
+                input.is_float().then_some(input)
+            }
+            BitAnd | BitOr | BitXor | LeftShift | RightShift | Gcd | Lcm => {
+                input.is_integer().then_some(input)
             }
             Eq | Ne | Lt | Le | Gt | Ge => Some(DType::Bool),
             And | Or | Xor => (input == DType::Bool).then_some(DType::Bool),
