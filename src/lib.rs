@@ -44,9 +44,10 @@ pub use tessera_kernels as kernels;
 
 pub use array::{
     block, blockwise, choose, compute_many, compute_many_with, concatenate, dstack, einsum,
-    extract, hstack, indices, intersect1d, map_blocks, meshgrid, plan_many, select, setdiff1d,
-    stack, union1d, vstack, where_, AnyArray, AnyNdArray, Array, Axes, AxisIndex, BlockInfo,
-    Boundary, Idx, Logical, Operand, PadMode, QuantileMethod, Side, Unique,
+    extract, histogram2d, histogramdd, hstack, indices, intersect1d, map_blocks, meshgrid,
+    plan_many, select, setdiff1d, stack, union1d, vstack, where_, AnyArray, AnyNdArray, Array,
+    Axes, AxisIndex, BlockInfo, Boundary, Idx, Logical, Operand, PadMode, QuantileMethod, Side,
+    Unique,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Integer, Numeric, Scalar};

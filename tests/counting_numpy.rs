@@ -9,7 +9,7 @@ mod common;
 use common::python::{read_npy, run_py, script, TempDir};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::OnceLock;
-use tessera::{intersect1d, setdiff1d, union1d, Array, Side};
+use tessera::{histogram2d, histogramdd, intersect1d, setdiff1d, union1d, Array, Side};
 
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
@@ -146,6 +146,34 @@ fn counting_and_sets_match_numpy() {
             1e-12,
             &ctx,
         );
+        let xr = x.reshape(&[1200]).unwrap();
+        let yv: Vec<f64> = (0..1200)
+            .map(|i| ((i * 4513) % 61) as f64 / 5.0 - 2.0)
+            .collect();
+        let zv: Vec<f64> = (0..1200).map(|i| (i % 7) as f64).collect();
+        let y = Array::from_ndarray(ndarray::Array1::from(yv).into_dyn(), ck).unwrap();
+        let z = Array::from_ndarray(ndarray::Array1::from(zv).into_dyn(), 100).unwrap();
+        let (h, _) = histogram2d(&xr, &y, [5, 4], Some([(-3.0, 10.0), (-2.0, 8.0)])).unwrap();
+        close(&f(Ok(h)), "hist2d", 0.0, &ctx);
+        let (h, edges) = histogramdd(&[&xr, &y, &z], &[3, 4, 2], None).unwrap();
+        close(&f(Ok(h)), "histdd", 0.0, &ctx);
+        vec_close(&edges[1], "histdd_edges1", &ctx);
+        let i8v: Vec<i8> = (0..1200).map(|i| ((i * 37) % 256 - 128) as i8).collect();
+        let a8 = Array::from_ndarray(ndarray::Array1::from(i8v).into_dyn(), ck).unwrap();
+        close(&f(a8.sum_as::<i8>(..)), "sum_i8_as_i8", 0.0, &ctx);
+        close(&f(a8.sum_as::<f64>(..)), "sum_i8_as_f64", 0.0, &ctx);
+        let xn = xr.try_div(100.0).unwrap().try_add(1.0).unwrap();
+        let nan_at = Array::<i64>::arange(0, 1200, 1, ck)
+            .unwrap()
+            .try_rem(7)
+            .unwrap()
+            .equal(0)
+            .unwrap();
+        let xn = tessera::where_(&nan_at, f64::NAN, &xn)
+            .unwrap()
+            .reshape(&[40, 30])
+            .unwrap();
+        close(&f(xn.nanprod(0)), "nanprod", 1e-13, &ctx);
     }
 }
 

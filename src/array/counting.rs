@@ -150,20 +150,12 @@ impl<T: Element> Array<T> {
                 format!("need a finite range with low <= high, got [{lo}, {hi}]"),
             ));
         }
+        let edges = equal_edges(bins, lo, hi);
         if lo == hi {
             // NumPy widens an empty range by 0.5 on each side.
             lo -= 0.5;
             hi += 0.5;
         }
-        let edges: Vec<f64> = (0..=bins)
-            .map(|i| {
-                if i == bins {
-                    hi
-                } else {
-                    lo + (hi - lo) * i as f64 / bins as f64
-                }
-            })
-            .collect();
         let e = Arc::new(edges.clone());
         let norm = bins as f64 / (hi - lo);
         let counts = Self::per_block_sum::<i64, _>(&[self], op, bins, move |b| {
@@ -457,4 +449,134 @@ pub fn setdiff1d<T: Element>(a: &Array<T>, b: &Array<T>) -> Result<Vec<T>> {
         .into_iter()
         .filter(|v| bv.binary_search_by(|e| order(e, v)).is_err() || is_nan(v))
         .collect())
+}
+
+/// The edges of `bins` equal-width bins over `[lo, hi]` (NumPy's `linspace`; an empty range
+/// is widened by 0.5 on each side).
+fn equal_edges(bins: usize, lo: f64, hi: f64) -> Vec<f64> {
+    let (lo, hi) = if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    };
+    (0..=bins)
+        .map(|i| {
+            if i == bins {
+                hi
+            } else {
+                lo + (hi - lo) * i as f64 / bins as f64
+            }
+        })
+        .collect()
+}
+
+/// The joint histogram of `samples` (one coordinate array per dimension, all of one shape),
+/// as NumPy's `histogramdd` given a sequence of coordinate arrays: `bins[d]` equal-width
+/// bins per dimension over `range[d]` (or the data's range, found first). A point is
+/// counted when every coordinate lies in its range (the last bin of each dimension is
+/// closed); the counts have shape `bins`, and the edges are returned per dimension.
+///
+/// ```
+/// use tessera::{histogramdd, Array};
+/// let x = Array::from_ndarray(ndarray::arr1(&[0.1, 0.6, 0.7, 0.9]), 2)?;
+/// let y = Array::from_ndarray(ndarray::arr1(&[0.2, 0.2, 0.8, 0.3]), 2)?;
+/// let (h, edges) = histogramdd(&[&x, &y], &[2, 2], Some(&[(0.0, 1.0), (0.0, 1.0)]))?;
+/// assert_eq!(h.compute()?, ndarray::arr2(&[[1, 0], [2, 1]]).into_dyn());
+/// assert_eq!(edges[0], vec![0.0, 0.5, 1.0]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
+pub fn histogramdd<T: Element>(
+    samples: &[&Array<T>],
+    bins: &[usize],
+    range: Option<&[(f64, f64)]>,
+) -> Result<(Array<i64>, Vec<Vec<f64>>)> {
+    let op = "histogramdd";
+    let dims = samples.len();
+    if dims == 0 || bins.len() != dims || range.is_some_and(|r| r.len() != dims) {
+        return Err(bad(
+            op,
+            format!(
+                "{dims} coordinate arrays, {} bin counts and {} ranges",
+                bins.len(),
+                range.map_or(dims, |r| r.len())
+            ),
+        ));
+    }
+    if bins.contains(&0) {
+        return Err(bad(op, "needs at least one bin per dimension".into()));
+    }
+    let shape = samples[0].shape().to_vec();
+    if let Some(s) = samples.iter().find(|s| s.shape() != shape.as_slice()) {
+        return Err(Error::Shape {
+            op: op.into(),
+            msg: format!("coordinate arrays of shapes {shape:?} and {:?}", s.shape()),
+        });
+    }
+    let mut edges = Vec::with_capacity(dims);
+    for (d, s) in samples.iter().enumerate() {
+        let (lo, hi) = match range {
+            Some(r) => r[d],
+            None if s.is_empty() => (0.0, 1.0),
+            None => (
+                s.min(..)?.compute_scalar()?.to_f64(),
+                s.max(..)?.compute_scalar()?.to_f64(),
+            ),
+        };
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            return Err(bad(
+                op,
+                format!("dimension {d}: need a finite range with low <= high, got [{lo}, {hi}]"),
+            ));
+        }
+        edges.push(equal_edges(bins[d], lo, hi));
+    }
+    let first = samples[0].astype::<f64>();
+    let grid = crate::chunks::ChunkSpec::Explicit(
+        (0..first.ndim())
+            .map(|a| first.chunks().chunks(a))
+            .collect(),
+    );
+    let mut coords = vec![first];
+    for s in &samples[1..] {
+        coords.push(s.astype::<f64>().rechunk(grid.clone())?);
+    }
+    let refs: Vec<&Array<f64>> = coords.iter().collect();
+    let total: usize = bins.iter().product();
+    let e = Arc::new(edges.clone());
+    let nbins = bins.to_vec();
+    let flat = Array::<f64>::per_block_sum::<i64, _>(&refs, op, total, move |b| {
+        let mut c = vec![0i64; total];
+        let n = b[0].len();
+        let iters: Vec<Vec<f64>> = b.iter().map(|v| v.iter().copied().collect()).collect();
+        'points: for p in 0..n {
+            let mut at = 0usize;
+            for d in 0..dims {
+                let x = iters[d][p];
+                let ed = &e[d];
+                let last = ed[ed.len() - 1];
+                if !(x >= ed[0] && x <= last) {
+                    continue 'points; // outside, or NaN
+                }
+                let mut k = ed.partition_point(|&v| v <= x) - 1;
+                if k == nbins[d] {
+                    k -= 1; // on the last edge: the last bin
+                }
+                at = at * nbins[d] + k;
+            }
+            c[at] += 1;
+        }
+        c
+    })?;
+    Ok((flat.reshape(bins)?, edges))
+}
+
+/// The joint histogram of two coordinate arrays (NumPy's `histogram2d`); see
+/// [`histogramdd`].
+pub fn histogram2d<T: Element>(
+    x: &Array<T>,
+    y: &Array<T>,
+    bins: [usize; 2],
+    range: Option<[(f64, f64); 2]>,
+) -> Result<(Array<i64>, Vec<Vec<f64>>)> {
+    histogramdd(&[x, y], &bins, range.as_ref().map(|r| &r[..]))
 }

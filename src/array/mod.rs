@@ -38,7 +38,7 @@ pub(crate) use blocks::gather;
 pub use blocks::{map_blocks, BlockInfo};
 pub use blockwise::blockwise;
 pub use choose::{choose, select};
-pub use counting::{intersect1d, setdiff1d, union1d, Side, Unique};
+pub use counting::{histogram2d, histogramdd, intersect1d, setdiff1d, union1d, Side, Unique};
 pub use einsum::einsum;
 pub use elementwise::{where_, Operand};
 pub use indexing::Idx;

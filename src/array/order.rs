@@ -81,6 +81,42 @@ fn quantile_sorted(v: &[f64], q: f64, method: QuantileMethod) -> f64 {
     }
 }
 
+/// Puts into their sorted places the elements [`quantile_sorted`] reads for `qs` (and
+/// each one's successor), by successive selections on the part right of the previous one:
+/// `O(n)` per rank instead of a full sort.
+fn select_ranks(v: &mut [f64], qs: &[f64], method: QuantileMethod) {
+    let n = v.len();
+    if n == 0 {
+        return;
+    }
+    if qs.len() > 8 {
+        v.sort_by(f64::total_cmp);
+        return;
+    }
+    let mut ranks: Vec<usize> = Vec::with_capacity(2 * qs.len());
+    for &q in qs {
+        let vi = q * (n - 1) as f64;
+        let lo = match method {
+            QuantileMethod::Higher => vi.ceil(),
+            QuantileMethod::Nearest => round_half_even(vi),
+            _ => vi.floor(),
+        } as usize;
+        ranks.push(lo.min(n - 1));
+        ranks.push((lo + 1).min(n - 1));
+    }
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut start = 0;
+    for r in ranks {
+        if r < start {
+            continue;
+        }
+        // Elements before `start` are already in place and smaller than the rest.
+        v[start..].select_nth_unstable_by(r - start, f64::total_cmp);
+        start = r + 1;
+    }
+}
+
 fn round_half_even(x: f64) -> f64 {
     let r = x.round();
     if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
@@ -350,7 +386,7 @@ impl<T: Element> Array<T> {
                 if has_nan {
                     v.retain(|x| !x.is_nan());
                 }
-                v.sort_by(f64::total_cmp);
+                select_ranks(&mut v, &qs, method);
                 Ok(qs
                     .iter()
                     .map(|&q| <T::Mean as Element>::from_f64(quantile_sorted(&v, q, method)))

@@ -3,7 +3,7 @@
 use super::axis::{resolve_axes, AxisIndex};
 use super::Array;
 use crate::chunks::{AxisChunks, ChunkGrid};
-use crate::dtype::{Element, Float};
+use crate::dtype::{Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{Node, Op, ReduceKind, ReduceSpec};
 use std::ops::RangeFull;
@@ -259,7 +259,48 @@ impl<T: Element> Array<T> {
     }
 }
 
+impl<T: Numeric> Array<T> {
+    /// The sum over `axes` accumulated in, and returned as, `U` (NumPy's `sum(dtype=U)`):
+    /// `i8` sums wrap as NumPy's do, `f32` data can be summed in `f64`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i8>::full(&[4], 100, 2)?;
+    /// assert_eq!(x.sum_as::<i8>(..)?.compute_scalar()?, -112); // 400 wrapped, as numpy
+    /// assert_eq!(x.sum_as::<f64>(..)?.compute_scalar()?, 400.0);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn sum_as<U: Numeric>(&self, axes: impl Into<Axes>) -> Result<Array<U>> {
+        Ok(self.astype::<U>().sum(axes)?.astype::<U>())
+    }
+
+    /// The product over `axes` accumulated in, and returned as, `U` (NumPy's
+    /// `prod(dtype=U)`).
+    pub fn prod_as<U: Numeric>(&self, axes: impl Into<Axes>) -> Result<Array<U>> {
+        Ok(self.astype::<U>().prod(axes)?.astype::<U>())
+    }
+
+    /// The mean over `axes` accumulated in, and returned as, the float type `U` (NumPy's
+    /// `mean(dtype=U)`).
+    pub fn mean_as<U: Float>(&self, axes: impl Into<Axes>) -> Result<Array<U>> {
+        Ok(self.astype::<U>().mean(axes)?.astype::<U>())
+    }
+}
+
 impl<T: Float> Array<T> {
+    /// Product ignoring NaN (NaN counts as one), as NumPy's `nanprod`.
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr1(&[2.0, f64::NAN, 3.0]), 2)?;
+    /// assert_eq!(x.nanprod(..)?.compute_scalar()?, 6.0);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn nanprod(&self, axes: impl Into<Axes>) -> Result<Array<T>> {
+        let ones = super::where_(&self.isnan(), T::from_f64(1.0), self)?;
+        Ok(ones.prod(axes)?.astype::<T>())
+    }
+
     /// Sum ignoring NaN.
     pub fn nansum(&self, axes: impl Into<Axes>) -> Result<Array<T>> {
         self.reduce(ReduceKind::NanSum, axes.into(), 0.0)
