@@ -54,6 +54,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W14" | "W14M", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
         ("W13", "M") => (vec![1_000_000, 1000], vec![100_000, 1000]),
+        ("W18", "S") => (vec![10_000_000], vec![1_000_000]),
+        ("W18", "M") => (vec![100_000_000], vec![10_000_000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
         ("W8", "M") => (vec![10_000_000], vec![100]),
         ("W11", "S") => (vec![40, 500, 500], vec![8, 500, 250]),
@@ -303,7 +305,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W16|W3Z S|M [--reps R] \
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W16|W18|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -331,6 +333,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None
     } else {
         Some(input(&shape, &chunks, 1)?)
+    };
+    let xi: Option<Array<i32>> = match (&x, w.as_str()) {
+        (Some(x), "W18") => {
+            let v = x.try_mul(100000.0)?.floor().astype::<i32>().compute()?;
+            Some(Array::from_ndarray(v, chunks.clone())?)
+        }
+        _ => None,
     };
     let y = if w == "W1" || w == "W5" || w == "W14" {
         Some(input(&shape, &chunks, 2)?)
@@ -391,6 +400,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r[0].sum() + r[1].sum()
             }
             "W3" => (x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
+            "W18" => {
+                // int32 values floor(u · 100000), materialized outside the clock.
+                let xi = xi.as_ref().ok_or("no input")?;
+                let (h, _edges) = xi.histogram(100, None)?;
+                let h = h.compute_with(&opts)?;
+                let u = xi.unique()?;
+                let weighted: f64 = h.iter().enumerate().map(|(k, &c)| k as f64 * c as f64).sum();
+                weighted + u.values.len() as f64 + u.values.iter().map(|&v| f64::from(v)).sum::<f64>()
+            }
             "W16" => {
                 let m = x.median(0)?;
                 let p = x.percentile(&[5.0, 95.0], 1, tessera::QuantileMethod::Linear)?;

@@ -547,11 +547,11 @@ pub fn histogramdd<T: Element>(
     let flat = Array::<f64>::per_block_sum::<i64, _>(&refs, op, total, move |b| {
         let mut c = vec![0i64; total];
         let n = b[0].len();
-        let iters: Vec<Vec<f64>> = b.iter().map(|v| v.iter().copied().collect()).collect();
+        let coords: Vec<Vec<f64>> = b.iter().map(|v| v.iter().copied().collect()).collect();
         'points: for p in 0..n {
             let mut at = 0usize;
-            for d in 0..dims {
-                let x = iters[d][p];
+            for (d, coord) in coords.iter().enumerate() {
+                let x = coord[p];
                 let ed = &e[d];
                 let last = ed[ed.len() - 1];
                 if !(x >= ed[0] && x <= last) {
