@@ -406,8 +406,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (h, _edges) = xi.histogram(100, None)?;
                 let h = h.compute_with(&opts)?;
                 let u = xi.unique()?;
-                let weighted: f64 = h.iter().enumerate().map(|(k, &c)| k as f64 * c as f64).sum();
-                weighted + u.values.len() as f64 + u.values.iter().map(|&v| f64::from(v)).sum::<f64>()
+                let weighted: f64 = h
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| k as f64 * c as f64)
+                    .sum();
+                weighted
+                    + u.values.len() as f64
+                    + u.values.iter().map(|&v| f64::from(v)).sum::<f64>()
             }
             "W16" => {
                 let m = x.median(0)?;

@@ -122,6 +122,24 @@ fn counting_and_sets_match_numpy() {
             "unique_counts",
             &ctx,
         );
+        // Integer values: a dense table (small range) and the sort (a sparse one).
+        let sparse = Array::<i64>::arange(0, 600, 1, ck)
+            .unwrap()
+            .try_mul(7919)
+            .unwrap()
+            .try_rem(1009)
+            .unwrap()
+            .try_mul(100000)
+            .unwrap()
+            .try_sub(3)
+            .unwrap();
+        for (name, arr) in [("k", &k), ("k_sparse", &sparse)] {
+            let u = arr.unique().unwrap();
+            let tf = |v: &[i64]| v.iter().map(|&x| x as f64).collect::<Vec<_>>();
+            vec_close(&tf(&u.values), &format!("unique_{name}"), &ctx);
+            vec_close(&tf(&u.first_index), &format!("unique_{name}_first"), &ctx);
+            vec_close(&tf(&u.counts), &format!("unique_{name}_counts"), &ctx);
+        }
         let y = x.slice(&[0..20, 0..30]).unwrap().try_mul(2.0).unwrap();
         vec_close(&union1d(&x, &y).unwrap(), "union", &ctx);
         vec_close(&intersect1d(&x, &y).unwrap(), "intersect", &ctx);
@@ -190,4 +208,17 @@ fn bad_counting_arguments_are_refused() {
     assert!(x.cov(true, 1.0).is_ok());
     let x3 = Array::<f64>::zeros(&[2, 2, 2], 1).unwrap();
     assert!(x3.cov(true, 1.0).is_err());
+}
+
+#[test]
+fn unique_counts_nan_once_as_numpy_does() {
+    // numpy.unique([nan, 1, nan, 0], return_index=True, return_counts=True) (equal_nan).
+    let x =
+        Array::from_ndarray(ndarray::arr1(&[f64::NAN, 1.0, f64::NAN, 0.0]).into_dyn(), 3).unwrap();
+    let u = x.unique().unwrap();
+    assert_eq!(u.values.len(), 3);
+    assert_eq!(&u.values[..2], &[0.0, 1.0]);
+    assert!(u.values[2].is_nan());
+    assert_eq!(u.counts, vec![1, 1, 2]);
+    assert_eq!(u.first_index, vec![3, 1, 0]);
 }

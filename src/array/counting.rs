@@ -48,6 +48,11 @@ fn is_nan<T: PartialEq>(v: &T) -> bool {
     v != v
 }
 
+/// Equal, counting every NaN as one value.
+fn same<T: PartialOrd>(a: &T, b: &T) -> bool {
+    a == b || (is_nan(a) && is_nan(b))
+}
+
 /// NumPy's order: NaN last.
 fn order<T: PartialOrd>(a: &T, b: &T) -> std::cmp::Ordering {
     a.partial_cmp(b)
@@ -256,20 +261,42 @@ impl<T: Element> Array<T> {
         let found: Arc<Found<T>> = Arc::new(Mutex::new(Vec::new()));
         let sink = found.clone();
         self.for_each_block("unique", move |b, origin| {
-            let mut local: Vec<(T, i64, i64)> = b
-                .indexed_iter()
-                .map(|(pos, v)| {
-                    let flat = (0..origin.len())
+            if let Some(dense) = dense_unique(&b, origin, &strides) {
+                sink.lock().unwrap_or_else(|e| e.into_inner()).extend(dense);
+                return;
+            }
+            // The block's values sorted, then counted.
+            let mut sorted: Vec<T> = b.iter().copied().collect();
+            sorted.sort_unstable_by(order);
+            let mut local: Vec<(T, i64, i64)> = Vec::new();
+            for v in sorted {
+                match local.last_mut() {
+                    Some(last) if same(&last.0, &v) => last.1 += 1,
+                    _ => local.push((v, 1, i64::MAX)),
+                }
+            }
+            // First occurrences: one scan in C order, until every value has been seen.
+            let mut missing = local.len();
+            for (pos, v) in b.indexed_iter() {
+                if missing == 0 {
+                    break;
+                }
+                let k = if is_nan(v) {
+                    local.len() - 1 // NaN sorts last, as one value
+                } else {
+                    match local.binary_search_by(|e| order(&e.0, v)) {
+                        Ok(k) => k,
+                        Err(_) => continue,
+                    }
+                };
+                if local[k].2 == i64::MAX {
+                    local[k].2 = (0..origin.len())
                         .map(|d| (origin[d] + pos[d]) as i64 * strides[d])
                         .sum::<i64>();
-                    (*v, 1, flat)
-                })
-                .collect();
-            local.sort_by(|a, b| order(&a.0, &b.0).then(a.2.cmp(&b.2)));
-            let merged = merge_runs(local);
-            sink.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(merged);
+                    missing -= 1;
+                }
+            }
+            sink.lock().unwrap_or_else(|e| e.into_inner()).extend(local);
         })?;
         let mut all = std::mem::take(&mut *found.lock().unwrap_or_else(|e| e.into_inner()));
         all.sort_by(|a, b| order(&a.0, &b.0).then(a.2.cmp(&b.2)));
@@ -323,6 +350,58 @@ impl<T: Element> Array<T> {
         );
         done.compute().map(|_| ())
     }
+}
+
+/// The distinct values of an integer block whose values span a small range (at most
+/// twice the block's length), with counts and first flat indices, by counting into a dense
+/// table: one pass, no sort. `None` for other blocks.
+fn dense_unique<T: Element>(
+    b: &ndarray::ArrayViewD<'_, T>,
+    origin: &[usize],
+    strides: &[i64],
+) -> Option<Vec<(T, i64, i64)>> {
+    if T::DTYPE.is_float() || T::DTYPE == crate::dtype::DType::Bool || b.is_empty() {
+        return None;
+    }
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in b.iter() {
+        let x = v.to_f64();
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    let exact = 2f64.powi(52);
+    if lo < -exact || hi > exact || hi - lo > 2.0 * b.len() as f64 + 1024.0 {
+        return None;
+    }
+    let span = (hi - lo) as usize + 1;
+    let mut counts = vec![0i64; span];
+    let mut first = vec![i64::MAX; span];
+    // The flat index of each element, walking the block in C order.
+    let nd = origin.len();
+    let shape = b.shape().to_vec();
+    let mut pos = vec![0usize; nd];
+    for v in b.iter() {
+        let k = (v.to_f64() - lo) as usize;
+        if counts[k] == 0 {
+            first[k] = (0..nd)
+                .map(|d| (origin[d] + pos[d]) as i64 * strides[d])
+                .sum::<i64>();
+        }
+        counts[k] += 1;
+        for d in (0..nd).rev() {
+            pos[d] += 1;
+            if pos[d] < shape[d] {
+                break;
+            }
+            pos[d] = 0;
+        }
+    }
+    Some(
+        (0..span)
+            .filter(|&k| counts[k] > 0)
+            .map(|k| (T::from_f64(lo + k as f64), counts[k], first[k]))
+            .collect(),
+    )
 }
 
 /// Sorted `(value, count, first index)` entries with equal values merged (counts added,

@@ -65,4 +65,9 @@ save("sum_i8_as_f64", np.sum(i8, dtype=np.float64))
 xn = xr.copy()
 xn[::7] = np.nan
 save("nanprod", np.nanprod(np.where(np.isnan(xn), np.nan, 1.0 + xn / 100.0).reshape(40, 30), axis=0))
+for name, v in (("k", k), ("k_sparse", ((np.arange(600) * 7919) % 1009) * 100000 - 3)):
+    u, first, counts = np.unique(v, return_index=True, return_counts=True)
+    save(f"unique_{name}", u)
+    save(f"unique_{name}_first", first)
+    save(f"unique_{name}_counts", counts)
 print("ok")
