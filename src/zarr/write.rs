@@ -1,4 +1,4 @@
-//! Writing lazy arrays to Zarr v3 stores: one task per storage chunk (or shard), atomic
+//! Writing lazy arrays to Zarr v3 or v2 stores: one task per storage chunk (or shard), atomic
 //! chunk files, one sync at the end, metadata last.
 
 use super::metadata::{
