@@ -72,8 +72,9 @@ pub fn open_zarr_any_with(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<
     read::lazy(read::open_local(path.as_ref())?, opts)
 }
 
-/// Records a write of `array` to a new Zarr array (v3, or v2 by [`WriteOptions::format`]) in directory `path`; run it with
-/// [`ZarrWrite::compute`], or several at once with [`write_all`].
+/// Records a write of `array` to a new Zarr array (v3, or v2 by [`WriteOptions::format`])
+/// in directory `path`; run it with [`ZarrWrite::compute`], or several at once with
+/// [`write_all`].
 ///
 /// The options are checked here; the target is only touched when the write runs. An
 /// existing non-empty target is an error unless [`WriteOptions::overwrite`] is set, or
