@@ -6,29 +6,18 @@
 
 mod common;
 
-use common::python::{read_npy, run_py, script, TempDir};
+use common::python::{load_f64, run_reference, TempDir};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::OnceLock;
 use tessera::{histogram2d, histogramdd, intersect1d, setdiff1d, union1d, Array, Side};
 
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new("counting-ref");
-        let out = run_py(script("counting_reference.py"), &[dir.path()]);
-        assert_eq!(out.trim(), "ok");
-        dir
-    })
+    DIR.get_or_init(|| run_reference("counting_reference.py", "counting-ref"))
 }
 
 fn load(name: &str) -> ArrayD<f64> {
-    let npy = read_npy(reference().join(format!("{name}.npy")));
-    let values: Vec<f64> = npy
-        .data
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(&npy.shape), values).unwrap()
+    load_f64(reference(), name)
 }
 
 fn close(got: &ArrayD<f64>, name: &str, tol: f64, ctx: &str) {

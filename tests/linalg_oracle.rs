@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::python::{read_npy, run_py, script, TempDir};
+use common::python::{load_f64, run_reference, TempDir};
 use ndarray::{Array2, ArrayD, Ix2};
 use std::sync::OnceLock;
 use tessera::linalg::{self, MatrixNorm};
@@ -16,24 +16,12 @@ use tessera::{Array, ComputeOptions, Error};
 /// The reference directory, written once per test process.
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new("linalg-ref");
-        let out = run_py(script("linalg_reference.py"), &[dir.path()]);
-        assert_eq!(out.trim(), "ok");
-        dir
-    })
+    DIR.get_or_init(|| run_reference("linalg_reference.py", "linalg-ref"))
 }
 
 /// A `.npy` file of the reference as an `f64` array.
 fn load(name: &str) -> ArrayD<f64> {
-    let npy = read_npy(reference().join(format!("{name}.npy")));
-    assert_eq!(npy.descr, "<f8", "{name}");
-    let values: Vec<f64> = npy
-        .data
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect();
-    ArrayD::from_shape_vec(npy.shape, values).unwrap()
+    load_f64(reference(), name)
 }
 
 fn load2(name: &str) -> Array2<f64> {

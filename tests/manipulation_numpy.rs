@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::python::{read_npy, run_py, script, TempDir};
+use common::python::{load_f64, run_reference, TempDir};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::OnceLock;
 use tessera::{indices, meshgrid, Array, PadMode};
@@ -15,23 +15,12 @@ const SHAPES: &[&[usize]] = &[&[7], &[4, 6], &[3, 4, 5], &[2, 3, 4, 2]];
 
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new("manipulation-ref");
-        let out = run_py(script("manipulation_reference.py"), &[dir.path()]);
-        assert_eq!(out.trim(), "ok");
-        dir
-    })
+    DIR.get_or_init(|| run_reference("manipulation_reference.py", "manipulation-ref"))
 }
 
 fn load(shape: &[usize], name: &str) -> ArrayD<f64> {
     let tag: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
-    let npy = read_npy(reference().join(format!("{}_{name}.npy", tag.join("x"))));
-    let values: Vec<f64> = npy
-        .data
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(&npy.shape), values).unwrap()
+    load_f64(reference(), &format!("{}_{name}", tag.join("x")))
 }
 
 fn input(shape: &[usize]) -> ArrayD<f64> {

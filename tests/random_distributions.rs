@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::python::{read_npy, run_py, script, TempDir};
+use common::python::{load_f64, run_reference, TempDir};
 use std::sync::OnceLock;
 use tessera::{random, Array, ComputeOptions};
 
@@ -14,20 +14,11 @@ const N: usize = 200_000;
 
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new("random-ref");
-        let out = run_py(script("random_reference.py"), &[dir.path()]);
-        assert_eq!(out.trim(), "ok");
-        dir
-    })
+    DIR.get_or_init(|| run_reference("random_reference.py", "random-ref"))
 }
 
 fn numpy(name: &str) -> Vec<f64> {
-    let npy = read_npy(reference().join(format!("{name}.npy")));
-    npy.data
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-        .collect()
+    load_f64(reference(), name).iter().copied().collect()
 }
 
 fn values<T: tessera::Element>(a: tessera::Result<Array<T>>) -> Vec<f64> {

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::python::{read_npy, run_py, script, LeBytes, Npy, TempDir};
+use common::python::{read_npy, run_reference, LeBytes, Npy, TempDir};
 use ndarray::{ArrayD, IxDyn};
 use std::sync::OnceLock;
 use tessera::{Array, ChunkSpec, Element, Float, Integer, Logical, Result};
@@ -25,12 +25,7 @@ const MAX_ULP: u64 = 2;
 
 fn reference() -> &'static TempDir {
     static DIR: OnceLock<TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = TempDir::new("ufunc-ref");
-        let out = run_py(script("ufunc_reference.py"), &[dir.path()]);
-        assert_eq!(out.trim(), "ok");
-        dir
-    })
+    DIR.get_or_init(|| run_reference("ufunc_reference.py", "ufunc-ref"))
 }
 
 fn npy(name: &str) -> Npy {

@@ -469,3 +469,25 @@ pub fn files_below(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Runs the NumPy oracle script `script_name` (in `tests/interop`) once into a new
+/// temporary directory tagged `tag`, where it saves its `.npy` files; the script prints
+/// `ok` when done.
+pub fn run_reference(script_name: &str, tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    let out = run_py(script(script_name), &[dir.path()]);
+    assert_eq!(out.trim(), "ok", "{script_name}");
+    dir
+}
+
+/// The `float64` array saved as `name.npy` in `dir`.
+pub fn load_f64(dir: &TempDir, name: &str) -> ArrayD<f64> {
+    let npy = read_npy(dir.join(format!("{name}.npy")));
+    assert_eq!(npy.descr, "<f8", "{name}");
+    let values: Vec<f64> = npy
+        .data
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    ArrayD::from_shape_vec(ndarray::IxDyn(&npy.shape), values).unwrap()
+}
