@@ -31,6 +31,19 @@ struct Counted<T> {
     kept: Option<Vec<ArrayD<T>>>,
 }
 
+/// The elements of `x` where `mask` (of `x`'s type and shape) is non-zero, in C order.
+fn selected<T: Element>(
+    x: &ndarray::ArrayViewD<'_, T>,
+    mask: &ndarray::ArrayViewD<'_, T>,
+) -> Vec<T> {
+    let zero = T::default();
+    x.iter()
+        .zip(mask.iter())
+        .filter(|(_, m)| **m != zero)
+        .map(|(v, _)| *v)
+        .collect()
+}
+
 /// The counting pass of a selection: the number of nonzero elements of `mask` in each block
 /// of its grid (C order), and, while their total size stays within `keep_bytes`, the
 /// elements of `x` at those positions, per block (`None` once over it).
@@ -71,12 +84,7 @@ fn count_and_keep<T: Element>(
                 .as_ref()
                 .is_some_and(|(_, used)| used + bytes <= keep_bytes)
             {
-                let picked: Vec<T> = b[0]
-                    .iter()
-                    .zip(b[1].iter())
-                    .filter(|(_, m)| **m != zero)
-                    .map(|(v, _)| *v)
-                    .collect();
+                let picked = selected(&b[0], &b[1]);
                 let block = info
                     .index
                     .iter()
@@ -180,7 +188,6 @@ impl<T: Element> Array<T> {
         }
         let blocks = Arc::new(blocks);
         let in_grid = grid.clone();
-        let zero = T::default();
         Ok(gather(
             "mask_select[sizes counted]",
             &[&x, &mask_t],
@@ -190,12 +197,7 @@ impl<T: Element> Array<T> {
                 vec![(0, region.clone()), (1, region)]
             },
             move |b, info| {
-                let picked: Vec<T> = b[0]
-                    .iter()
-                    .zip(b[1].iter())
-                    .filter(|(_, m)| **m != zero)
-                    .map(|(v, _)| *v)
-                    .collect();
+                let picked = selected(&b[0], &b[1]);
                 ArrayD::from_shape_vec(IxDyn(&info.out_shape), picked)
                     .map_err(|e| Error::internal(op, e.to_string()))
             },
