@@ -54,8 +54,8 @@ fn sizes(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
         ("W14" | "W14M", "M") => (vec![20000, 20000], vec![2000, 2000]),
         ("W13", "S") => (vec![100_000, 1000], vec![10_000, 1000]),
         ("W13", "M") => (vec![1_000_000, 1000], vec![100_000, 1000]),
-        ("W18", "S") => (vec![10_000_000], vec![1_000_000]),
-        ("W18", "M") => (vec![100_000_000], vec![10_000_000]),
+        ("W17" | "W18", "S") => (vec![10_000_000], vec![1_000_000]),
+        ("W17" | "W18", "M") => (vec![100_000_000], vec![10_000_000]),
         ("W8", "S") => (vec![1_000_000], vec![100]),
         ("W8", "M") => (vec![10_000_000], vec![100]),
         ("W11", "S") => (vec![40, 500, 500], vec![8, 500, 250]),
@@ -305,7 +305,7 @@ impl Drop for Scratch {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W16|W18|W3Z S|M [--reps R] \
+        "usage: bench_workload W1|W2|W3|W4|W5|W6|W8|W9|W10|W11|W12|W13|W14|W14M|W15|W16|W17|W18|W3Z S|M [--reps R] \
          [--threads N]";
     let w = args.first().ok_or(usage)?.clone();
     let size = args.get(1).ok_or(usage)?.clone();
@@ -400,6 +400,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r[0].sum() + r[1].sum()
             }
             "W3" => (x - &x.mean(0)?).std(..)?.compute_with(&opts)?.sum(),
+            "W17" => {
+                let s = x.sort(0)?.compute_with(&opts)?;
+                s.iter().step_by(1000).sum()
+            }
             "W18" => {
                 // int32 values floor(u · 100000), materialized outside the clock.
                 let xi = xi.as_ref().ok_or("no input")?;

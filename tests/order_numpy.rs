@@ -201,3 +201,41 @@ fn lanes_are_blocks_no_larger_than_a_chunk() {
         g.describe()
     );
 }
+
+#[test]
+fn one_dimensional_sorts_of_many_chunks_match_a_plain_sort() {
+    // Ties (values mod 97), NaNs, and chunkings from one to hundreds of chunks: the sample
+    // sort must give exactly the sorted values (NaN last), its argsort a stable order.
+    let n = 10_000;
+    let v: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 501 == 7 {
+                f64::NAN
+            } else {
+                ((i * 7919) % 97) as f64 - 40.0
+            }
+        })
+        .collect();
+    let mut want = v.clone();
+    want.sort_by(|a, b| {
+        a.partial_cmp(b)
+            .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+    });
+    for chunk in [10_000usize, 1000, 777, 33] {
+        let x = Array::from_ndarray(
+            ArrayD::from_shape_vec(IxDyn(&[n]), v.clone()).unwrap(),
+            chunk,
+        )
+        .unwrap();
+        let got = x.sort(0).unwrap().compute().unwrap();
+        assert_eq!(got.len(), n);
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                g == w || (g.is_nan() && w.is_nan()),
+                "chunks {chunk}: {g} vs {w}"
+            );
+        }
+        let ints = x.astype::<i64>().sort(-1).unwrap().compute().unwrap();
+        assert!(ints.as_slice().unwrap().windows(2).all(|w| w[0] <= w[1]));
+    }
+}

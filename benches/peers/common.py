@@ -49,6 +49,9 @@ SIZES["W14M"] = SIZES["W2"]
 SIZES["W3"] = SIZES["W2"]
 # W16: median(x, axis=0) and percentile(x, [5, 95], axis=1).
 SIZES["W16"] = SIZES["W2"]
+# W17: sort of 1-d f64 (checksum: every 1000th sorted value, summed).
+SIZES["W17"] = {"S": ((10_000_000,), (1_000_000,)),
+                "M": ((100_000_000,), (10_000_000,))}
 # W18: histogram(x, bins=100) and unique(x) of int32 x = floor(uniform * 100000).
 SIZES["W18"] = {"S": ((10_000_000,), (1_000_000,)),
                 "M": ((100_000_000,), (10_000_000,))}
@@ -71,7 +74,7 @@ SIZES["W15"] = {"S": ((4000, 4000), (500, 500)),
                 "M": ((20000, 20000), (2000, 2000))}
 OUT_OF_CORE = ("W6", "W3Z", "W10", "W15")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10", "W11",
-             "W12", "W13", "W14", "W14M", "W15", "W16", "W18", "W3Z")
+             "W12", "W13", "W14", "W14M", "W15", "W16", "W17", "W18", "W3Z")
 W12_PHASES = ("generate", "analyse", "reduce")
 DEFAULT_REPS = {"S": 5, "M": 3}
 SEED_X, SEED_Y = 1, 2
@@ -106,6 +109,8 @@ def inputs(workload, size):
 def checksum(workload, result):
     """Scalar summary: W2 is sum(mean) + sum(std); W11 the sum of its three
     means; W12 global mean + anomaly std; the rest are scalars."""
+    if workload == "W17":
+        return float(np.asarray(result)[::1000].sum())
     if workload == "W18":
         (h, _edges), u = result
         h, u = np.asarray(h), np.asarray(u)

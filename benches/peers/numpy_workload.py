@@ -95,6 +95,8 @@ def build(workload, size):
         return lambda: np.sum(np.sin(x) * y + 1)
     if workload == "W2":
         return lambda: (x.mean(axis=0), x.std(axis=1))
+    if workload == "W17":
+        return lambda: np.sort(x)
     if workload == "W18":
         return lambda: (np.histogram(x, bins=100), np.unique(x))
     if workload == "W16":

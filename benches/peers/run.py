@@ -46,7 +46,7 @@ VENV = os.path.join(REPO, ".venv-bench")
 VENV_PY = os.path.join(VENV, "bin", "python")
 TESSERA_BIN = os.path.join(REPO, "target", "release", "examples", "bench_workload")
 ALL_WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10",
-                 "W11", "W12", "W13", "W14", "W14M", "W15", "W16", "W18", "W3Z")
+                 "W11", "W12", "W13", "W14", "W14M", "W15", "W16", "W17", "W18", "W3Z")
 # Read a Zarr store under a memory limit: no NumPy side (see common.OUT_OF_CORE).
 OUT_OF_CORE = ("W6", "W3Z", "W10", "W15")
 # Workloads compared with Dask only (W13: Dask's svd_compressed, W14/W14M: map_overlap).

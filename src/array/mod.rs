@@ -23,6 +23,7 @@ mod pad;
 mod rearrange;
 mod reductions;
 mod reshape;
+mod sample_sort;
 mod scans;
 mod split;
 mod statistics;
