@@ -7,7 +7,7 @@
 //!    of its own), which gives the result's chunk sizes (empty buckets are dropped) and
 //!    where each bucket lies in each sorted chunk.
 //! 3. Each chunk is sorted on its own; one task per bucket then reads the bucket's span of
-//!    every sorted chunk (known from the counts) and sorts their union. Values equal under
+//!    every sorted chunk (known from the counts) and merges them. Values equal under
 //!    the order are indistinguishable, so the sorts need not be stable (NaN comes last).
 
 use super::{gather, Array, Idx};
@@ -25,6 +25,24 @@ const SAMPLES_PER_CHUNK: usize = 64;
 #[inline]
 fn bucket_of<T: Element, O: Fn(&T, &T) -> Ordering>(splitters: &[T], v: &T, order: O) -> usize {
     splitters.partition_point(|s| order(s, v) != Ordering::Greater)
+}
+
+/// The sorted union of the sorted runs `a` and `b` (`a`'s element first among equals).
+fn merge_two<T: Copy, O: Fn(&T, &T) -> Ordering>(a: &[T], b: &[T], order: O) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if order(&b[j], &a[i]) == Ordering::Less {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// The sorted 1-d array `x` (several chunks), ordered by `order`.
@@ -105,13 +123,21 @@ where
         out_grid,
         move |ix| reads[ix[0]].iter().map(|&r| (0, vec![r])).collect(),
         move |runs, info| {
-            let mut v: Vec<T> = Vec::with_capacity(info.out_shape[0]);
-            for r in runs {
-                v.extend(r.iter().copied());
+            // The runs are sorted already: merge them pairwise instead of sorting again.
+            let mut merged: Vec<Vec<T>> =
+                runs.iter().map(|r| r.iter().copied().collect()).collect();
+            while merged.len() > 1 {
+                let mut next = Vec::with_capacity(merged.len().div_ceil(2));
+                let mut it = merged.into_iter();
+                while let Some(a) = it.next() {
+                    next.push(match it.next() {
+                        Some(b) => merge_two(&a, &b, order),
+                        None => a,
+                    });
+                }
+                merged = next;
             }
-            if runs.len() > 1 {
-                v.sort_unstable_by(|a, b| order(a, b));
-            }
+            let v = merged.pop().unwrap_or_default();
             ArrayD::from_shape_vec(IxDyn(&info.out_shape), v)
                 .map_err(|e| Error::internal(op, e.to_string()))
         },
