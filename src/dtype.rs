@@ -358,6 +358,9 @@ pub trait Element:
     type Sum: Numeric;
     /// The type of `mean`, `var` and `std`.
     type Mean: Float;
+    /// The type of true division (`/`): `f64` for integers and `bool` (NumPy's
+    /// `true_divide`), the float itself for `f32` and `f64`.
+    type Quotient: Float;
     /// Wraps an array into the dynamic chunk type.
     fn into_chunk(a: ArrayD<Self>) -> ChunkData;
     /// Borrows the array inside a chunk of this type.
@@ -390,7 +393,7 @@ pub trait Element:
 pub trait Numeric: Element + tessera_kernels::scalar::Arith {}
 
 /// `f32` and `f64`.
-pub trait Float: Numeric + num_traits::Float {}
+pub trait Float: Numeric + num_traits::Float + Element<Quotient = Self, Mean = Self> {}
 
 macro_rules! element_impl {
     ($t:ty, $var:ident, $sum:ty, $mean:ty) => {
@@ -404,6 +407,7 @@ macro_rules! element_impl {
             const DTYPE: DType = DType::$var;
             type Sum = $sum;
             type Mean = $mean;
+            type Quotient = $mean;
             #[inline]
             fn into_chunk(a: ArrayD<Self>) -> ChunkData {
                 ChunkData::$var(a)

@@ -34,6 +34,7 @@ mod exec;
 pub(crate) mod expr;
 pub mod linalg;
 pub mod plan;
+pub mod promotion;
 pub mod random;
 mod task;
 pub mod zarr;
@@ -45,15 +46,16 @@ pub use tessera_kernels as kernels;
 pub use array::{
     block, blockwise, choose, compute_many, compute_many_with, concatenate, dstack, einsum,
     extract, histogram2d, histogramdd, hstack, indices, intersect1d, map_blocks, meshgrid,
-    plan_many, select, setdiff1d, stack, union1d, vstack, where_, AnyArray, AnyNdArray, Array,
-    Axes, AxisIndex, BlockInfo, Boundary, Idx, Logical, Operand, PadMode, QuantileMethod, Side,
-    Unique,
+    plan_many, select, setdiff1d, stack, union1d, vstack, where_, AnyArray, AnyNdArray, AnyOperand,
+    Array, Axes, AxisIndex, BlockInfo, Boundary, Idx, Logical, MixedOperand, Operand, PadMode,
+    QuantileMethod, Side, Unique,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
 pub use dtype::{DType, Element, Float, Integer, Numeric, Scalar};
 pub use error::{Error, Result};
 pub use exec::{parse_memory_size, peak_rss, ComputeOptions, ComputeStats, Progress};
 pub use expr::{BinaryOp, ReduceKind, ScanKind, UnaryOp};
+pub use promotion::Promote;
 pub use task::memory::MemoryTracker;
 
 /// The names most programs need.

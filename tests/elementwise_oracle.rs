@@ -229,9 +229,6 @@ macro_rules! scalar_sides {
                         (Bin::Sub, true, s - &a),
                         (Bin::Mul, false, &a * s),
                         (Bin::Mul, true, s * a.clone()),
-                        (Bin::Div, false, &a / s),
-                        (Bin::Div, true, s / &a),
-                        (Bin::Div, true, s / a.clone()),
                         (Bin::Rem, false, &a % s),
                         (Bin::Rem, true, s % &a),
                         (Bin::Rem, true, s % a.clone()),
@@ -245,6 +242,17 @@ macro_rules! scalar_sides {
                     for (op, left, r) in cases {
                         let (ws, w) = if left { expect(op, sc, arr, dt) } else { expect(op, arr, sc, dt) };
                         check(&got(&r), &ws, &w, format!("{op:?} scalar {s:?} left={left} {va:?}"));
+                    }
+                    // True division gives the quotient type (f64 for integers).
+                    let divs: Vec<(bool, Array<<$t as Element>::Quotient>)> = vec![
+                        (false, &a / s),
+                        (false, a.try_div(s).unwrap()),
+                        (true, s / &a),
+                        (true, s / a.clone()),
+                    ];
+                    for (left, r) in divs {
+                        let (ws, w) = if left { expect(Bin::Div, sc, arr, dt) } else { expect(Bin::Div, arr, sc, dt) };
+                        check(&got(&r), &ws, &w, format!("Div scalar {s:?} left={left} {va:?}"));
                     }
                     for op in CMP {
                         let (ws, w) = expect(op, arr, sc, dt);

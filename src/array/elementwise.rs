@@ -4,7 +4,7 @@
 use super::axis::{resolve_axes, AxisIndex};
 use super::Array;
 use crate::chunks::{refine_axis, AxisChunks, ChunkGrid};
-use crate::dtype::{Element, Float, Numeric};
+use crate::dtype::{DType, Element, Float, Numeric};
 use crate::error::{Error, Result};
 use crate::expr::{BinaryOp, Node, Op, UnaryOp};
 use std::sync::Arc;
@@ -28,8 +28,36 @@ use std::sync::Arc;
 /// ```
 pub trait Operand<T: Element>: sealed::OperandNode<T> {}
 
+/// Something usable next to an `Array<T>` in arithmetic, comparisons and NumPy's binary
+/// functions: an array of any element type (owned or borrowed) or a scalar of the array's
+/// type. Both operands are converted to [`Output`](MixedOperand::Output), the
+/// type NumPy 2 promotes them to (see [`promotion`](crate::promotion)): another array by
+/// [`Promote`]; a scalar has the array's type, so a literal never widens the array
+/// (`x_f32.try_mul(2.0)` stays `f32`).
+///
+/// ```
+/// use tessera::Array;
+/// let i = Array::<i32>::arange(0, 3, 1, 2)?;
+/// let x = Array::<f64>::full(&[3], 0.5, 2)?;
+/// let s: Array<f64> = i.try_add(&x)?; // i32 with f64 gives f64
+/// assert_eq!(s.compute()?.as_slice().unwrap(), &[0.5, 1.5, 2.5]);
+/// # Ok::<(), tessera::Error>(())
+/// ```
+///
+/// Like [`Operand`], the trait is sealed:
+///
+/// ```compile_fail
+/// struct Fake;
+/// impl tessera::MixedOperand<f64> for Fake { type Output = f64; }
+/// ```
+pub trait MixedOperand<T: Element>: sealed::PromotedNode<T> {
+    /// The element type both operands are converted to.
+    type Output: Element;
+}
+
 pub(crate) mod sealed {
-    use crate::dtype::Element;
+    use crate::dtype::{DType, Element};
+    use crate::error::Result;
     use crate::expr::Node;
     use std::sync::Arc;
 
@@ -38,9 +66,66 @@ pub(crate) mod sealed {
         /// The operand's expression node.
         fn node(self) -> Arc<Node>;
     }
+
+    /// The operand's expression node converted to a promoted type (not nameable outside
+    /// the crate).
+    pub trait PromotedNode<T: Element> {
+        /// The operand's node converted to `out`; an error naming `op` for a weak integer
+        /// scalar that `out` cannot hold.
+        fn promoted_node(self, op: &str, out: DType) -> Result<Arc<Node>>;
+    }
 }
 
-use sealed::OperandNode;
+use crate::promotion::Promote;
+use sealed::{OperandNode, PromotedNode};
+
+/// `node` converted to `out` (itself when it already has that type).
+pub(crate) fn cast_node(node: &Arc<Node>, out: DType) -> Arc<Node> {
+    if node.dtype == out {
+        return node.clone();
+    }
+    Node::new(
+        out,
+        node.shape.clone(),
+        node.grid.clone(),
+        Op::Unary(UnaryOp::Cast(out), node.clone()),
+    )
+}
+
+/// A 0-d node holding `s` converted to `out`.
+pub(crate) fn scalar_node<S: Element>(s: S, out: DType) -> Arc<Node> {
+    crate::dtype::with_dtype!(out, O => Array::<O>::scalar(O::cast_from(s)).node)
+}
+
+impl<T: Element, U: Element> PromotedNode<T> for &Array<U> {
+    fn promoted_node(self, _op: &str, out: DType) -> Result<Arc<Node>> {
+        Ok(cast_node(&self.node, out))
+    }
+}
+
+impl<T: Element, U: Element> PromotedNode<T> for Array<U> {
+    fn promoted_node(self, _op: &str, out: DType) -> Result<Arc<Node>> {
+        Ok(cast_node(&self.node, out))
+    }
+}
+
+impl<T: Element> PromotedNode<T> for T {
+    fn promoted_node(self, _op: &str, out: DType) -> Result<Arc<Node>> {
+        Ok(scalar_node(self, out))
+    }
+}
+
+impl<T: Promote<U>, U: Element> MixedOperand<T> for &Array<U> {
+    type Output = <T as Promote<U>>::Output;
+}
+
+impl<T: Promote<U>, U: Element> MixedOperand<T> for Array<U> {
+    type Output = <T as Promote<U>>::Output;
+}
+
+impl<T: Element> MixedOperand<T> for T {
+    type Output = T;
+}
 
 impl<T: Element> OperandNode<T> for &Array<T> {
     fn node(self) -> Arc<Node> {
@@ -127,6 +212,16 @@ impl<T: Element> Array<T> {
         )))
     }
 
+    /// `self op other` computed in `C` (both operands converted to it), giving `R`.
+    pub(crate) fn promoted<C: Element, R: Element>(
+        &self,
+        op: BinaryOp,
+        other: impl PromotedNode<T>,
+    ) -> Result<Array<R>> {
+        let rhs = other.promoted_node(op.name(), C::DTYPE)?;
+        self.astype::<C>().binary_op(op, rhs)
+    }
+
     /// Converts every element to `U` with Rust's `as` semantics (float to integer saturates,
     /// NaN becomes 0; non-zero becomes `true`).
     ///
@@ -144,12 +239,12 @@ impl<T: Element> Array<T> {
     }
 
     /// Elementwise `==`, giving an `Array<bool>`.
-    pub fn equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Eq, other.node())
+    pub fn equal<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Eq, other)
     }
     /// Elementwise `!=`.
-    pub fn not_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Ne, other.node())
+    pub fn not_equal<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Ne, other)
     }
     /// Elementwise `<`.
     ///
@@ -159,20 +254,20 @@ impl<T: Element> Array<T> {
     /// let n = x.less(2).unwrap().astype::<i32>().sum(..).unwrap();
     /// assert_eq!(n.compute_scalar().unwrap(), 2);
     /// ```
-    pub fn less(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Lt, other.node())
+    pub fn less<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Lt, other)
     }
     /// Elementwise `<=`.
-    pub fn less_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Le, other.node())
+    pub fn less_equal<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Le, other)
     }
     /// Elementwise `>`.
-    pub fn greater(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Gt, other.node())
+    pub fn greater<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Gt, other)
     }
     /// Elementwise `>=`.
-    pub fn greater_equal(&self, other: impl Operand<T>) -> Result<Array<bool>> {
-        self.binary_op(BinaryOp::Ge, other.node())
+    pub fn greater_equal<O: MixedOperand<T>>(&self, other: O) -> Result<Array<bool>> {
+        self.promoted::<O::Output, bool>(BinaryOp::Ge, other)
     }
 
     /// Permutes the axes: axis `i` of the result is axis `axes[i]` of `self`.
@@ -252,24 +347,37 @@ impl<T: Element> Array<T> {
 
 impl<T: Numeric> Array<T> {
     /// Elementwise `self + other` with broadcasting; an error if shapes do not broadcast.
-    pub fn try_add(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Add, other.node())
+    pub fn try_add<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Add, other)
     }
     /// Elementwise `self - other`.
-    pub fn try_sub(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Sub, other.node())
+    pub fn try_sub<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Sub, other)
     }
     /// Elementwise `self * other`.
-    pub fn try_mul(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Mul, other.node())
+    pub fn try_mul<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Mul, other)
     }
-    /// Elementwise `self / other` (integers: truncating, division by zero gives 0).
-    pub fn try_div(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Div, other.node())
+    /// Elementwise true division `self / other` (NumPy's `true_divide`): integers divide as
+    /// `f64`; for floored division of integers, [`floor_divide`](Array::floor_divide).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::<i32>::arange(0, 4, 1, 2)?;
+    /// let q: Array<f64> = x.try_div(2)?;
+    /// assert_eq!(q.compute()?.as_slice().unwrap(), &[0.0, 0.5, 1.0, 1.5]);
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn try_div<O: MixedOperand<T>>(
+        &self,
+        other: O,
+    ) -> Result<Array<<O::Output as Element>::Quotient>> {
+        type Q<O, T> = <<O as MixedOperand<T>>::Output as Element>::Quotient;
+        self.promoted::<Q<O, T>, Q<O, T>>(BinaryOp::Div, other)
     }
     /// Elementwise floored remainder (the sign of the divisor, as NumPy's `%`).
-    pub fn try_rem(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Rem, other.node())
+    pub fn try_rem<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Rem, other)
     }
     /// Elementwise power.
     ///
@@ -278,16 +386,16 @@ impl<T: Numeric> Array<T> {
     /// let x = Array::<i64>::arange(0, 4, 1, 2).unwrap();
     /// assert_eq!(x.pow(2).unwrap().sum(..).unwrap().compute_scalar().unwrap(), 14);
     /// ```
-    pub fn pow(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Pow, other.node())
+    pub fn pow<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Pow, other)
     }
     /// Elementwise maximum (NaN propagates).
-    pub fn maximum(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Maximum, other.node())
+    pub fn maximum<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Maximum, other)
     }
     /// Elementwise minimum (NaN propagates).
-    pub fn minimum(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Minimum, other.node())
+    pub fn minimum<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Minimum, other)
     }
     /// Limits values to `[lo, hi]` (NaN stays NaN), like NumPy's `clip`; for one side only,
     /// [`clip_min`](Array::clip_min) and [`clip_max`](Array::clip_max).
@@ -299,7 +407,8 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!(c.compute().unwrap().into_raw_vec_and_offset().0, vec![1, 1, 2, 3, 3, 3]);
     /// ```
     pub fn clip(&self, lo: impl Operand<T>, hi: impl Operand<T>) -> Result<Array<T>> {
-        self.maximum(lo)?.minimum(hi)
+        self.binary_op::<T>(BinaryOp::Maximum, lo.node())?
+            .binary_op(BinaryOp::Minimum, hi.node())
     }
     /// Elementwise negation (integers wrap).
     pub fn neg(&self) -> Array<T> {

@@ -2,6 +2,7 @@
 
 mod along_axis;
 mod any;
+mod any_arith;
 mod any_ops;
 mod axis;
 mod blocks;
@@ -32,6 +33,7 @@ mod triangle;
 mod ufuncs;
 
 pub use any::AnyArray;
+pub use any_arith::AnyOperand;
 pub use any_ops::AnyNdArray;
 pub(crate) use axis::resolve_axis;
 pub use axis::AxisIndex;
@@ -41,7 +43,7 @@ pub use blockwise::blockwise;
 pub use choose::{choose, select};
 pub use counting::{histogram2d, histogramdd, intersect1d, setdiff1d, union1d, Side, Unique};
 pub use einsum::einsum;
-pub use elementwise::{where_, Operand};
+pub use elementwise::{where_, MixedOperand, Operand};
 pub use indexing::Idx;
 pub use join::{concatenate, stack};
 pub use mask::extract;

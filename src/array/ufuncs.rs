@@ -6,14 +6,15 @@
 //!
 //! Each one is recorded lazily as a unary or binary node of the expression graph, so it
 //! fuses with the elementwise operations around it like `sin` or `+` do. Binary functions
-//! broadcast as NumPy does and take another array or a scalar ([`Operand`]). The results
+//! broadcast as NumPy does and take another array of any element type or a scalar
+//! ([`MixedOperand`]; the operands are promoted as NumPy 2 promotes them). The results
 //! follow NumPy's, including its values for integer division by zero (0) and for shift
 //! counts outside the type's width.
 
-use super::elementwise::{where_, Operand};
+use super::elementwise::{where_, MixedOperand, Operand};
 use super::operators::Logical;
 use super::Array;
-use crate::dtype::{DType, Float, Integer, Numeric};
+use crate::dtype::{DType, Element, Float, Integer, Numeric};
 use crate::error::Result;
 use crate::expr::{BinaryOp, UnaryOp};
 
@@ -142,8 +143,8 @@ impl<T: Float> Array<T> {
     /// assert_eq!(a[[1]], -3.0 * std::f64::consts::FRAC_PI_4);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn arctan2(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Arctan2, other.node())
+    pub fn arctan2<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Arctan2, other)
     }
     /// Elementwise `sqrt(self² + other²)` without overflow or underflow in between.
     ///
@@ -154,12 +155,12 @@ impl<T: Float> Array<T> {
     /// assert_eq!(h.compute()?, ndarray::arr1(&[5.0, 13.0, 1e300 * 2f64.sqrt()]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn hypot(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Hypot, other.node())
+    pub fn hypot<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Hypot, other)
     }
     /// Elementwise magnitude of `self` with the sign of `other`.
-    pub fn copysign(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Copysign, other.node())
+    pub fn copysign<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Copysign, other)
     }
     /// Elementwise next representable value after `self` towards `other` (`self` where they
     /// are equal, NaN where either is NaN).
@@ -172,8 +173,8 @@ impl<T: Float> Array<T> {
     /// assert_eq!(y[[1]], f64::from_bits(1)); // the smallest subnormal
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn nextafter(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Nextafter, other.node())
+    pub fn nextafter<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Nextafter, other)
     }
     /// Elementwise `ln(e^self + e^other)`, without overflow for large operands.
     ///
@@ -185,12 +186,12 @@ impl<T: Float> Array<T> {
     /// assert_eq!(y[[1]], 1000.0 + std::f64::consts::LN_2);
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn logaddexp(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Logaddexp, other.node())
+    pub fn logaddexp<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Logaddexp, other)
     }
     /// Elementwise `log2(2^self + 2^other)`, without overflow for large operands.
-    pub fn logaddexp2(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Logaddexp2, other.node())
+    pub fn logaddexp2<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Logaddexp2, other)
     }
     /// The Heaviside step function: 0 where `self < 0`, `h0` where `self == 0`, 1 where
     /// `self > 0`, NaN where `self` is NaN (NumPy's `heaviside(x, h0)`).
@@ -201,8 +202,8 @@ impl<T: Float> Array<T> {
     /// assert_eq!(x.heaviside(0.5)?.compute()?, ndarray::arr1(&[0.0, 0.5, 1.0]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn heaviside(&self, h0: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Heaviside, h0.node())
+    pub fn heaviside<O: MixedOperand<T>>(&self, h0: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Heaviside, h0)
     }
 
     /// Elementwise rounding to `decimals` decimal places, half to even, as NumPy's
@@ -266,8 +267,8 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!((&x % 3).compute()?, ndarray::arr1(&[2, 1]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn fmod(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Fmod, other.node())
+    pub fn fmod<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Fmod, other)
     }
     /// Elementwise maximum ignoring NaN: where one operand is NaN, the other (NaN only where
     /// both are). The same as [`maximum`](Array::maximum) for integers.
@@ -281,12 +282,12 @@ impl<T: Numeric> Array<T> {
     /// assert!(m[[2]].is_nan());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn fmax(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Fmax, other.node())
+    pub fn fmax<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Fmax, other)
     }
     /// Elementwise minimum ignoring NaN (see [`fmax`](Array::fmax)).
-    pub fn fmin(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Fmin, other.node())
+    pub fn fmin<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Fmin, other)
     }
     /// Elementwise floored division, NumPy's `//`: rounded towards -inf. Integers: 0 for a
     /// zero divisor (NumPy's result, with a warning there); `MIN // -1` wraps to `MIN`.
@@ -300,8 +301,8 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!(x.floor_divide(&d)?.compute()?, ndarray::arr1(&[-4, -4, 0]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn floor_divide(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::FloorDivide, other.node())
+    pub fn floor_divide<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>> {
+        self.promoted::<O::Output, O::Output>(BinaryOp::FloorDivide, other)
     }
     /// NumPy's `divmod`: the pair `(floor_divide(self, other), self % other)`, the floored
     /// quotient and the remainder with the divisor's sign (both 0 for an integer zero
@@ -315,10 +316,15 @@ impl<T: Numeric> Array<T> {
     /// assert_eq!(r.compute()?, ndarray::arr1(&[2, 1]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn divmod(&self, other: impl Operand<T>) -> Result<(Array<T>, Array<T>)> {
-        let other = other.node();
-        let q = self.binary_op(BinaryOp::FloorDivide, other.clone())?;
-        let r = self.binary_op(BinaryOp::Rem, other)?;
+    #[allow(clippy::type_complexity)]
+    pub fn divmod<O: MixedOperand<T>>(
+        &self,
+        other: O,
+    ) -> Result<(Array<O::Output>, Array<O::Output>)> {
+        let other = other.promoted_node("divmod", <O::Output as Element>::DTYPE)?;
+        let x = self.astype::<O::Output>();
+        let q = x.binary_op(BinaryOp::FloorDivide, other.clone())?;
+        let r = x.binary_op(BinaryOp::Rem, other)?;
         Ok((q, r))
     }
     /// Limits values from below only: `maximum(self, lo)`, as NumPy's `clip(x, lo, None)`
@@ -332,12 +338,12 @@ impl<T: Numeric> Array<T> {
     /// # Ok::<(), tessera::Error>(())
     /// ```
     pub fn clip_min(&self, lo: impl Operand<T>) -> Result<Array<T>> {
-        self.maximum(lo)
+        self.binary_op(BinaryOp::Maximum, lo.node())
     }
     /// Limits values from above only: `minimum(self, hi)`, as NumPy's `clip(x, None, hi)`
     /// (NaN stays NaN).
     pub fn clip_max(&self, hi: impl Operand<T>) -> Result<Array<T>> {
-        self.minimum(hi)
+        self.binary_op(BinaryOp::Minimum, hi.node())
     }
 }
 
@@ -364,16 +370,25 @@ impl<T: Logical> Array<T> {
     /// assert_eq!((&x | 1).compute()?, ndarray::arr1(&[0b1101u8, 0b1011]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn bitwise_and(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(bitwise_op::<T>(BinaryOp::BitAnd), other.node())
+    pub fn bitwise_and<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Logical,
+    {
+        self.promoted::<O::Output, O::Output>(bitwise_op::<O::Output>(BinaryOp::BitAnd), other)
     }
     /// Elementwise bitwise or (`|`); logical or on `bool`.
-    pub fn bitwise_or(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(bitwise_op::<T>(BinaryOp::BitOr), other.node())
+    pub fn bitwise_or<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Logical,
+    {
+        self.promoted::<O::Output, O::Output>(bitwise_op::<O::Output>(BinaryOp::BitOr), other)
     }
     /// Elementwise bitwise exclusive or (`^`); logical exclusive or on `bool`.
-    pub fn bitwise_xor(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(bitwise_op::<T>(BinaryOp::BitXor), other.node())
+    pub fn bitwise_xor<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Logical,
+    {
+        self.promoted::<O::Output, O::Output>(bitwise_op::<O::Output>(BinaryOp::BitXor), other)
     }
     /// Elementwise bitwise not (NumPy's `invert`, `~x`, Rust's `!`); logical not on `bool`.
     ///
@@ -403,8 +418,11 @@ impl<T: Integer> Array<T> {
     /// assert_eq!(x.left_shift(&s)?.compute()?, ndarray::arr1(&[16i16, 6, 0]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn left_shift(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::LeftShift, other.node())
+    pub fn left_shift<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Integer,
+    {
+        self.promoted::<O::Output, O::Output>(BinaryOp::LeftShift, other)
     }
     /// Elementwise `self >> other`, arithmetic (sign-filling) for signed types. A count at
     /// least the bit width of `T`, or negative, gives -1 for negative `self` and 0 otherwise
@@ -417,8 +435,11 @@ impl<T: Integer> Array<T> {
     /// assert_eq!(x.right_shift(40)?.compute()?, ndarray::arr1(&[-1, 0, -1]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn right_shift(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::RightShift, other.node())
+    pub fn right_shift<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Integer,
+    {
+        self.promoted::<O::Output, O::Output>(BinaryOp::RightShift, other)
     }
     /// Elementwise greatest common divisor of the magnitudes (`gcd(0, 0) = 0`).
     ///
@@ -429,11 +450,17 @@ impl<T: Integer> Array<T> {
     /// assert_eq!(x.lcm(8)?.compute()?, ndarray::arr1(&[24, 72, 0]).into_dyn());
     /// # Ok::<(), tessera::Error>(())
     /// ```
-    pub fn gcd(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Gcd, other.node())
+    pub fn gcd<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Integer,
+    {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Gcd, other)
     }
     /// Elementwise least common multiple of the magnitudes (0 where either is 0).
-    pub fn lcm(&self, other: impl Operand<T>) -> Result<Array<T>> {
-        self.binary_op(BinaryOp::Lcm, other.node())
+    pub fn lcm<O: MixedOperand<T>>(&self, other: O) -> Result<Array<O::Output>>
+    where
+        O::Output: Integer,
+    {
+        self.promoted::<O::Output, O::Output>(BinaryOp::Lcm, other)
     }
 }

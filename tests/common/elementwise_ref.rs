@@ -5,7 +5,7 @@
 use super::{
     bcast_index, broadcast_shape, eps, got, int_range, round_to, unravel, wrap, ToV, Want, V,
 };
-use tessera::{Array, DType, Element, Numeric, Operand};
+use tessera::{Array, DType, Element, MixedOperand, Numeric};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bin {
@@ -116,13 +116,15 @@ pub fn bin_ref(op: Bin, dt: DType, a: V, b: V) -> Want {
         };
         return Want::Exact(V::B(ordering_holds(op, o)));
     }
+    if let (Bin::Div, V::I(x), V::I(y)) = (op, a, b) {
+        // True division: integers divide as f64 (NumPy's `true_divide`).
+        return Want::Exact(V::F(x as f64 / y as f64));
+    }
     match (a, b) {
         (V::I(x), V::I(y)) => Want::Exact(V::I(match op {
             Bin::Add => wrap(dt, x.wrapping_add(y)),
             Bin::Sub => wrap(dt, x.wrapping_sub(y)),
             Bin::Mul => wrap(dt, x.wrapping_mul(y)),
-            Bin::Div if y == 0 => 0,
-            Bin::Div => wrap(dt, x / y),
             Bin::Rem if y == 0 => 0,
             Bin::Rem => {
                 let m = x.rem_euclid(y.abs());
@@ -256,7 +258,7 @@ pub fn expect(
     (s, want)
 }
 
-pub fn compare<T: Element>(op: Bin, a: &Array<T>, b: impl Operand<T>) -> Array<bool> {
+pub fn compare<T: Element>(op: Bin, a: &Array<T>, b: impl MixedOperand<T>) -> Array<bool> {
     match op {
         Bin::Eq => a.equal(b),
         Bin::Ne => a.not_equal(b),
@@ -277,7 +279,11 @@ pub fn forms<T: Numeric + ToV>(op: Bin, a: &Array<T>, b: &Array<T>) -> Vec<(Vec<
         Bin::Add => vec![got(&(a + b)), got(&a.try_add(o).unwrap())],
         Bin::Sub => vec![got(&(a.clone() - b)), got(&a.try_sub(b).unwrap())],
         Bin::Mul => vec![got(&(a * o)), got(&a.try_mul(b).unwrap())],
-        Bin::Div => vec![got(&(a.clone() / o)), got(&a.try_div(b).unwrap())],
+        // True division gives the quotient type (f64 for integers); widened exactly to f64.
+        Bin::Div => vec![
+            got(&(a.clone() / o).astype::<f64>()),
+            got(&a.try_div(b).unwrap().astype::<f64>()),
+        ],
         Bin::Rem => vec![got(&(a % b)), got(&a.try_rem(o).unwrap())],
         Bin::Pow => vec![got(&a.pow(b).unwrap()), got(&a.pow(o).unwrap())],
         Bin::Max => vec![got(&a.maximum(b).unwrap())],
