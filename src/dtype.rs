@@ -393,7 +393,10 @@ pub trait Element:
 pub trait Numeric: Element + tessera_kernels::scalar::Arith {}
 
 /// `f32` and `f64`.
-pub trait Float: Numeric + num_traits::Float + Element<Quotient = Self, Mean = Self> {}
+pub trait Float:
+    Numeric + num_traits::Float + Element<Quotient = Self, Mean = Self, Sum = Self>
+{
+}
 
 macro_rules! element_impl {
     ($t:ty, $var:ident, $sum:ty, $mean:ty) => {

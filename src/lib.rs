@@ -27,6 +27,7 @@
 
 mod array;
 pub mod chunks;
+pub mod complex;
 pub mod dtype;
 mod error;
 mod eval;
@@ -51,6 +52,8 @@ pub use array::{
     QuantileMethod, Side, Unique,
 };
 pub use chunks::{ChunkGrid, ChunkSpec, DEFAULT_CHUNK_BYTES};
+pub use complex::fft::{fftfreq, rfftfreq, FftNorm};
+pub use complex::{Complex, ComplexArray, ComplexOperand};
 pub use dtype::{DType, Element, Float, Integer, Numeric, Scalar};
 pub use error::{Error, Result};
 pub use exec::{parse_memory_size, peak_rss, ComputeOptions, ComputeStats, Progress};

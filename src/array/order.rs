@@ -130,7 +130,7 @@ impl<T: Element> Array<T> {
     /// The array rechunked for work on whole lanes along `axis`: the axis in one chunk, the
     /// other axes narrowed (largest first, halving) until a block holds no more elements
     /// than the array's largest chunk.
-    fn whole_lanes(&self, axis: usize) -> Result<Array<T>> {
+    pub(crate) fn whole_lanes(&self, axis: usize) -> Result<Array<T>> {
         let g = self.chunks();
         let nd = self.ndim();
         let budget: usize = (0..nd)
