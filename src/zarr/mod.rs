@@ -24,6 +24,7 @@
 //! # Ok::<(), tessera::Error>(())
 //! ```
 
+mod complex;
 mod info;
 mod metadata;
 mod options;
@@ -33,6 +34,7 @@ pub mod s3;
 pub mod store;
 mod write;
 
+pub use complex::{open_zarr_complex, open_zarr_complex_with, to_zarr_complex};
 pub use info::{info, ArrayInfo, NodeInfo, NodeKind};
 pub use metadata::{DimensionSeparator, StoreMetadata, ZarrFormat, V2_DIMENSIONS_ATTRIBUTE};
 pub use options::{
@@ -174,6 +176,18 @@ pub(crate) fn dtype_of(dt: &DataType) -> Option<DType> {
     ]
     .into_iter()
     .find(|&d| zarr_data_type(d) == *dt)
+}
+
+/// The type of the parts of a complex Zarr data type (`complex64`: `f32`, `complex128`:
+/// `f64`).
+pub(crate) fn complex_part_of(dt: &DataType) -> Option<DType> {
+    if *dt == data_type::complex64() {
+        Some(DType::F32)
+    } else if *dt == data_type::complex128() {
+        Some(DType::F64)
+    } else {
+        None
+    }
 }
 
 /// The Zarr data type of a tessera element type.

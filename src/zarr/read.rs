@@ -33,6 +33,9 @@ pub(crate) struct Opened {
     pub(crate) store: String,
     pub(crate) path: String,
     pub(crate) dtype: DType,
+    /// The stored elements are complex numbers with parts of type `dtype`
+    /// (`complex64`: `f32` parts, `complex128`: `f64`), read one plane at a time.
+    pub(crate) complex: bool,
     pub(crate) shape: Vec<usize>,
     pub(crate) grid: ChunkGrid,
     /// The store's directory, for local stores.
@@ -67,23 +70,31 @@ pub(crate) fn open_in(
     }))
     .map_err(|_| store_error(&store, array_path, None, "metadata could not be parsed"))?;
     let array = opened.map_err(|e| store_error(&store, array_path, None, e))?;
-    let dtype = dtype_of(array.data_type()).ok_or_else(|| {
-        store_error(
-            &store,
-            array_path,
-            None,
-            format!(
-                "data type {} is not supported (tessera reads bool, int8..int64, uint8..uint64, float32, float64)",
-                array.data_type()
-            ),
-        )
-    })?;
-    let shape = checked_shape(&array, &store, array_path, dtype)?;
+    let (dtype, complex) = match (
+        dtype_of(array.data_type()),
+        super::complex_part_of(array.data_type()),
+    ) {
+        (Some(d), _) => (d, false),
+        (None, Some(part)) => (part, true),
+        (None, None) => {
+            return Err(store_error(
+                &store,
+                array_path,
+                None,
+                format!(
+                    "data type {} is not supported (tessera reads bool, int8..int64, uint8..uint64, float32, float64, complex64, complex128)",
+                    array.data_type()
+                ),
+            ))
+        }
+    };
+    let elem_size = dtype.size() * if complex { 2 } else { 1 };
+    let shape = checked_shape(&array, &store, array_path, elem_size)?;
     let grid = grid_of(&array, &shape, &store, array_path)?;
     // Irregular grids can hold one huge chunk anywhere: bound the largest one.
     let largest = (0..shape.len())
         .map(|ax| grid.axis(ax).max_size() as u64)
-        .try_fold(dtype.size() as u64, |acc, c| acc.checked_mul(c.max(1)));
+        .try_fold(elem_size as u64, |acc, c| acc.checked_mul(c.max(1)));
     if largest.is_none_or(|b| b > MAX_CHUNK_BYTES) {
         return Err(store_error(
             &store,
@@ -101,6 +112,7 @@ pub(crate) fn open_in(
         store,
         path: array_path.to_string(),
         dtype,
+        complex,
         shape,
         grid,
         local_root: None,
@@ -113,7 +125,7 @@ fn checked_shape(
     array: &ZArray<dyn ReadableStorageTraits>,
     store: &str,
     path: &str,
-    dtype: DType,
+    elem_size: usize,
 ) -> Result<Vec<usize>> {
     let err = |m: String| store_error(store, path, None, m);
     let shape = array.shape();
@@ -125,7 +137,7 @@ fn checked_shape(
             ))
         })?;
     }
-    let bytes = n.checked_mul(dtype.size() as u64);
+    let bytes = n.checked_mul(elem_size as u64);
     if bytes.is_none_or(|b| b > MAX_ARRAY_BYTES.min(isize::MAX as u64)) {
         return Err(err(format!(
             "shape {shape:?} holds more than the {} PiB tessera opens",
@@ -139,7 +151,7 @@ fn checked_shape(
     let chunk_elems = chunk
         .iter()
         .try_fold(1u64, |acc, c| acc.checked_mul(c.get()));
-    let chunk_bytes = chunk_elems.and_then(|e| e.checked_mul(dtype.size() as u64));
+    let chunk_bytes = chunk_elems.and_then(|e| e.checked_mul(elem_size as u64));
     if chunk_bytes.is_none_or(|b| b > MAX_CHUNK_BYTES) {
         return Err(err(format!(
             "chunk shape {:?} is larger than the {} GiB tessera decodes per chunk",
@@ -214,26 +226,71 @@ fn grid_of(
 
 /// The lazy array over an opened Zarr array.
 pub(crate) fn lazy(opened: Opened, opts: &ReadOptions) -> Result<AnyArray> {
-    let (shape, grid, dtype) = (opened.shape.clone(), opened.grid.clone(), opened.dtype);
-    let sharded = opened.array.is_sharded();
-    let raw = !sharded && opened.array.codecs().bytes_to_bytes_codecs().is_empty();
-    let shard_index = if sharded && opts.missing_chunks == MissingChunks::Error {
-        ShardIndex::of(&opened.array)
-    } else {
-        None
-    };
-    let source = ZarrSource {
-        opened,
-        missing: opts.missing_chunks,
-        codec: CodecOptions::default().with_concurrent_target(1),
-        raw,
-        shard_index,
-    };
+    if opened.complex {
+        return Err(store_error(
+            &opened.store,
+            &opened.path,
+            None,
+            format!(
+                "the stored data type is {}: open it with open_zarr_complex",
+                opened.array.data_type()
+            ),
+        ));
+    }
+    let source = ZarrSource::new(opened, opts);
+    let (shape, grid, dtype) = (
+        source.opened.shape.clone(),
+        source.opened.grid.clone(),
+        source.opened.dtype,
+    );
     let node = Node::new(dtype, shape, grid, Op::Source(Arc::new(source)));
     let any = AnyArray::from_node(node);
     match &opts.chunks {
         Some(spec) => any.rechunk(spec.clone()),
         None => Ok(any),
+    }
+}
+
+impl Opened {
+    /// Bytes per stored element (both parts of a complex number).
+    pub(crate) fn elem_size(&self) -> usize {
+        self.dtype.size() * if self.complex { 2 } else { 1 }
+    }
+}
+
+impl ZarrSource {
+    /// The source reading `opened` with the missing-chunk policy of `opts`.
+    pub(crate) fn new(opened: Opened, opts: &ReadOptions) -> ZarrSource {
+        let sharded = opened.array.is_sharded();
+        let raw = !sharded && opened.array.codecs().bytes_to_bytes_codecs().is_empty();
+        let shard_index = if sharded && opts.missing_chunks == MissingChunks::Error {
+            ShardIndex::of(&opened.array)
+        } else {
+            None
+        };
+        ZarrSource {
+            opened,
+            missing: opts.missing_chunks,
+            codec: CodecOptions::default().with_concurrent_target(1),
+            raw,
+            shard_index,
+        }
+    }
+
+    pub(crate) fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    /// Checks what `read_into` checks before decoding `region`: chunks present (under
+    /// [`MissingChunks::Error`]) and uncompressed chunks of the right size.
+    pub(crate) fn check_region(&self, region: &[(usize, usize)]) -> Result<()> {
+        if self.missing == MissingChunks::Error {
+            self.check_present(region)?;
+        }
+        if self.raw && !self.is_whole_chunk(region) {
+            self.check_raw_sizes(region)?;
+        }
+        Ok(())
     }
 }
 
@@ -479,7 +536,7 @@ impl ZarrSource {
     /// (partial reads take byte ranges and would not notice).
     fn check_raw_sizes(&self, region: &[(usize, usize)]) -> Result<()> {
         let array = &self.opened.array;
-        let size = self.opened.dtype.size() as u64;
+        let size = self.opened.elem_size() as u64;
         self.for_each_chunk(region, |ci| {
             let key = array.chunk_key(ci);
             let want: u64 = array
@@ -506,12 +563,12 @@ impl ZarrSource {
     }
 
     /// Decodes `region` into `bytes` (C order, `region`'s shape).
-    fn decode(&self, region: &[(usize, usize)], bytes: &mut [u8]) -> Result<()> {
+    pub(crate) fn decode(&self, region: &[(usize, usize)], bytes: &mut [u8]) -> Result<()> {
         let start: Vec<u64> = region.iter().map(|r| r.0 as u64).collect();
         let shape: Vec<u64> = region.iter().map(|r| r.1 as u64).collect();
         let subset = ArraySubset::new_with_start_shape(start, shape.clone())
             .map_err(|e| self.err(region, e))?;
-        let size = self.opened.dtype.size();
+        let size = self.opened.elem_size();
         let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             // SAFETY: this is the only view created over `bytes`, which this call borrows
             // mutably for the whole decode, so no other access can overlap it.
@@ -555,11 +612,9 @@ impl ChunkSource for ZarrSource {
         if region.iter().any(|r| r.1 == 0) {
             return Ok(()); // nothing to read
         }
-        if self.missing == MissingChunks::Error {
-            self.check_present(region)?;
-        }
-        if self.raw && !self.is_whole_chunk(region) {
-            self.check_raw_sizes(region)?;
+        self.check_region(region)?;
+        if self.opened.complex {
+            return Err(self.err(region, "internal: a complex array read as real"));
         }
         if let ChunkData::Bool(a) = out {
             let dst = a

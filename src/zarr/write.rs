@@ -54,6 +54,10 @@ pub struct ZarrWrite {
     region: Option<Vec<usize>>,
     /// The fill value, of the array's element type.
     fill: Scalar,
+    /// The values are complex: `node` holds them as real and imaginary parts along an
+    /// extra last axis of length 2 (one chunk), and the store gets `complex64`/`complex128`
+    /// elements of the other axes.
+    complex: bool,
 }
 
 /// Where a write goes.
@@ -130,13 +134,47 @@ pub struct WriteReport {
 
 impl ZarrWrite {
     pub(crate) fn new(array: &AnyArray, target: Target, opts: WriteOptions) -> Result<ZarrWrite> {
+        Self::new_of(array, target, opts, false)
+    }
+
+    /// A write of the complex values whose real and imaginary parts `packed` holds along
+    /// its last axis (of length 2).
+    pub(crate) fn new_complex(
+        packed: &AnyArray,
+        target: Target,
+        opts: WriteOptions,
+    ) -> Result<ZarrWrite> {
+        let store = target.label();
+        let refuse = |m: &str| Err(store_error(&store, "/", None, m));
+        let zero = |f: Scalar| with_dtype!(f.dtype(), T => T::from_scalar(f).is_some_and(|v| v.to_f64() == 0.0));
+        if opts.fill_value.is_some_and(|f| !zero(f)) {
+            return refuse("complex arrays are written with the fill value 0");
+        }
+        Self::new_of(packed, target, opts, true)
+    }
+
+    fn new_of(
+        array: &AnyArray,
+        target: Target,
+        opts: WriteOptions,
+        complex: bool,
+    ) -> Result<ZarrWrite> {
         let node = array.node().clone();
         let store = target.label();
-        let shape = node.shape.clone();
+        // The stored shape (without the parts axis of complex values).
+        let shape = node.shape[..node.shape.len() - usize::from(complex)].to_vec();
+        let elem = node.dtype.size() * if complex { 2 } else { 1 };
         let storage_chunks = match (&opts.shards, &opts.chunks) {
             (Some(s), _) => s.clone(),
             (None, Some(c)) => c.clone(),
-            (None, None) => default_storage_chunks(&node.grid, node.dtype.size(), &shape)?,
+            (None, None) => {
+                let grid = ChunkGrid::from_axes(
+                    (0..shape.len())
+                        .map(|ax| node.grid.axis(ax).clone())
+                        .collect(),
+                );
+                default_storage_chunks(&grid, elem, &shape)?
+            }
         };
         check_chunks(&store, &shape, &storage_chunks, "chunk")?;
         if let (Some(sh), Some(c)) = (&opts.shards, &opts.chunks) {
@@ -185,14 +223,15 @@ impl ZarrWrite {
                 ));
             }
         }
-        let grid = ChunkGrid::from_axes(
-            shape
-                .iter()
-                .zip(&storage_chunks)
-                .map(|(&len, &c)| AxisChunks::regular(c, len))
-                .collect(),
-        );
-        let node = rechunked(&node, grid);
+        let mut axes: Vec<AxisChunks> = shape
+            .iter()
+            .zip(&storage_chunks)
+            .map(|(&len, &c)| AxisChunks::regular(c, len))
+            .collect();
+        if complex {
+            axes.push(AxisChunks::regular(2, 2));
+        }
+        let node = rechunked(&node, ChunkGrid::from_axes(axes));
         Ok(ZarrWrite {
             node,
             target,
@@ -200,6 +239,7 @@ impl ZarrWrite {
             storage_chunks,
             region: None,
             fill,
+            complex,
         })
     }
 
@@ -211,6 +251,14 @@ impl ZarrWrite {
         let store = target.label();
         let existing = target.open_existing()?;
         let node = array.node().clone();
+        if existing.complex {
+            return Err(store_error(
+                &store,
+                "/",
+                None,
+                "region writes into complex arrays are not supported",
+            ));
+        }
         if existing.dtype != node.dtype {
             return Err(store_error(
                 &store,
@@ -274,6 +322,7 @@ impl ZarrWrite {
             storage_chunks,
             region: Some(offset.to_vec()),
             fill: existing.metadata.fill_value,
+            complex: false,
         })
     }
 
@@ -421,6 +470,8 @@ struct ZarrSink {
     codec: CodecOptions,
     written: AtomicUsize,
     total: usize,
+    /// Complex values: regions carry the parts along an extra last axis.
+    complex: bool,
 }
 
 impl ZarrSink {
@@ -477,6 +528,7 @@ impl ZarrSink {
             codec: CodecOptions::default().with_concurrent_target(1),
             written: AtomicUsize::new(0),
             total: w.node.grid.num_chunks(),
+            complex: w.complex,
         })
     }
 
@@ -528,8 +580,9 @@ impl ZarrSink {
         fill: impl FnOnce(&mut StridedDst<T>) -> Result<()>,
     ) -> Result<()> {
         let off = self.region.as_deref();
-        // The region in stored-array coordinates.
-        let abs: Vec<(usize, usize)> = region
+        // The region in stored-array coordinates (without the parts axis of complex values).
+        let stored_axes = region.len() - usize::from(self.complex);
+        let abs: Vec<(usize, usize)> = region[..stored_axes]
             .iter()
             .enumerate()
             .map(|(ax, &(s, l))| (s + off.map_or(0, |o| o[ax]), l))
@@ -548,17 +601,22 @@ impl ZarrSink {
         let covers_chunk_in_array = abs.iter().enumerate().all(|(ax, &(s, l))| {
             s == origin[ax] && (l == cshape[ax] || s + l == self.array.shape()[ax] as usize)
         });
-        let mut buf = if covers_chunk_in_array {
-            pool::take(self.dtype, &cshape)
+        // The buffer's shape: the chunk's (or the region's), and the parts axis.
+        let mut buf_shape = if covers_chunk_in_array {
+            cshape.clone()
         } else {
-            pool::take(self.dtype, &region.iter().map(|r| r.1).collect::<Vec<_>>())
+            abs.iter().map(|r| r.1).collect()
         };
+        if self.complex {
+            buf_shape.push(2);
+        }
+        let mut buf = pool::take(self.dtype, &buf_shape);
         let result = (|| {
             let a = T::chunk_mut(&mut buf)
                 .ok_or_else(|| Error::internal("to_zarr", "write buffer of the wrong dtype"))?;
             if covers_chunk_in_array {
                 let in_chunk: Vec<usize> = region.iter().map(|r| r.1).collect();
-                if in_chunk != cshape {
+                if in_chunk != buf_shape {
                     // An edge chunk: the part outside the array holds the fill value.
                     let fv = T::chunk_ref(&self.fill)
                         .and_then(|f| f.first().copied())
@@ -575,8 +633,7 @@ impl ZarrSink {
                 let data = a
                     .as_slice()
                     .ok_or_else(|| Error::internal("to_zarr", "write buffer is not contiguous"))?;
-                self.array
-                    .store_chunk_opt(&cidx, data, &self.codec)
+                self.store_values(&cidx, None, data)
                     .map_err(|e| store_error(&self.store, "/", Some(key()), e))
             } else {
                 fill(&mut StridedDst::new(a.view_mut()))?;
@@ -591,8 +648,7 @@ impl ZarrSink {
                 let data = a
                     .as_slice()
                     .ok_or_else(|| Error::internal("to_zarr", "write buffer is not contiguous"))?;
-                self.array
-                    .store_chunk_subset_opt(&cidx, &sub, data, &self.codec)
+                self.store_values(&cidx, Some(&sub), data)
                     .map_err(|e| store_error(&self.store, "/", Some(key()), e))
             }
         })();
@@ -600,6 +656,60 @@ impl ZarrSink {
         result?;
         self.written.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+impl ZarrSink {
+    /// Stores `data` as chunk `cidx` (or its part `sub`); complex values are stored as
+    /// `Complex` elements, each the pair of consecutive parts in `data`.
+    fn store_values<T: Element + zarrs::array::Element>(
+        &self,
+        cidx: &[u64],
+        sub: Option<&ArraySubset>,
+        data: &[T],
+    ) -> std::result::Result<(), zarrs::array::ArrayError> {
+        fn store<E: zarrs::array::Element>(
+            sink: &ZarrSink,
+            cidx: &[u64],
+            sub: Option<&ArraySubset>,
+            data: &[E],
+        ) -> std::result::Result<(), zarrs::array::ArrayError> {
+            match sub {
+                None => sink.array.store_chunk_opt(cidx, data, &sink.codec),
+                Some(sub) => sink
+                    .array
+                    .store_chunk_subset_opt(cidx, sub, data, &sink.codec),
+            }
+        }
+        if !self.complex {
+            return store(self, cidx, sub, data);
+        }
+        let pairs = data.len() / 2;
+        match T::DTYPE {
+            DType::F32 => {
+                // SAFETY: T is f32 (the only element type with DTYPE F32), and
+                // `Complex<f32>` is `repr(C)` {re, im}: two f32 with f32's alignment. The
+                // `pairs` values cover the first 2·pairs elements of `data`.
+                let c = unsafe {
+                    std::slice::from_raw_parts(
+                        data.as_ptr().cast::<num_complex::Complex<f32>>(),
+                        pairs,
+                    )
+                };
+                store(self, cidx, sub, c)
+            }
+            DType::F64 => {
+                // SAFETY: as above, for f64 and `Complex<f64>`.
+                let c = unsafe {
+                    std::slice::from_raw_parts(
+                        data.as_ptr().cast::<num_complex::Complex<f64>>(),
+                        pairs,
+                    )
+                };
+                store(self, cidx, sub, c)
+            }
+            _ => store(self, cidx, sub, data),
+        }
     }
 }
 
@@ -952,10 +1062,24 @@ fn build_array(
             .map_err(|e| e.to_string());
     }
     let node = &w.node;
-    let shape: Vec<u64> = node.shape.iter().map(|&d| d as u64).collect();
+    let stored_axes = node.shape.len() - usize::from(w.complex);
+    let shape: Vec<u64> = node.shape[..stored_axes]
+        .iter()
+        .map(|&d| d as u64)
+        .collect();
     let chunks: Vec<u64> = w.storage_chunks.iter().map(|&c| c as u64).collect();
-    let fill = with_dtype!(node.dtype, T => zarrs_fill::<T>(w.fill));
-    let mut b = ArrayBuilder::new(shape, chunks, zarr_data_type(node.dtype), fill);
+    let (data_type, fill, elem) = if w.complex {
+        let data_type = match node.dtype {
+            DType::F32 => zarrs::array::data_type::complex64(),
+            _ => zarrs::array::data_type::complex128(),
+        };
+        let zero = zarrs::array::FillValue::new(vec![0u8; 2 * node.dtype.size()]);
+        (data_type, zero, 2 * node.dtype.size())
+    } else {
+        let fill = with_dtype!(node.dtype, T => zarrs_fill::<T>(w.fill));
+        (zarr_data_type(node.dtype), fill, node.dtype.size())
+    };
+    let mut b = ArrayBuilder::new(shape, chunks, data_type, fill);
     if w.opts.dimension_separator == Some(DimensionSeparator::Dot) {
         b.chunk_key_encoding_default_separator(zarrs::metadata::ChunkKeySeparator::Dot);
     }
@@ -976,7 +1100,7 @@ fn build_array(
                     level,
                     None,
                     shuffle.to_zarrs(),
-                    Some(node.dtype.size()),
+                    Some(elem),
                 )
                 .map_err(|e| e.to_string())?,
             ))
@@ -1040,13 +1164,20 @@ fn v2_metadata(w: &ZarrWrite) -> std::result::Result<ArrayMetadataV2, String> {
         .opts
         .dimension_separator
         .unwrap_or(DimensionSeparator::Dot);
+    let stored_axes = w.node.shape.len() - usize::from(w.complex);
+    let (dtype_name, fill) = if w.complex {
+        let name = if dtype == DType::F32 { "<c8" } else { "<c16" };
+        (json!(name), json!([0.0, 0.0]))
+    } else {
+        (json!(v2_dtype(dtype)), v2_fill_json(w.fill))
+    };
     let meta = json!({
         "zarr_format": 2,
-        "shape": w.node.shape,
+        "shape": w.node.shape[..stored_axes],
         "chunks": w.storage_chunks,
-        "dtype": v2_dtype(dtype),
+        "dtype": dtype_name,
         "compressor": compressor,
-        "fill_value": v2_fill_json(w.fill),
+        "fill_value": fill,
         "order": "C",
         "filters": null,
         "dimension_separator": separator.as_str(),
