@@ -165,7 +165,7 @@ impl<T: Element> Array<T> {
         let axis = resolve_axis("sort", axis, self.ndim())?;
         let n = self.shape()[axis];
         if self.ndim() == 1 && self.chunks().axis(0).count() > 1 {
-            return super::sample_sort::sample_sort(self, nan_last);
+            return super::sample_sort::sample_sort(self);
         }
         self.whole_lanes(axis)?
             .apply_along_axis(axis, Some(n), |lane| {
