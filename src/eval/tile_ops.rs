@@ -114,7 +114,7 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             IsNan => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_nan()),
             _ => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_finite()),
         }, _ => return bad(op.name(), dt)),
-        Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh => match dt {
+        Exp | Ln | Log1p | Log2 | Log10 | Expm1 | Sin | Cos | Tan | Tanh => match dt {
             DType::F64 => math_f64(op),
             DType::F32 => math_f32(op),
             _ => return bad(op.name(), dt),
@@ -135,8 +135,8 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             IsNegInf => |a, o, n| map::<F, bool>(a, o, n, |x| x == F::NEG_INFINITY),
             _ => |a, o, n| map::<F, bool>(a, o, n, F::is_sign_negative),
         }, _ => return bad(op.name(), dt)),
-        Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Log2 | Log10
-        | Exp2 | Cbrt | Reciprocal | Trunc | Degrees | Radians | Sinc => {
+        Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Exp2 | Cbrt
+        | Reciprocal | Trunc | Degrees | Radians | Sinc => {
             with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))
         }
     })
@@ -220,6 +220,8 @@ fn math_f64(op: UnaryOp) -> UnaryFn {
         Exp => math_step!(f64, math::exp),
         Ln => math_step!(f64, math::ln),
         Log1p => math_step!(f64, math::log1p),
+        Log2 => math_step!(f64, math::log2),
+        Log10 => math_step!(f64, math::log10),
         Expm1 => math_step!(f64, math::expm1),
         Sin => math_step!(f64, math::sin),
         Cos => math_step!(f64, math::cos),
@@ -234,6 +236,8 @@ fn math_f32(op: UnaryOp) -> UnaryFn {
         Exp => math_step!(f32, math::exp_f32),
         Ln => math_step!(f32, math::ln_f32),
         Log1p => math_step!(f32, math::log1p_f32),
+        Log2 => math_step!(f32, math::log2_f32),
+        Log10 => math_step!(f32, math::log10_f32),
         Expm1 => math_step!(f32, math::expm1_f32),
         Sin => math_step!(f32, math::sin_f32),
         Cos => math_step!(f32, math::cos_f32),

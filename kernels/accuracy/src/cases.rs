@@ -222,6 +222,24 @@ pub fn all() -> Vec<Case> {
             ],
         },
         Case {
+            name: "log2",
+            func: Log2,
+            kernel: k64(math::log2),
+            ranges: vec![
+                r("[0.5, 2]", u(0.5, 2.0)),
+                r("[1e-300, 1e300] log", lu(1e-300, 1e300)),
+            ],
+        },
+        Case {
+            name: "log10",
+            func: Log10,
+            kernel: k64(math::log10),
+            ranges: vec![
+                r("[0.5, 2]", u(0.5, 2.0)),
+                r("[1e-300, 1e300] log", lu(1e-300, 1e300)),
+            ],
+        },
+        Case {
             name: "log1p",
             func: Log1p,
             kernel: k64(math::log1p),
@@ -302,6 +320,30 @@ pub fn all() -> Vec<Case> {
                 r("[-1, 1]", u(-1.0, 1.0)),
                 r("[-87.3, 88.72]", u(-87.3, 88.72)),
                 r("[-103.9, -87.4] (subnormal)", u(-103.9, -87.4)),
+            ],
+        },
+        Case {
+            name: "log2_f32",
+            func: Log2,
+            kernel: k32(math::log2_f32),
+            ranges: vec![
+                r("[0.5, 2]", u(0.5, 2.0)),
+                r(
+                    "[1.2e-38, 3.4e38] log",
+                    lu(f32::MIN_POSITIVE as f64, f32::MAX as f64),
+                ),
+            ],
+        },
+        Case {
+            name: "log10_f32",
+            func: Log10,
+            kernel: k32(math::log10_f32),
+            ranges: vec![
+                r("[0.5, 2]", u(0.5, 2.0)),
+                r(
+                    "[1.2e-38, 3.4e38] log",
+                    lu(f32::MIN_POSITIVE as f64, f32::MAX as f64),
+                ),
             ],
         },
         Case {

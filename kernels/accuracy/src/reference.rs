@@ -22,6 +22,8 @@ const RM: RoundingMode = RoundingMode::ToEven;
 pub enum Func {
     Exp,
     Ln,
+    Log2,
+    Log10,
     Log1p,
     Expm1,
     Sin,
@@ -37,6 +39,8 @@ impl Func {
         match self {
             Func::Exp => x.exp(),
             Func::Ln => x.ln(),
+            Func::Log2 => x.log2(),
+            Func::Log10 => x.log10(),
             Func::Log1p => x.ln_1p(),
             Func::Expm1 => x.exp_m1(),
             Func::Sin => x.sin(),
@@ -52,6 +56,8 @@ impl Func {
         match self {
             Func::Exp => x.exp(),
             Func::Ln => x.ln(),
+            Func::Log2 => x.log2(),
+            Func::Log10 => x.log10(),
             Func::Log1p => x.ln_1p(),
             Func::Expm1 => x.exp_m1(),
             Func::Sin => x.sin(),
@@ -306,6 +312,8 @@ impl Reference {
         let v = match f {
             Func::Exp => big(x, PREC).exp(PREC, RM, &mut self.cc),
             Func::Ln => big(x, PREC).ln(PREC, RM, &mut self.cc),
+            Func::Log2 => big(x, PREC).log2(PREC, RM, &mut self.cc),
+            Func::Log10 => big(x, PREC).log10(PREC, RM, &mut self.cc),
             Func::Tanh => big(x, PREC).tanh(PREC, RM, &mut self.cc),
             Func::Pow => big(x, PREC).pow(&big(y, PREC), PREC, RM, &mut self.cc),
             Func::Sin | Func::Cos | Func::Tan => {

@@ -10,6 +10,7 @@
 
 use super::exp::{pow2, Expm1};
 use super::log::{Ln, Log1p};
+use super::log::{Log10, Log2};
 use super::tanh::Tanh;
 use super::trig::{out_of_range, select, Tan, PIO2_1, TINY_R};
 use super::{kernel, map_f32, ROUND_MAGIC};
@@ -105,6 +106,16 @@ pub fn ln_f32(x: &[f32], out: &mut [f32]) {
     map_f32::<Ln>(x, out)
 }
 
+/// `out[i] = log2(x[i])` in `f32`, through the `f64` fast path of [`log2`](super::log2).
+pub fn log2_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Log2>(x, out)
+}
+
+/// `out[i] = log10(x[i])` in `f32`, through the `f64` fast path of [`log10`](super::log10).
+pub fn log10_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Log10>(x, out)
+}
+
 /// `out[i] = ln(1 + x[i])` for `i < min(x.len(), out.len())`.
 ///
 /// Maximum error 1 ulp (the worst error found is in the accuracy table of [`crate::math`]);
@@ -189,6 +200,18 @@ mod tests {
                 "ln",
                 ln_f32,
                 f64::ln,
+                vec![(0.5, 2.0, false), (-149.0, 128.0, true), (0.0, 1e6, false)],
+            ),
+            (
+                "log2",
+                log2_f32,
+                f64::log2,
+                vec![(0.5, 2.0, false), (-149.0, 128.0, true), (0.0, 1e6, false)],
+            ),
+            (
+                "log10",
+                log10_f32,
+                f64::log10,
                 vec![(0.5, 2.0, false), (-149.0, 128.0, true), (0.0, 1e6, false)],
             ),
             (

@@ -35,6 +35,7 @@
 //! | [`exp`] | `x = k·ln2 + r` (fdlibm's two-part ln2, Cody–Waite, `r` kept with its rounding error), `e^r = 1 + r + r²·P(r)` with a degree-10 minimax `P` (Remez, 2^-58 relative), `1 + r` split exactly and the terms summed with compensation; scaled by `2^k` built in the exponent bits | NaN, `\|x\| > 708` (`2^k` or the result not normal) |
 //! | [`expm1`] | the same reduction and polynomial; `2^k·e^r - 1 = (2^k - 1) + 2^k·r + 2^k·(r²·P(r) + …)` with `2^k - 1` and the first sum split exactly; `x < -40` is clamped (the result rounds to -1) | NaN, `x > 709`, `±0` |
 //! | [`ln`] | fdlibm's method (e_log.c, as in musl): the mantissa reduced into `[√2/2, √2)` with integer operations on the bits, `f = m - 1`, `s = f/(2+f)`, the `Lg1..Lg7` polynomial; `k` converted to double with the magic number | NaN, `x ≤ 0`, subnormal `x`, `+∞` |
+//! | [`log2`], [`log10`] | the reduction and polynomial of `ln`; `ln(1+f)` kept as `hi + lo` with `hi` cut to its top 21 mantissa bits, so that `hi` times the high part of `1/ln2` (`1/ln10`) is exact, then `k` (`k·log10(2)` in two parts) added with the rounding error carried (fdlibm's e_log2.c and e_log10.c); powers of two (of ten up to `1e22`) give exact results | NaN, `x ≤ 0`, subnormal `x`, `+∞` |
 //! | [`log1p`] | `u = 1 + x` reduced as in `ln`, plus `c/u` for the exact rounding error `c` of `1 + x` (fdlibm's s_log1p.c correction); `f = x` itself when `1 + x` is in `[√2/2, √2)` | NaN, `x ≤ -1`, `+∞`, `±0` |
 //! | [`sin`], [`cos`] (with fused multiply-add) | `x = q·π + r` (`cos`: `(q + ½)·π + r`) with π in three doubles and three fused multiply-adds (the first exact); `sin r = r + r³·P(r²)` with a degree-7 minimax `P` fitted for `\|r\| ≤ π/2` (2^-61 relative), evaluated at `\|r\|` and signed by the parity of `q` and the sign of `r` (so `sin(±0) = ±0` directly) | NaN, `±∞`, `\|x\| > 2^17`, `\|r\| < 2^-40` with `q ≠ 0`, and `\|r\|` within 2^-40 of π/2 (`x` near a peak, where the result must be exactly ±1) |
 //! | [`sin`], [`cos`] (other levels) | `x = q·π/2 + r` with a three-part Cody–Waite π/2 (fdlibm's `pio2_1`, `pio2_2`, `pio2_2t`), `r` kept as a double-double; fdlibm's k_sin.c and k_cos.c kernels with the tail, chosen and signed by the quadrant | NaN, `±∞`, `\|x\| > 2^17`, `±0` (sin), `\|r\| < 2^-40` with `q ≠ 0` |
@@ -70,6 +71,8 @@
 //! | --- | --- | --- | - | --- | --- | --- |
 //! | [`exp`] | 1 | 0.618 | | [`exp_f32`] | 1 | 0.502 |
 //! | [`ln`] | 1 | 0.835 | | [`ln_f32`] | 1 | 0.500 |
+//! | [`log2`] | 1 | 0.822 (10^6 per range) | | [`log2_f32`] | 1 | 0.500 (10^6 per range) |
+//! | [`log10`] | 1 | 0.747 (10^6 per range) | | [`log10_f32`] | 1 | 0.500 (10^6 per range) |
 //! | [`expm1`] | 2 | 0.950 | | [`expm1_f32`] | 1 | 0.500 |
 //! | [`log1p`] | 2 | 0.825 | | [`log1p_f32`] | 1 | 0.500 |
 //! | [`sin`] (fused multiply-add) | 2 | 1.886 | | [`sin_f32`] | 1 | 0.500 |
@@ -89,8 +92,10 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub use exp::{exp, expm1};
-pub use f32::{cos_f32, exp_f32, expm1_f32, ln_f32, log1p_f32, sin_f32, tan_f32, tanh_f32};
-pub use log::{ln, log1p};
+pub use f32::{
+    cos_f32, exp_f32, expm1_f32, ln_f32, log10_f32, log1p_f32, log2_f32, sin_f32, tan_f32, tanh_f32,
+};
+pub use log::{ln, log10, log1p, log2};
 pub use pow::{pow, pow_f32};
 pub use tanh::tanh;
 pub use trig::{cos, sin, tan};
