@@ -715,13 +715,23 @@ fn invalid_metadata_is_a_store_error() {
             None,
         ),
         (
+            "float16",
+            v3_with(&base, |m| {
+                m["data_type"] = json!("float16");
+                m["fill_value"] = json!(0.0);
+            }),
+            FailOrDescribe,
+            Some("not supported"),
+        ),
+        (
+            // Supported, but only as a complex array.
             "complex128",
             v3_with(&base, |m| {
                 m["data_type"] = json!("complex128");
                 m["fill_value"] = json!([0.0, 0.0]);
             }),
             FailOrDescribe,
-            Some("not supported"),
+            Some("open_zarr_complex"),
         ),
         (
             "made-up data type",
