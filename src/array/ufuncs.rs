@@ -72,13 +72,6 @@ unary_methods! { Float =>
     exp2 => Exp2 -> T;
     /// Elementwise cube root (negative for negative `x`).
     cbrt => Cbrt -> T;
-    /// Elementwise `1 / x`.
-    reciprocal => Reciprocal -> T;
-    /// Elementwise rounding towards zero.
-    trunc => Trunc -> T;
-    /// Elementwise rounding towards zero (NumPy's `fix`; the same as [`trunc`](Array::trunc)
-    /// for floats).
-    fix => Trunc -> T;
     /// Elementwise conversion from radians to degrees (`x · 180/π`).
     degrees => Degrees -> T;
     /// Elementwise conversion from degrees to radians (`x · π/180`).
@@ -119,6 +112,94 @@ unary_methods! { Float =>
     signbit => SignBit -> bool;
 }
 
+impl<T: Numeric> Array<T> {
+    /// Elementwise rounding to `decimals` decimal places, half to even, as NumPy's
+    /// `round(x, decimals)` (`around`). Floats: `rint(x · 10^d) / 10^d`, or for negative
+    /// `decimals` `rint(x / 10^-d) · 10^-d`, with the power of ten in the array's type;
+    /// `around(0)` is [`round`](Array::round). Integers: unchanged for `decimals ≥ 0`;
+    /// otherwise rounded exactly to a multiple of `10^-d` (half to even, wrapping where the
+    /// multiple does not fit the type). NumPy computes this through `float64`, so its
+    /// results agree where that is exact (magnitudes up to 2^53, results in the type's range).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr1(&[1.2345f64, 2.5, 1250.0]), 2)?;
+    /// assert_eq!(x.around(2)?.compute()?, ndarray::arr1(&[1.23, 2.5, 1250.0]).into_dyn());
+    /// assert_eq!(x.around(-2)?.compute()?, ndarray::arr1(&[0.0, 0.0, 1200.0]).into_dyn());
+    /// let i = Array::from_ndarray(ndarray::arr1(&[15i32, 25, -25, 7]), 2)?;
+    /// assert_eq!(i.around(-1)?.compute()?, ndarray::arr1(&[20, 20, -20, 10]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    pub fn around(&self, decimals: i32) -> Result<Array<T>> {
+        if T::DTYPE.is_float() {
+            // Division in the array's own type (true division of a float keeps it).
+            let round = |a: &Array<T>| a.unary_op::<T>(UnaryOp::Round);
+            if decimals == 0 {
+                return Ok(round(self));
+            }
+            let f = T::from_f64(10f64.powi(decimals.saturating_abs()));
+            return if decimals > 0 {
+                round(&self.try_mul(f)?).promoted::<T, T>(BinaryOp::Div, f)
+            } else {
+                round(&self.promoted::<T, T>(BinaryOp::Div, f)?).try_mul(f)
+            };
+        }
+        if decimals >= 0 {
+            return Ok(self.clone());
+        }
+        // 10^k as i128 (k ≤ 38 fits; beyond, every 64-bit value rounds to 0).
+        let k = decimals.unsigned_abs();
+        if k > 38 {
+            return self.zeros_like();
+        }
+        let f = 10i128.pow(k);
+        let (lo, hi) = integer_range(T::DTYPE);
+        if f > hi {
+            // Only values beyond ±f/2 round away from 0, to ±f, which wraps in the type.
+            let half = f / 2;
+            let zero = Array::<T>::scalar(T::from_i64(0));
+            let wrap = |v: i128| T::from_u64(v.rem_euclid(1i128 << 64) as u64);
+            let mut out = self.zeros_like()?;
+            if half < hi {
+                let up = self.greater(T::from_u64(half as u64))?;
+                out = where_(&up, wrap(f), &zero)?;
+            }
+            if -half > lo {
+                let down = self.less(T::from_i64(-half as i64))?;
+                out = where_(&down, wrap(-f), &out)?;
+            }
+            return Ok(out);
+        }
+        let f = T::from_u64(f as u64);
+        let (zero, one) = (T::from_i64(0), T::from_i64(1));
+        // Floored quotient and remainder (r in [0, f)); up when r is past half, or at half
+        // with an odd quotient.
+        let q = self.floor_divide(f)?;
+        let r = self.try_rem(f)?;
+        let rest = Array::scalar(f).try_sub(&r)?;
+        let odd = q.try_rem(T::from_i64(2))?.not_equal(zero)?;
+        let up = r
+            .greater(&rest)?
+            .logical_or(&r.equal(&rest)?.logical_and(&odd)?)?;
+        let q = where_(&up, &q.try_add(one)?, &q)?;
+        q.try_mul(f)
+    }
+}
+
+/// The smallest and largest values of an integer type.
+fn integer_range(dt: DType) -> (i128, i128) {
+    match dt {
+        DType::I8 => (i8::MIN.into(), i8::MAX.into()),
+        DType::I16 => (i16::MIN.into(), i16::MAX.into()),
+        DType::I32 => (i32::MIN.into(), i32::MAX.into()),
+        DType::I64 => (i64::MIN.into(), i64::MAX.into()),
+        DType::U8 => (0, u8::MAX.into()),
+        DType::U16 => (0, u16::MAX.into()),
+        DType::U32 => (0, u32::MAX.into()),
+        _ => (0, u64::MAX.into()),
+    }
+}
+
 unary_methods! { Numeric =>
     /// Elementwise `x * x` (integers wrap).
     ///
@@ -129,6 +210,23 @@ unary_methods! { Numeric =>
     /// # Ok::<(), tessera::Error>(())
     /// ```
     square => Square -> T;
+    /// Elementwise `1 / x`. Integers divide as integers, truncating (NumPy's `reciprocal`:
+    /// 0 for `|x| > 1`), with 0 for a zero divisor (NumPy leaves that case to the platform:
+    /// 0 for 8- and 16-bit types, the minimum for 32- and 64-bit ones here).
+    ///
+    /// ```
+    /// use tessera::Array;
+    /// let x = Array::from_ndarray(ndarray::arr1(&[-1i32, 1, 2]), 2)?;
+    /// assert_eq!(x.reciprocal().compute()?, ndarray::arr1(&[-1, 1, 0]).into_dyn());
+    /// let y = Array::from_ndarray(ndarray::arr1(&[4.0f64, 0.5]), 2)?;
+    /// assert_eq!(y.reciprocal().compute()?, ndarray::arr1(&[0.25, 2.0]).into_dyn());
+    /// # Ok::<(), tessera::Error>(())
+    /// ```
+    reciprocal => Reciprocal -> T;
+    /// Elementwise rounding towards zero (the identity for integers).
+    trunc => Trunc -> T;
+    /// Elementwise rounding towards zero (NumPy's `fix`; the same as [`trunc`](Array::trunc)).
+    fix => Trunc -> T;
 }
 
 impl<T: Float> Array<T> {
@@ -204,30 +302,6 @@ impl<T: Float> Array<T> {
     /// ```
     pub fn heaviside<O: MixedOperand<T>>(&self, h0: O) -> Result<Array<O::Output>> {
         self.promoted::<O::Output, O::Output>(BinaryOp::Heaviside, h0)
-    }
-
-    /// Elementwise rounding to `decimals` decimal places, half to even, as NumPy's
-    /// `round(x, decimals)` (`around`): `rint(x · 10^d) / 10^d`, or for negative `decimals`
-    /// `rint(x / 10^-d) · 10^-d`, with the power of ten in the array's type. `around(0)` is
-    /// [`round`](Array::round).
-    ///
-    /// ```
-    /// use tessera::Array;
-    /// let x = Array::from_ndarray(ndarray::arr1(&[1.2345f64, 2.5, 1250.0]), 2)?;
-    /// assert_eq!(x.around(2)?.compute()?, ndarray::arr1(&[1.23, 2.5, 1250.0]).into_dyn());
-    /// assert_eq!(x.around(-2)?.compute()?, ndarray::arr1(&[0.0, 0.0, 1200.0]).into_dyn());
-    /// # Ok::<(), tessera::Error>(())
-    /// ```
-    pub fn around(&self, decimals: i32) -> Result<Array<T>> {
-        if decimals == 0 {
-            return Ok(self.round());
-        }
-        let f = T::from_f64(10f64.powi(decimals.saturating_abs()));
-        if decimals > 0 {
-            self.try_mul(f)?.round().try_div(f)
-        } else {
-            self.try_div(f)?.round().try_mul(f)
-        }
     }
 
     /// Replaces NaN by `nan`, +inf by `posinf` and -inf by `neginf` (NumPy's `nan_to_num`);

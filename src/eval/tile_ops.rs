@@ -135,6 +135,11 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             IsNegInf => |a, o, n| map::<F, bool>(a, o, n, |x| x == F::NEG_INFINITY),
             _ => |a, o, n| map::<F, bool>(a, o, n, F::is_sign_negative),
         }, _ => return bad(op.name(), dt)),
+        Reciprocal | Trunc if !dt.is_float() => with_integer!(dt, T => match op {
+            // Integer 1/x, truncating; 0 for a zero divisor.
+            Reciprocal => |a, o, n| map::<T, T>(a, o, n, |x| Arith::div(T::one(), x)),
+            _ => |a, o, n| map::<T, T>(a, o, n, |x| x),
+        }, _ => return bad(op.name(), dt)),
         Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Exp2 | Cbrt
         | Reciprocal | Trunc | Degrees | Radians | Sinc => {
             with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))

@@ -110,12 +110,12 @@ impl UnaryOp {
     pub fn result_dtype(self, input: DType) -> Option<DType> {
         use UnaryOp::*;
         match self {
-            Neg | Abs | Sign | Square => (input != DType::Bool).then_some(input),
+            Neg | Abs | Sign | Square | Reciprocal | Trunc => {
+                (input != DType::Bool).then_some(input)
+            }
             Sqrt | Exp | Ln | Log1p | Expm1 | Sin | Cos | Tan | Tanh | Floor | Ceil | Round
             | Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Log2
-            | Log10 | Exp2 | Cbrt | Reciprocal | Trunc | Degrees | Radians | Sinc => {
-                input.is_float().then_some(input)
-            }
+            | Log10 | Exp2 | Cbrt | Degrees | Radians | Sinc => input.is_float().then_some(input),
             Not => (input == DType::Bool).then_some(DType::Bool),
             Invert => (input.is_integer()).then_some(input),
             IsNan | IsFinite | IsInf | IsPosInf | IsNegInf | SignBit => {
