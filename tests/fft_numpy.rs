@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::python::{load_f64, read_npy, run_reference, TempDir};
+use common::python::{load_f32, load_f64, run_reference, TempDir};
 use ndarray::{ArrayD, IxDyn, Zip};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -27,14 +27,7 @@ fn real(name: &str) -> ArrayD<f64> {
 }
 
 fn real32(name: &str) -> ArrayD<f32> {
-    let npy = read_npy(reference().join(format!("{name}.npy")));
-    assert_eq!(npy.descr, "<f4", "{name}");
-    let v: Vec<f32> = npy
-        .data
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-        .collect();
-    ArrayD::from_shape_vec(IxDyn(&npy.shape), v).unwrap()
+    load_f32(reference(), name)
 }
 
 fn cplx(name: &str) -> ArrayD<Complex<f64>> {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::python::{load_f64, read_npy, run_py, script, TempDir};
+use common::python::{load_f32, load_f64, run_py, script, TempDir};
 use ndarray::{ArrayD, IxDyn, Zip};
 use serde_json::Value;
 use tessera::zarr::{self, Compression, WriteOptions, ZarrFormat};
@@ -22,17 +22,10 @@ fn planes_f64(dir: &TempDir, name: &str) -> ArrayD<Complex<f64>> {
 }
 
 fn planes_f32(dir: &TempDir, name: &str) -> ArrayD<Complex<f32>> {
-    let get = |part: &str| {
-        let npy = read_npy(dir.join(format!("{name}_{part}.npy")));
-        assert_eq!(npy.descr, "<f4");
-        let v: Vec<f32> = npy
-            .data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-            .collect();
-        ArrayD::from_shape_vec(IxDyn(&npy.shape), v).unwrap()
-    };
-    let (re, im) = (get("re"), get("im"));
+    let (re, im) = (
+        load_f32(dir, &format!("{name}_re")),
+        load_f32(dir, &format!("{name}_im")),
+    );
     Zip::from(&re)
         .and(&im)
         .map_collect(|&r, &i| Complex::new(r, i))

@@ -55,6 +55,21 @@ fn check_len(op: &str, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// Buffers a lane transform reuses from lane to lane of a block: the complex values, the
+/// real values, and the FFT's own scratch space.
+struct LaneScratch<F> {
+    values: Vec<Complex<F>>,
+    real: Vec<F>,
+    fft: Vec<Complex<F>>,
+}
+
+/// `v` holding `n` zeros (its allocation kept).
+fn zeroed<T: Copy>(v: &mut Vec<T>, n: usize, zero: T) -> &mut [T] {
+    v.clear();
+    v.resize(n, zero);
+    v
+}
+
 /// The lanes of `blocks` (one or two planes) along `axis`, each transformed by `f` into
 /// `out_len` values written to an output block whose `axis` has length `out_len`
 /// (`planes_out` == 1) or `2 · out_len` (real then imaginary parts).
@@ -64,7 +79,7 @@ fn transform_lanes<F: Float + FftNum>(
     axis: usize,
     out_len: usize,
     planes_out: usize,
-    f: impl Fn(&[ArrayViewD<'_, F>], &mut [F]) + Send + Sync + 'static,
+    f: impl Fn(&[ArrayViewD<'_, F>], &mut [F], &mut LaneScratch<F>) + Send + Sync + 'static,
 ) -> Result<Array<F>> {
     let first = planes[0].whole_lanes(axis)?;
     let spec = ChunkSpec::Explicit(first.chunks().all_chunks());
@@ -78,13 +93,20 @@ fn transform_lanes<F: Float + FftNum>(
     map_blocks(&refs, Some(chunks), move |blocks, info: &BlockInfo| {
         let mut out = ArrayD::<F>::zeros(IxDyn(&info.out_shape));
         let mut lane_out = vec![F::default(); out_len * planes_out];
+        let mut scratch = LaneScratch {
+            values: Vec::new(),
+            real: Vec::new(),
+            fft: Vec::new(),
+        };
         let lanes: Vec<_> = blocks
             .iter()
             .map(|b| b.lanes(Axis(axis)).into_iter().collect::<Vec<_>>())
             .collect();
+        let mut src: Vec<ArrayViewD<'_, F>> = Vec::with_capacity(lanes.len());
         for (k, mut dst) in out.lanes_mut(Axis(axis)).into_iter().enumerate() {
-            let src: Vec<ArrayViewD<'_, F>> = lanes.iter().map(|l| l[k].into_dyn()).collect();
-            f(&src, &mut lane_out);
+            src.clear();
+            src.extend(lanes.iter().map(|l| l[k].into_dyn()));
+            f(&src, &mut lane_out, &mut scratch);
             for (d, &v) in dst.iter_mut().zip(&lane_out) {
                 *d = v;
             }
@@ -159,12 +181,14 @@ impl<F: Float + FftNum> ComplexArray<F> {
         let scale: F = norm.factor(n, inverse);
         let plan: Arc<dyn rustfft::Fft<F>> = plan;
         let (re, im) = self.planes();
-        let packed = transform_lanes(op, &[re, im], axis, n, 2, move |src, out| {
-            let mut buf: Vec<Complex<F>> = vec![Complex::new(F::default(), F::default()); n];
+        let zero = Complex::new(F::default(), F::default());
+        let packed = transform_lanes(op, &[re, im], axis, n, 2, move |src, out, scratch| {
+            let buf = zeroed(&mut scratch.values, n, zero);
             for (k, (r, i)) in src[0].iter().zip(src[1].iter()).take(n).enumerate() {
                 buf[k] = Complex::new(*r, *i);
             }
-            plan.process(&mut buf);
+            let work = zeroed(&mut scratch.fft, plan.get_inplace_scratch_len(), zero);
+            plan.process_with_scratch(buf, work);
             let (out_re, out_im) = out.split_at_mut(n);
             for (k, c) in buf.iter().enumerate() {
                 out_re[k] = c.re * scale;
@@ -198,8 +222,9 @@ impl<F: Float + FftNum> ComplexArray<F> {
         let plan = realfft::RealFftPlanner::<F>::new().plan_fft_inverse(n);
         let scale: F = norm.factor(n, true);
         let (re, im) = self.planes();
-        transform_lanes(op, &[re, im], axis, n, 1, move |src, out| {
-            let mut spectrum = vec![Complex::new(F::default(), F::default()); half];
+        let zero = Complex::new(F::default(), F::default());
+        transform_lanes(op, &[re, im], axis, n, 1, move |src, out, scratch| {
+            let spectrum = zeroed(&mut scratch.values, half, zero);
             for (k, (r, i)) in src[0].iter().zip(src[1].iter()).take(half).enumerate() {
                 spectrum[k] = Complex::new(*r, *i);
             }
@@ -208,7 +233,8 @@ impl<F: Float + FftNum> ComplexArray<F> {
                 spectrum[half - 1].im = F::default();
             }
             // The spectrum is made valid above, and the lengths are the plan's.
-            if plan.process(&mut spectrum, out).is_err() {
+            let work = zeroed(&mut scratch.fft, plan.get_scratch_len(), zero);
+            if plan.process_with_scratch(spectrum, out, work).is_err() {
                 out.fill(<F as num_traits::Float>::nan());
             }
             for v in out.iter_mut() {
@@ -347,14 +373,16 @@ impl<F: Float + FftNum> Array<F> {
         let half = n / 2 + 1;
         let plan = realfft::RealFftPlanner::<F>::new().plan_fft_forward(n);
         let scale: F = norm.factor(n, false);
-        let packed = transform_lanes(op, &[self], axis, half, 2, move |src, out| {
-            let mut input = vec![F::default(); n];
+        let zero = Complex::new(F::default(), F::default());
+        let packed = transform_lanes(op, &[self], axis, half, 2, move |src, out, scratch| {
+            let input = zeroed(&mut scratch.real, n, F::default());
             for (d, &v) in input.iter_mut().zip(src[0].iter()) {
                 *d = v;
             }
-            let mut spectrum = vec![Complex::new(F::default(), F::default()); half];
+            let spectrum = zeroed(&mut scratch.values, half, zero);
+            let work = zeroed(&mut scratch.fft, plan.get_scratch_len(), zero);
             // The lengths are the plan's, so this cannot fail.
-            if plan.process(&mut input, &mut spectrum).is_err() {
+            if plan.process_with_scratch(input, spectrum, work).is_err() {
                 spectrum.fill(Complex::new(
                     <F as num_traits::Float>::nan(),
                     <F as num_traits::Float>::nan(),

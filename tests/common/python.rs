@@ -491,3 +491,15 @@ pub fn load_f64(dir: &TempDir, name: &str) -> ArrayD<f64> {
         .collect();
     ArrayD::from_shape_vec(ndarray::IxDyn(&npy.shape), values).unwrap()
 }
+
+/// The `float32` array saved as `name.npy` in `dir`.
+pub fn load_f32(dir: &TempDir, name: &str) -> ArrayD<f32> {
+    let npy = read_npy(dir.join(format!("{name}.npy")));
+    assert_eq!(npy.descr, "<f4", "{name}");
+    let values: Vec<f32> = npy
+        .data
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    ArrayD::from_shape_vec(ndarray::IxDyn(&npy.shape), values).unwrap()
+}
