@@ -165,6 +165,48 @@ fn order_statistics_match_numpy() {
     }
 }
 
+/// Lanes long enough, in several chunks, that the quantiles count and select within the
+/// chunks instead of rechunking the axis (the plan shows the selection stage).
+#[test]
+fn long_lanes_quantiles_match_numpy_without_rechunking() {
+    let long: &[(&[usize], &[usize])] = &[
+        (&[3000], &[700]),
+        (&[2400, 5], &[500, 2]),
+        (&[3, 2200], &[2, 450]),
+        (&[2, 2200, 3], &[1, 500, 2]),
+    ];
+    for &(shape, chunks) in long {
+        let (x, xn) = inputs(shape);
+        let a = Array::from_ndarray(x, chunks.to_vec()).unwrap();
+        let an = Array::from_ndarray(xn, chunks.to_vec()).unwrap();
+        let ax = (0..shape.len()).max_by_key(|&d| shape[d]).unwrap();
+        let ctx = |name: &str| format!("{shape:?} chunks {chunks:?} axis {ax}: {name}");
+        for &(mname, m) in METHODS {
+            let q = a.quantile(QS, ax, m).unwrap();
+            assert!(q.explain().contains("quantile_select"), "{}", ctx("plan"));
+            let want = load(shape, &format!("quantile_{mname}_{ax}"));
+            close(&q.compute().unwrap(), &want, 1e-14, &ctx(mname));
+            let q = an.nanquantile(QS, ax, m).unwrap().compute().unwrap();
+            let want = load(shape, &format!("nanquantile_{mname}_{ax}"));
+            close(&q, &want, 1e-14, &ctx(mname));
+        }
+        let cases = [
+            ("median", a.median(ax).unwrap()),
+            ("median_nan", an.median(ax).unwrap()),
+            ("nanmedian", an.nanmedian(ax).unwrap()),
+            (
+                "percentile",
+                a.percentile(&[5.0, 95.0], ax, QuantileMethod::Linear)
+                    .unwrap(),
+            ),
+        ];
+        for (name, got) in cases {
+            let want = load(shape, &format!("{name}_{ax}"));
+            close(&got.compute().unwrap(), &want, 1e-14, &ctx(name));
+        }
+    }
+}
+
 #[test]
 fn integer_quantiles_are_f64_and_bad_arguments_are_refused() {
     let x = Array::from_ndarray(ndarray::arr1(&[7i32, 1, 4, 10]).into_dyn(), 3).unwrap();

@@ -21,6 +21,7 @@ mod operators;
 mod order;
 mod overlap;
 mod pad;
+mod quantile_bands;
 mod rearrange;
 mod reductions;
 mod reshape;

@@ -1,11 +1,15 @@
 //! Order statistics along an axis: `sort`, `argsort`, `partition`, `argpartition`, `topk`,
 //! `argtopk`, `median`, `quantile`, `percentile` and their NaN-ignoring forms.
 //!
-//! Each runs over whole lanes: the array is rechunked so that the axis is in one chunk
-//! while the other axes are narrowed until a block is no larger than the array's largest
-//! chunk (at least one lane per block). Dask instead keeps the other axes' chunks, so that
-//! a median over a long axis builds blocks many times a chunk (dask/dask#5062); here the
-//! memory per task stays that of one input chunk.
+//! Sorts and partitions run over whole lanes: the array is rechunked so that the axis is in
+//! one chunk while the other axes are narrowed until a block is no larger than the array's
+//! largest chunk (at least one lane per block). Dask instead keeps the other axes' chunks,
+//! so that a median over a long axis builds blocks many times a chunk (dask/dask#5062);
+//! here the memory per task stays that of one input chunk.
+//!
+//! Quantiles along an axis held in several long chunks are not rechunked at all: see
+//! [`quantile_bands`](super::quantile_bands), which counts and selects within the chunks.
+//! Short chunks along the axis, or many quantiles at once, take the whole-lane path.
 
 use super::axis::{resolve_axis, AxisIndex};
 use super::Array;
@@ -46,7 +50,7 @@ fn nan_last<T: PartialOrd>(a: &T, b: &T) -> Ordering {
 
 /// NumPy's `lerp` (exact at both ends).
 #[inline]
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
+pub(super) fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let d = b - a;
     if t < 0.5 {
         a + d * t
@@ -55,12 +59,10 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// The quantile `q` (in `[0, 1]`) of the sorted, NaN-free values `v` by `method`.
-fn quantile_sorted(v: &[f64], q: f64, method: QuantileMethod) -> f64 {
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
+/// The sorted positions `(lo, hi)` the quantile `q` (in `[0, 1]`) of `n > 0` values reads
+/// by `method`, and the weight of `hi`: the quantile is `lerp(v[lo], v[hi], t)`, or `v[lo]`
+/// when `t == 0`. `hi` is `lo` or `lo + 1`.
+pub(super) fn quantile_ranks(n: usize, q: f64, method: QuantileMethod) -> (usize, usize, f64) {
     let vi = q * (n - 1) as f64;
     let (idx, t) = match method {
         QuantileMethod::Linear => (vi.floor(), vi - vi.floor()),
@@ -73,7 +75,16 @@ fn quantile_sorted(v: &[f64], q: f64, method: QuantileMethod) -> f64 {
         }
     };
     let lo = (idx as usize).min(n - 1);
-    let hi = (lo + 1).min(n - 1);
+    let hi = if t == 0.0 { lo } else { (lo + 1).min(n - 1) };
+    (lo, hi, t)
+}
+
+/// The quantile `q` (in `[0, 1]`) of the sorted, NaN-free values `v` by `method`.
+fn quantile_sorted(v: &[f64], q: f64, method: QuantileMethod) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let (lo, hi, t) = quantile_ranks(v.len(), q, method);
     if t == 0.0 {
         v[lo]
     } else {
@@ -376,6 +387,28 @@ impl<T: Element> Array<T> {
                 msg: "no quantile asked for".into(),
             });
         }
+        if let Some(banded) = super::quantile_bands::quantiles(
+            self,
+            axis,
+            qs,
+            method,
+            skip_nan,
+            super::quantile_bands::Sampling::default(),
+        )? {
+            return Ok(banded);
+        }
+        self.lane_quantiles(axis, qs, method, skip_nan)
+    }
+
+    /// The quantiles over whole lanes: `axis` rechunked into one chunk (see
+    /// [`whole_lanes`](Array::whole_lanes)), each lane's ranks selected in place.
+    pub(super) fn lane_quantiles(
+        &self,
+        axis: usize,
+        qs: &[f64],
+        method: QuantileMethod,
+        skip_nan: bool,
+    ) -> Result<Array<T::Mean>> {
         let qs = qs.to_vec();
         let m = qs.len();
         let per_lane = self

@@ -11,6 +11,7 @@ import numpy as np
 
 out = sys.argv[1]
 SHAPES = [(23,), (9, 14), (4, 6, 11)]
+LONG = [(3000,), (2400, 5), (3, 2200), (2, 2200, 3)]
 METHODS = ["linear", "nearest", "lower", "higher", "midpoint"]
 QS = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0]
 
@@ -41,4 +42,20 @@ for shape in SHAPES:
         k = min(3, shape[ax])
         save(shape, f"topk_{ax}", np.flip(np.sort(x, axis=ax), axis=ax).take(range(k), axis=ax))
         save(shape, f"bottomk_{ax}", np.sort(x, axis=ax).take(range(k), axis=ax))
+# Long lanes in several chunks: the quantiles count within the chunks (no rechunk).
+for shape in LONG:
+    n = int(np.prod(shape))
+    i = np.arange(n)
+    x = (((i * 7919) % 101) / 7.0 - 5.0).reshape(shape)
+    xn = x.copy().ravel()
+    xn[i % 37 == 5] = np.nan
+    xn = xn.reshape(shape)
+    ax = int(np.argmax(shape))
+    for m in METHODS:
+        save(shape, f"quantile_{m}_{ax}", np.quantile(x, QS, axis=ax, method=m))
+        save(shape, f"nanquantile_{m}_{ax}", np.nanquantile(xn, QS, axis=ax, method=m))
+    save(shape, f"median_{ax}", np.median(x, axis=ax))
+    save(shape, f"median_nan_{ax}", np.median(xn, axis=ax))
+    save(shape, f"nanmedian_{ax}", np.nanmedian(xn, axis=ax))
+    save(shape, f"percentile_{ax}", np.percentile(x, [5, 95], axis=ax))
 print("ok")
