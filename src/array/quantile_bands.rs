@@ -124,34 +124,147 @@ impl Lanes {
     }
 }
 
-/// Calls `f(lane, value)` for every value of block `b`, `lane` counting the block's lanes
-/// along `axis` in C order, walking the block in memory order when it is C-contiguous.
-fn visit<T: Element>(b: &ArrayViewD<'_, T>, axis: usize, mut f: impl FnMut(usize, f64)) {
-    if axis + 1 == b.ndim() {
-        for (li, lane) in b.lanes(Axis(axis)).into_iter().enumerate() {
-            for v in lane {
-                f(li, v.to_f64());
-            }
+/// Walks block `b` in memory order as `f64` values. When values follow the axis
+/// (`axis` is not the last), calls `f(first, row)` for each position along the axis, `row`
+/// holding one value of each of the block's lanes `first..first + row.len()` (lanes counted
+/// in the block's C order); when `axis` is the last, calls `f(lane, values)` with each whole
+/// lane. `buf` is the reused conversion buffer.
+fn walk<T: Element>(
+    b: &ArrayViewD<'_, T>,
+    axis: usize,
+    buf: &mut Vec<f64>,
+    mut f: impl FnMut(usize, &[f64]),
+) {
+    let shape = b.shape();
+    let len = shape[axis];
+    let inner: usize = shape[axis + 1..].iter().product();
+    let last_axis = axis + 1 == shape.len();
+    let group = if last_axis { len } else { inner };
+    if group == 0 || b.is_empty() {
+        return;
+    }
+    let first = |call: usize| if last_axis { call } else { call / len * inner };
+    buf.clear();
+    if let Some(flat) = b.as_slice() {
+        for (call, values) in flat.chunks_exact(group).enumerate() {
+            buf.clear();
+            buf.extend(values.iter().map(|v| v.to_f64()));
+            f(first(call), buf);
         }
-    } else {
-        for p in 0..b.shape()[axis] {
-            for (li, v) in b.index_axis(Axis(axis), p).iter().enumerate() {
-                f(li, v.to_f64());
-            }
+        return;
+    }
+    // A strided block: its rows (lanes of the last axis) in C order fill the groups.
+    let mut call = 0;
+    for row in b.rows() {
+        match row.as_slice() {
+            Some(values) => buf.extend(values.iter().map(|v| v.to_f64())),
+            None => buf.extend(row.iter().map(|v| v.to_f64())),
+        }
+        if buf.len() == group {
+            f(first(call), buf);
+            buf.clear();
+            call += 1;
         }
     }
 }
 
-/// Lays out `c` (lane after lane, `k` values each) as a block of `shape`, whose `axis` has
-/// length `k`.
-fn scatter(c: &[i64], k: usize, shape: &[usize], axis: usize) -> Result<ArrayD<i64>> {
+/// Counts, for the `nl` lanes of one block, the values below each lower splitter (even
+/// `c`), above each upper one (odd `c`) and the NaNs (`c == per`): `counts[c * nl + lane]`,
+/// with `split[c * nl + lane]` the splitters.
+fn count_block<T: Element>(
+    b: &ArrayViewD<'_, T>,
+    axis: usize,
+    split: &[f64],
+    per: usize,
+    nl: usize,
+) -> Vec<i64> {
+    let mut counts = vec![0i64; (per + 1) * nl];
+    let rows = axis + 1 < b.ndim();
+    let mut buf = Vec::new();
+    walk(b, axis, &mut buf, |first, values| {
+        let w = values.len();
+        if rows {
+            for c in 0..per {
+                let s = &split[c * nl + first..][..w];
+                let n = &mut counts[c * nl + first..][..w];
+                if c % 2 == 0 {
+                    for i in 0..w {
+                        n[i] += i64::from(values[i] < s[i]);
+                    }
+                } else {
+                    for i in 0..w {
+                        n[i] += i64::from(values[i] > s[i]);
+                    }
+                }
+            }
+            let n = &mut counts[per * nl + first..][..w];
+            for i in 0..w {
+                n[i] += i64::from(values[i].is_nan());
+            }
+        } else {
+            for c in 0..per {
+                let s = split[c * nl + first];
+                let hits = if c % 2 == 0 {
+                    values.iter().filter(|&&v| v < s).count()
+                } else {
+                    values.iter().filter(|&&v| v > s).count()
+                };
+                counts[c * nl + first] += hits as i64;
+            }
+            counts[per * nl + first] += values.iter().filter(|v| v.is_nan()).count() as i64;
+        }
+    });
+    counts
+}
+
+/// Copies, for the `nl` lanes of one block and `m` quantiles, each value inside slot
+/// `s = j * nl + lane`'s bracket `lo[s]..=hi[s]` to `out[cursor[s]]`, advancing the cursor.
+/// The last element of `out` takes the values outside every bracket (the copy has no
+/// branch); a bracket holding more values than counted leaves its cursor past its end.
+fn band_block<T: Element>(
+    b: &ArrayViewD<'_, T>,
+    axis: usize,
+    (lo, hi): (&[f64], &[f64]),
+    m: usize,
+    cursor: &mut [usize],
+    out: &mut [f64],
+) {
+    let rows = axis + 1 < b.ndim();
+    let nl = lo.len() / m.max(1);
+    let trash = out.len() - 1;
+    let mut buf = Vec::new();
+    let mut put = |s: usize, v: f64| {
+        let inside = lo[s] <= v && v <= hi[s];
+        let at = if inside { cursor[s].min(trash) } else { trash };
+        out[at] = v;
+        cursor[s] += usize::from(inside);
+    };
+    walk(b, axis, &mut buf, |first, values| {
+        for j in 0..m {
+            if rows {
+                for (i, &v) in values.iter().enumerate() {
+                    put(j * nl + first + i, v);
+                }
+            } else {
+                for &v in values {
+                    put(j * nl + first, v);
+                }
+            }
+        }
+    });
+}
+
+/// Lays out `c` (`c[kk * nl + lane]`, `k` values per lane) as a block of `shape`, whose
+/// `axis` has length `k`.
+fn scatter(c: &[i64], k: usize, shape: &[usize], axis: usize) -> ArrayD<i64> {
     let mut out = ArrayD::<i64>::zeros(IxDyn(shape));
+    let nl = c.len() / k.max(1);
     for kk in 0..k {
         for (li, d) in out.index_axis_mut(Axis(axis), kk).iter_mut().enumerate() {
-            *d = c[li * k + kk];
+            *d = c[kk * nl + li];
         }
     }
-    Ok(out)
+    out
 }
 
 /// What the selection of one quantile of one lane needs.
@@ -311,24 +424,15 @@ pub(super) fn quantiles<T: Element>(
             move |idx| vec![(0, reads.region(idx))],
             move |v: &[ArrayViewD<'_, T>], info| {
                 let ids = lanes.ids(&lanes.region(&info.index));
-                let mut mine = Vec::with_capacity(ids.len() * per);
-                for &id in &ids {
-                    mine.extend_from_slice(&split[id * per..(id + 1) * per]);
+                let nl = ids.len();
+                let mut mine = vec![0.0; per * nl];
+                for (li, &id) in ids.iter().enumerate() {
+                    for c in 0..per {
+                        mine[c * nl + li] = split[id * per + c];
+                    }
                 }
-                let mut c = vec![0i64; ids.len() * k];
-                visit(&v[0], axis, |li, v| {
-                    let row = &mut c[li * k..(li + 1) * k];
-                    if v.is_nan() {
-                        row[k - 1] += 1;
-                        return;
-                    }
-                    let bounds = &mine[li * per..(li + 1) * per];
-                    for (n, b) in row[..per].chunks_exact_mut(2).zip(bounds.chunks_exact(2)) {
-                        n[0] += i64::from(v < b[0]);
-                        n[1] += i64::from(v > b[1]);
-                    }
-                });
-                scatter(&c, k, &info.out_shape, axis)
+                let c = count_block(&v[0], axis, &mine, per, nl);
+                Ok(scatter(&c, k, &info.out_shape, axis))
             },
         )
     };
@@ -432,40 +536,33 @@ pub(super) fn quantiles<T: Element>(
                 lanes.grid.unravel(info.index[0], &mut block);
                 let p = block[axis];
                 let ids = lanes.ids(&lanes.region(&block));
-                let mut cursor = Vec::with_capacity(ids.len() * m);
-                let mut end = Vec::with_capacity(ids.len() * m);
-                let mut bounds = Vec::with_capacity(ids.len() * m * 2);
+                let nl = ids.len();
+                let mut cursor = vec![0; m * nl];
+                let mut end = vec![0; m * nl];
+                let (mut lo, mut hi) = (vec![0.0; m * nl], vec![0.0; m * nl]);
+                // Packed lane after lane, each lane's quantiles in order.
                 let mut at = 0;
-                for &id in &ids {
+                for (li, &id) in ids.iter().enumerate() {
                     for j in 0..m {
-                        cursor.push(at);
+                        let s = j * nl + li;
+                        cursor[s] = at;
                         at += bands[(id * m + j) * pieces + p];
-                        end.push(at);
+                        end[s] = at;
                         let pick = picks[id * m + j];
-                        bounds.extend([pick.lo, pick.hi]);
+                        (lo[s], hi[s]) = (pick.lo, pick.hi);
                     }
                 }
-                let mut out = vec![0.0f64; info.out_shape[0]];
-                let mut overflow = false;
-                visit(&v[0], axis, |li, v| {
-                    for s in li * m..(li + 1) * m {
-                        if bounds[2 * s] <= v && v <= bounds[2 * s + 1] {
-                            if cursor[s] < end[s] {
-                                out[cursor[s]] = v;
-                                cursor[s] += 1;
-                            } else {
-                                overflow = true;
-                            }
-                        }
-                    }
-                });
-                if overflow || cursor != end {
+                let len = info.out_shape[0];
+                let mut out = vec![0.0f64; len + 1];
+                band_block(&v[0], axis, (&lo, &hi), m, &mut cursor, &mut out);
+                if cursor != end {
                     return Err(Error::internal(
                         "quantile",
                         "a chunk's values changed between counting and selecting \
                          (is the array's source deterministic?)",
                     ));
                 }
+                out.truncate(len);
                 ArrayD::from_shape_vec(IxDyn(&info.out_shape), out)
                     .map_err(|e| Error::internal("quantile", e.to_string()))
             },
@@ -500,7 +597,13 @@ pub(super) fn quantiles<T: Element>(
                     band.clear();
                     for (p, at) in start.iter_mut().enumerate() {
                         let len = bands[s * pieces + p];
-                        band.extend(v[p].slice(ndarray::s![*at..*at + len]).iter());
+                        let packed = v[p].as_slice().ok_or_else(|| {
+                            Error::internal("quantile", "a band chunk is not contiguous")
+                        })?;
+                        let part = packed.get(*at..*at + len).ok_or_else(|| {
+                            Error::internal("quantile", "a band chunk is shorter than counted")
+                        })?;
+                        band.extend_from_slice(part);
                         *at += len;
                     }
                     let pick = picks[s];
@@ -590,6 +693,42 @@ mod tests {
             let want = 0.5 * (lane[1999] + lane[2000]);
             assert_eq!(got[[0, c]], want);
         }
+    }
+
+    #[test]
+    fn values_that_change_after_counting_give_an_error() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static SHIFT: AtomicBool = AtomicBool::new(false);
+        let v: Vec<f64> = (0..3000).map(|i| ((i * 37) % 101) as f64).collect();
+        let base =
+            Array::from_ndarray(ArrayD::from_shape_vec(IxDyn(&[3000]), v).unwrap(), 500).unwrap();
+        // A source that is not deterministic: its values move once the counts are taken.
+        let x = base
+            .map_blocks(|b, _| {
+                let shift = if SHIFT.load(Ordering::SeqCst) {
+                    0.5
+                } else {
+                    0.0
+                };
+                Ok(b.mapv(|v| v + shift))
+            })
+            .unwrap();
+        let q = quantiles(
+            &x,
+            0,
+            &[0.5],
+            QuantileMethod::Linear,
+            false,
+            Sampling::default(),
+        )
+        .unwrap()
+        .expect("the banded path");
+        SHIFT.store(true, Ordering::SeqCst);
+        let err = q.compute().unwrap_err().to_string();
+        assert!(
+            err.contains("changed between counting and selecting"),
+            "{err}"
+        );
     }
 
     proptest! {
