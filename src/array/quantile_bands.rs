@@ -233,22 +233,30 @@ fn band_block<T: Element>(
     let nl = lo.len() / m.max(1);
     let trash = out.len() - 1;
     let mut buf = Vec::new();
-    let mut put = |s: usize, v: f64| {
-        let inside = lo[s] <= v && v <= hi[s];
-        let at = if inside { cursor[s].min(trash) } else { trash };
-        out[at] = v;
-        cursor[s] += usize::from(inside);
-    };
     walk(b, axis, &mut buf, |first, values| {
+        let out = &mut *out;
         for j in 0..m {
+            let base = j * nl + first;
             if rows {
-                for (i, &v) in values.iter().enumerate() {
-                    put(j * nl + first + i, v);
+                let w = values.len();
+                let (lo, hi) = (&lo[base..base + w], &hi[base..base + w]);
+                let cursor = &mut cursor[base..base + w];
+                for i in 0..w {
+                    let v = values[i];
+                    let inside = (lo[i] <= v) & (v <= hi[i]);
+                    let at = if inside { cursor[i].min(trash) } else { trash };
+                    out[at] = v;
+                    cursor[i] += usize::from(inside);
                 }
             } else {
+                let (lo, hi) = (lo[base], hi[base]);
+                let mut at = cursor[base];
                 for &v in values {
-                    put(j * nl + first, v);
+                    let inside = (lo <= v) & (v <= hi);
+                    out[if inside { at.min(trash) } else { trash }] = v;
+                    at += usize::from(inside);
                 }
+                cursor[base] = at;
             }
         }
     });
