@@ -297,6 +297,11 @@ impl<T: Element> Array<T> {
     /// `quantile(x, qs, axis, method=...)`: the result has the quantiles on a new first axis
     /// and `axis` removed. A lane holding NaN gives NaN. Integers give `f64`.
     ///
+    /// When `axis` spans several long chunks it is not rechunked: a sample and one counting
+    /// pass over the array run when the quantile is built, and computing it reads only the
+    /// values near each quantile (see `quantile_bands` in the architecture notes). Otherwise
+    /// each task holds whole lanes, no more than one input chunk's worth.
+    ///
     /// ```
     /// use tessera::{Array, QuantileMethod};
     /// let x = Array::<f64>::arange(1.0, 11.0, 1.0, 3)?;
