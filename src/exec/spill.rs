@@ -6,7 +6,7 @@
 //! raw little-endian values in C order (no compression: writing and reading back run at the
 //! speed of the page cache or the disk, and a reader can fetch any box of the chunk by
 //! offset without decoding the rest). A file is written under a temporary name and renamed
-//! into place, removed after its last reader, and the whole directory is removed when the
+//! into place, removed when its last reader is done with it, and the whole directory is removed when the
 //! [`SpillDir`] is dropped: after success, after an error, while unwinding from a panic.
 
 use crate::dtype::{ChunkData, DType};
@@ -37,6 +37,14 @@ pub(crate) struct SpilledChunk {
     path: PathBuf,
     dtype: DType,
     shape: Vec<usize>,
+}
+
+/// The file goes with the last handle on it: a reader that took a chunk's last read
+/// removes it only after every earlier reader, still reading on another thread, is done.
+impl Drop for SpilledChunk {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 impl SpilledChunk {
@@ -168,11 +176,6 @@ impl SpillDir {
         let mut buf = vec![0u8; total * size];
         read_box(&file, &s.shape, part, size, &mut buf).map_err(fail)?;
         from_raw(s.dtype, &shape, &buf)
-    }
-
-    /// Removes a spilled chunk's file (after its last reader).
-    pub(crate) fn remove(&self, s: &SpilledChunk) {
-        let _ = fs::remove_file(&s.path);
     }
 
     /// The directory, if it was created.
@@ -363,6 +366,26 @@ fn from_raw(dtype: DType, shape: &[usize], b: &[u8]) -> Result<ChunkData> {
 mod tests {
     use super::*;
     use crate::dtype::Element;
+
+    #[test]
+    fn a_spill_file_lasts_until_its_last_reader_is_done() {
+        // The store hands each reader a handle; the reader that takes the last read must
+        // not remove the file under one still reading it on another thread.
+        let a = ndarray::Array::from_shape_fn((6, 5), |(i, j)| (i * 10 + j) as f64).into_dyn();
+        let d = SpillDir::new(std::env::temp_dir());
+        let first = std::sync::Arc::new(d.write(&f64::into_chunk(a.clone())).unwrap());
+        let path = first.path.clone();
+        let last = first.clone();
+        drop(last); // the last read finished first
+        assert!(path.exists());
+        let got = d.read(&first, &[(1, 2), (0, 5)]).unwrap();
+        assert_eq!(
+            f64::chunk_ref(&got).unwrap(),
+            &a.slice(ndarray::s![1..3, ..]).into_dyn()
+        );
+        drop(first);
+        assert!(!path.exists());
+    }
 
     #[test]
     fn boxes_of_spilled_chunks_read_back_exactly() {

@@ -173,7 +173,7 @@ impl<'s> ChunkStore<'s> {
         lin: usize,
         part: Option<&[(usize, usize)]>,
     ) -> Result<Taken> {
-        let (data, last) = {
+        let data = {
             let mut st = self.stages[s].lock().map_err(|_| poisoned())?;
             let Some(e) = st.get_mut(&lin) else {
                 return Err(Error::internal(
@@ -183,15 +183,14 @@ impl<'s> ChunkStore<'s> {
             };
             e.reads_left -= 1;
             let data = e.data.clone();
-            let last = e.reads_left == 0;
-            if last {
+            if e.reads_left == 0 {
                 if let Some(e) = st.remove(&lin) {
                     if matches!(e.data, Stored::Memory(_)) {
                         mem.sub(e.bytes);
                     }
                 }
             }
-            (data, last)
+            data
         };
         match data {
             Stored::Memory(p) => {
@@ -204,10 +203,8 @@ impl<'s> ChunkStore<'s> {
             Stored::Disk(f) => {
                 let whole: Vec<(usize, usize)> = f.shape().iter().map(|&n| (0, n)).collect();
                 let b = part.unwrap_or(&whole);
+                // The file is removed when the last handle `f` drops, after this read.
                 let r = self.spill.read(&f, b);
-                if last {
-                    self.spill.remove(&f);
-                }
                 let sub = b.iter().map(|&(_, l)| (0, l)).collect();
                 Ok(Taken::Data(Arc::new(r?), sub, true))
             }
