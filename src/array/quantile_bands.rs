@@ -36,6 +36,8 @@ use std::sync::Arc;
 const LEVELS: usize = 2;
 /// Counts per quantile and lane in a chunk: below each `lo`, above each `hi`.
 const PER_QUANTILE: usize = 2 * LEVELS;
+/// Values tested together before any is copied.
+const GROUP: usize = 8;
 /// Quantiles asked for at once beyond which the whole-lane path is taken.
 const MAX_QUANTILES: usize = 8;
 /// The most count entries (lanes × chunks along the axis × counts) held when built.
@@ -59,7 +61,7 @@ pub(super) struct Sampling {
 impl Default for Sampling {
     fn default() -> Self {
         Sampling {
-            budget: 1 << 22,
+            budget: 1 << 24,
             min_per_lane: 512,
             min_stride: 4,
             count_share: 4,
@@ -241,20 +243,40 @@ fn band_block<T: Element>(
                 let w = values.len();
                 let (lo, hi) = (&lo[base..base + w], &hi[base..base + w]);
                 let cursor = &mut cursor[base..base + w];
-                for i in 0..w {
-                    let v = values[i];
-                    let inside = (lo[i] <= v) & (v <= hi[i]);
-                    let at = if inside { cursor[i].min(trash) } else { trash };
-                    out[at] = v;
-                    cursor[i] += usize::from(inside);
+                // Most values lie outside their brackets: groups of eight are tested at
+                // once (vectorized), and only groups holding one are copied from.
+                for g in (0..w).step_by(GROUP) {
+                    let e = (g + GROUP).min(w);
+                    let mut any = false;
+                    for i in g..e {
+                        any |= (lo[i] <= values[i]) & (values[i] <= hi[i]);
+                    }
+                    if !any {
+                        continue;
+                    }
+                    for i in g..e {
+                        let v = values[i];
+                        let inside = (lo[i] <= v) & (v <= hi[i]);
+                        let at = if inside { cursor[i].min(trash) } else { trash };
+                        out[at] = v;
+                        cursor[i] += usize::from(inside);
+                    }
                 }
             } else {
                 let (lo, hi) = (lo[base], hi[base]);
                 let mut at = cursor[base];
-                for &v in values {
-                    let inside = (lo <= v) & (v <= hi);
-                    out[if inside { at.min(trash) } else { trash }] = v;
-                    at += usize::from(inside);
+                for group in values.chunks(GROUP) {
+                    if !group
+                        .iter()
+                        .fold(false, |any, &v| any | ((lo <= v) & (v <= hi)))
+                    {
+                        continue;
+                    }
+                    for &v in group {
+                        let inside = (lo <= v) & (v <= hi);
+                        out[if inside { at.min(trash) } else { trash }] = v;
+                        at += usize::from(inside);
+                    }
                 }
                 cursor[base] = at;
             }
