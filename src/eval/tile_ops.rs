@@ -115,7 +115,7 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             _ => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_finite()),
         }, _ => return bad(op.name(), dt)),
         Exp | Ln | Log1p | Log2 | Log10 | Expm1 | Sin | Cos | Tan | Tanh | Exp2 | Cbrt | Sinh
-        | Cosh | Arcsinh | Arccosh | Arctanh => match dt {
+        | Cosh | Arcsinh | Arccosh | Arctanh | Arcsin | Arccos | Arctan => match dt {
             DType::F64 => math_f64(op),
             DType::F32 => math_f32(op),
             _ => return bad(op.name(), dt),
@@ -141,7 +141,7 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             Reciprocal => |a, o, n| map::<T, T>(a, o, n, |x| Arith::div(T::one(), x)),
             _ => |a, o, n| map::<T, T>(a, o, n, |x| x),
         }, _ => return bad(op.name(), dt)),
-        Arcsin | Arccos | Arctan | Reciprocal | Trunc | Degrees | Radians | Sinc => {
+        Reciprocal | Trunc | Degrees | Radians | Sinc => {
             with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))
         }
     })
@@ -154,9 +154,6 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
 fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
     use UnaryOp::*;
     match op {
-        Arcsin => |a, o, n| map::<F, F>(a, o, n, F::asin),
-        Arccos => |a, o, n| map::<F, F>(a, o, n, F::acos),
-        Arctan => |a, o, n| map::<F, F>(a, o, n, F::atan),
         Log2 => |a, o, n| map::<F, F>(a, o, n, F::log2),
         Log10 => |a, o, n| map::<F, F>(a, o, n, F::log10),
         Reciprocal => |a, o, n| map::<F, F>(a, o, n, |x| F::one() / x),
@@ -231,6 +228,9 @@ fn math_f64(op: UnaryOp) -> UnaryFn {
         Arcsinh => math_step!(f64, math::asinh),
         Arccosh => math_step!(f64, math::acosh),
         Arctanh => math_step!(f64, math::atanh),
+        Arcsin => math_step!(f64, math::asin),
+        Arccos => math_step!(f64, math::acos),
+        Arctan => math_step!(f64, math::atan),
         _ => math_step!(f64, math::tanh),
     }
 }
@@ -254,6 +254,9 @@ fn math_f32(op: UnaryOp) -> UnaryFn {
         Arcsinh => math_step!(f32, math::asinh_f32),
         Arccosh => math_step!(f32, math::acosh_f32),
         Arctanh => math_step!(f32, math::atanh_f32),
+        Arcsin => math_step!(f32, math::asin_f32),
+        Arccos => math_step!(f32, math::acos_f32),
+        Arctan => math_step!(f32, math::atan_f32),
         _ => math_step!(f32, math::tanh_f32),
     }
 }

@@ -1,10 +1,10 @@
 //! Per-element functions behind the NumPy ufuncs that have no slice kernel in
-//! `tessera_kernels`: inverse trigonometric functions, `sinc`, `arctan2`, `hypot`,
-//! `logaddexp`, floored division, `fmod`, `nextafter`, shifts, `gcd` and `lcm`.
+//! `tessera_kernels`: `sinc`, `arctan2`, `hypot`, `logaddexp`, floored division, `fmod`,
+//! `nextafter`, shifts, `gcd` and `lcm`.
 //!
 //! They are scalar: [`tile_ops`](super::tile_ops) applies them one element at a time
 //! (`map`/`zip`), and the transcendental ones call the platform's libm through Rust's float
-//! methods (`asin`, `hypot`, `atan2`, ...). The semantics follow NumPy's
+//! methods (`sin`, `hypot`, `atan2`, ...). The semantics follow NumPy's
 //! `npy_math` (e.g. `npy_divmod`, `npy_logaddexp`, `npy_lshift`), including its results for
 //! zero divisors and out-of-range shift counts.
 

@@ -16,6 +16,8 @@ pub enum Dist {
     OnePlusLog(f64, f64),
     /// `x - 1` log-uniform in [lo, hi]: x spans [1 + lo, 1 + hi], dense near 1.
     AboveOneLog(f64, f64),
+    /// `1 - |x|` log-uniform in [lo, hi], with a random sign: dense near ±1.
+    BelowOneLog(f64, f64),
     /// `pow`: x log-uniform in [xlo, xhi], y = t / ln(x) with t uniform in [tlo, thi], so
     /// that y·ln(x), the log of the result, spans [tlo, thi].
     PowLog {
@@ -132,6 +134,10 @@ impl Case {
                 }
                 Dist::OnePlusLog(lo, hi) => (round(rng.log_uniform(lo, hi) - 1.0), 0.0),
                 Dist::AboveOneLog(lo, hi) => (round(1.0 + rng.log_uniform(lo, hi)), 0.0),
+                Dist::BelowOneLog(lo, hi) => {
+                    let s = rng.sign();
+                    (round(s * (1.0 - rng.log_uniform(lo, hi))), 0.0)
+                }
                 Dist::PowLog { xlo, xhi, tlo, thi } => {
                     let x = round(rng.log_uniform(xlo, xhi));
                     (x, round(rng.uniform(tlo, thi) / x.ln()))
@@ -362,6 +368,33 @@ pub fn all() -> Vec<Case> {
             ],
         },
         Case {
+            name: "atan",
+            func: Atan,
+            kernel: k64(math::atan),
+            ranges: vec![
+                r("[-3, 3]", u(-3.0, 3.0)),
+                r("±[1e-150, 1e300] log", slu(1e-150, 1e300)),
+            ],
+        },
+        Case {
+            name: "asin",
+            func: Asin,
+            kernel: k64(math::asin),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-16, 1] log", Dist::BelowOneLog(1e-16, 1.0)),
+            ],
+        },
+        Case {
+            name: "acos",
+            func: Acos,
+            kernel: k64(math::acos),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-16, 1] log", Dist::BelowOneLog(1e-16, 1.0)),
+            ],
+        },
+        Case {
             name: "pow",
             func: Pow,
             kernel: Kernel::F64Bin(math::pow),
@@ -547,6 +580,33 @@ pub fn all() -> Vec<Case> {
             ranges: vec![
                 r("[-1, 1]", u(-1.0, 1.0)),
                 r("±[1e-38, 1e-3] log", slu(1e-38, 1e-3)),
+            ],
+        },
+        Case {
+            name: "atan_f32",
+            func: Atan,
+            kernel: k32(math::atan_f32),
+            ranges: vec![
+                r("[-3, 3]", u(-3.0, 3.0)),
+                r("±[1e-38, 3e38] log", slu(1e-38, 3e38)),
+            ],
+        },
+        Case {
+            name: "asin_f32",
+            func: Asin,
+            kernel: k32(math::asin_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-7, 1] log", Dist::BelowOneLog(1e-7, 1.0)),
+            ],
+        },
+        Case {
+            name: "acos_f32",
+            func: Acos,
+            kernel: k32(math::acos_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-7, 1] log", Dist::BelowOneLog(1e-7, 1.0)),
             ],
         },
         Case {

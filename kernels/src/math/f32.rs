@@ -8,6 +8,7 @@
 //! the error is at most 0.5 + 2^-7 ulp of the `f32`. The slow path calls the `f64` standard
 //! function and rounds.
 
+use super::atan::{Acos, Asin, Atan};
 use super::cbrt::Cbrt;
 use super::exp::{pow2, Exp2, Expm1};
 use super::hyper::{Acosh, Asinh, Atanh, Cosh, Sinh};
@@ -132,6 +133,21 @@ pub fn acosh_f32(x: &[f32], out: &mut [f32]) {
 /// `out[i] = atanh(x[i])` in `f32`, through the `f64` fast path of [`atanh`](super::atanh).
 pub fn atanh_f32(x: &[f32], out: &mut [f32]) {
     map_f32::<Atanh>(x, out)
+}
+
+/// `out[i] = atan(x[i])` in `f32`, through the `f64` fast path of [`atan`](super::atan).
+pub fn atan_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Atan>(x, out)
+}
+
+/// `out[i] = asin(x[i])` in `f32`, through the `f64` fast path of [`asin`](super::asin).
+pub fn asin_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Asin>(x, out)
+}
+
+/// `out[i] = acos(x[i])` in `f32`, through the `f64` fast path of [`acos`](super::acos).
+pub fn acos_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Acos>(x, out)
 }
 
 /// `out[i] = ln(x[i])` for `i < min(x.len(), out.len())`.
@@ -288,6 +304,32 @@ mod tests {
                 vec![
                     (-1.0, 1.0, false),
                     (-0.9999, -0.99, false),
+                    (-140.0, 0.0, true),
+                ],
+            ),
+            (
+                "atan",
+                atan_f32,
+                f64::atan,
+                vec![
+                    (-3.0, 3.0, false),
+                    (-1e4, 1e4, false),
+                    (-140.0, 128.0, true),
+                ],
+            ),
+            (
+                "asin",
+                asin_f32,
+                f64::asin,
+                vec![(-1.0, 1.0, false), (0.99, 1.0, false), (-140.0, 0.0, true)],
+            ),
+            (
+                "acos",
+                acos_f32,
+                f64::acos,
+                vec![
+                    (-1.0, 1.0, false),
+                    (-1.0, -0.99, false),
                     (-140.0, 0.0, true),
                 ],
             ),

@@ -91,11 +91,13 @@
 // `!(x <= limit)` is deliberate: it is true for NaN too, in one comparison that vectorizes.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub use atan::{acos, asin, atan};
 pub use cbrt::cbrt;
 pub use exp::{exp, exp2, expm1};
 pub use f32::{
-    acosh_f32, asinh_f32, atanh_f32, cbrt_f32, cos_f32, cosh_f32, exp2_f32, exp_f32, expm1_f32,
-    ln_f32, log10_f32, log1p_f32, log2_f32, sin_f32, sinh_f32, tan_f32, tanh_f32,
+    acos_f32, acosh_f32, asin_f32, asinh_f32, atan_f32, atanh_f32, cbrt_f32, cos_f32, cosh_f32,
+    exp2_f32, exp_f32, expm1_f32, ln_f32, log10_f32, log1p_f32, log2_f32, sin_f32, sinh_f32,
+    tan_f32, tanh_f32,
 };
 pub use hyper::{acosh, asinh, atanh, cosh, sinh};
 pub use log::{ln, log10, log1p, log2};
@@ -105,6 +107,7 @@ pub use trig::{cos, sin, tan};
 
 use crate::dispatch;
 
+mod atan;
 mod cbrt;
 mod dd;
 mod exp;
