@@ -38,7 +38,7 @@ const EXPM1_LO: f64 = -40.0;
 /// `ROUND_MAGIC + k` (whose low 12 bits are `k` modulo 4096), `r` and the correction `rlo`
 /// (the rounding error of `r`, up to 2^-75 absolute).
 #[inline(always)]
-fn reduce(x: f64) -> (u64, f64, f64) {
+pub(super) fn reduce(x: f64) -> (u64, f64, f64) {
     let t = x * LOG2_E + ROUND_MAGIC;
     let k = t - ROUND_MAGIC;
     // Exact: k·LN2_HI has at most 43 significant bits and is within a factor 2 of x.
@@ -66,7 +66,7 @@ fn tail(r: f64) -> f64 {
 
 /// `e^(r + rlo)` for `|r| ≤ 0.3467` and a correction `|rlo| ≤ 2^-50·|r|`.
 #[inline(always)]
-fn exp_reduced(r: f64, rlo: f64) -> f64 {
+pub(super) fn exp_reduced(r: f64, rlo: f64) -> f64 {
     let t = tail(r);
     // e^(r + rlo) = 1 + r + t + rlo·(1 + r) + O(2^-110); 1 + r is split exactly.
     let s = 1.0 + r;

@@ -3,7 +3,9 @@
 //! `sinh` and `cosh` come from the `expm1` kernel kept as a double-double `t = e^|x| - 1`:
 //! `sinh|x| = (t + t/(1+t))/2` (two positive terms: no cancellation near 0) and
 //! `cosh x = (E + 1/E)/2` with `E = 1 + t`; each quotient is corrected with its exact
-//! remainder (Dekker's product), and the halves are summed in double-double.
+//! remainder (Dekker's product), and the halves are summed in double-double. Above
+//! `|x| = 22` both are `e^|x|/2` from the `exp` kernel, scaled so that results up to the
+//! overflow threshold (`|x| ≈ 710.48`) stay in the fast path.
 //!
 //! The inverse functions are logarithms of arguments formed in double-double:
 //! `asinh|x| = ln(|x| + √(x²+1))`, `acosh x = ln(x + √(x²-1))`,
@@ -14,7 +16,7 @@
 //! `asinh` and `acosh` are `ln(2|x|)` (the dropped term is below 2^-58 relative).
 
 use super::dd::{fast_two_sum, sqrt_dd, two_prod, two_sum};
-use super::exp::expm1_core;
+use super::exp::{exp_reduced, expm1_core, pow2, reduce as exp_reduce};
 use super::log::{ln1p_split, reduce, LN2_HI, LN2_LO};
 use super::{kernel, map_f64};
 
@@ -30,47 +32,59 @@ pub(super) fn ln_dd(vh: f64, vl: f64, kadd: f64) -> f64 {
     s + (e + (lo + (k * LN2_LO + vl / vh)))
 }
 
-/// Largest `|x|` of the fast `sinh` and `cosh` (`e^|x|` stays below 2^1022).
-const HYP_LIMIT: f64 = 708.0;
-/// Above this, the quotient's correction does not matter and Dekker's product could overflow.
-const BIG_E: f64 = 1152921504606846976.0; // 2^60
+/// Above this, `sinh|x|` and `cosh x` are `e^|x|/2` (the other term is below 2^-63 of it).
+const HYP_LARGE: f64 = 22.0;
+/// `|x|` is clamped here: `e^711/2` overflows, as the result does.
+const HYP_CLAMP: f64 = 711.0;
 /// Beyond this, `√(x² ± 1) = |x|` to 2^-57 and `x²` could overflow.
 const TWO28: f64 = 268435456.0;
 
-/// Fast `sinh x`; asks for the slow path for NaN and `|x| > 708`.
+/// `e^a/2` for `22 ≤ a ≤ 711`, overflowing to `+∞` exactly when the result does: the `exp`
+/// kernel's reduction and polynomial, scaled by `2^(k-2)` and then by 2 (so that `2^(k-2)` is
+/// a normal double up to `k = 1025`).
+#[inline(always)]
+fn half_exp(a: f64) -> f64 {
+    let (kbits, r, rlo) = exp_reduce(a);
+    (exp_reduced(r, rlo) * pow2(kbits.wrapping_sub(2))) * 2.0
+}
+
+/// Fast `sinh x`; asks for the slow path for NaN only.
 #[inline(always)]
 pub(super) fn sinh_fast(x: f64) -> (f64, bool) {
     let a = x.abs();
-    let (th, tl) = expm1_core(a);
-    // q = t/(1 + t), with its remainder computed exactly while 1 + t is moderate.
+    let large = a > HYP_LARGE;
+    let small = if large { HYP_LARGE } else { a };
+    let (th, tl) = expm1_core(small);
+    // q = t/(1 + t), with its remainder computed exactly (1 + t ≤ e^22 < 2^32).
     let (dh, de) = two_sum(1.0, th);
     let dl = de + tl;
     let q = th / dh;
-    let big = dh > BIG_E;
-    let (p, pe) = two_prod(q, if big { 1.0 } else { dh });
+    let (p, pe) = two_prod(q, dh);
     let ql = (((th - p) - pe) + (tl - q * dl)) / dh;
-    let ql = if big { 0.0 } else { ql };
     // (t + q)/2 in double-double, halved exactly.
     let (s, se) = fast_two_sum(th, q);
-    let y = 0.5 * (s + (se + (tl + ql)));
-    (y.copysign(x), !(a <= HYP_LIMIT))
+    let ys = 0.5 * (s + (se + (tl + ql)));
+    let yl = half_exp(if a > HYP_CLAMP { HYP_CLAMP } else { a });
+    ((if large { yl } else { ys }).copysign(x), x.is_nan())
 }
 
-/// Fast `cosh x`; asks for the slow path for NaN and `|x| > 708`.
+/// Fast `cosh x`; asks for the slow path for NaN only.
 #[inline(always)]
 pub(super) fn cosh_fast(x: f64) -> (f64, bool) {
     let a = x.abs();
-    let (th, tl) = expm1_core(a);
+    let large = a > HYP_LARGE;
+    let small = if large { HYP_LARGE } else { a };
+    let (th, tl) = expm1_core(small);
     let (eh, ee) = two_sum(1.0, th);
     let el = ee + tl;
     // 1/E = q + ql, with the remainder 1 - q·E computed exactly (1 - p is exact).
     let q = 1.0 / eh;
-    let big = eh > BIG_E;
-    let (p, pe) = two_prod(q, if big { 1.0 } else { eh });
+    let (p, pe) = two_prod(q, eh);
     let ql = (((1.0 - p) - pe) - q * el) * q;
-    let ql = if big { 0.0 } else { ql };
     let (s, se) = fast_two_sum(eh, q);
-    (0.5 * (s + (se + (el + ql))), !(a <= HYP_LIMIT))
+    let ys = 0.5 * (s + (se + (el + ql)));
+    let yl = half_exp(if a > HYP_CLAMP { HYP_CLAMP } else { a });
+    (if large { yl } else { ys }, x.is_nan())
 }
 
 /// Fast `asinh x`; asks for the slow path for NaN and `±∞`.
@@ -132,8 +146,8 @@ kernel!(Atanh, atanh_fast, f64::atanh);
 ///
 /// Within 1 ulp (the worst error measured is in the accuracy table of [`crate::math`]);
 /// the tests check 150 thousand random arguments against the platform's `sinh` at every
-/// level. `sinh(±0) = ±0`; `|x| > 708`, NaN and infinities are computed by the standard
-/// library.
+/// level. `sinh(±0) = ±0`, `sinh(±∞) = ±∞`, overflow gives `±∞`; only NaN takes the slow
+/// path.
 ///
 /// ```
 /// let x = [0.0, 1.0, -2.0, 1000.0];
@@ -150,8 +164,8 @@ pub fn sinh(x: &[f64], out: &mut [f64]) {
 
 /// `out[i] = cosh(x[i])` for `i < min(x.len(), out.len())`.
 ///
-/// Within 1 ulp (see [`sinh`] for the tests); `|x| > 708`, NaN and infinities are computed by
-/// the standard library.
+/// Within 1 ulp (see [`sinh`] for the tests); overflow and `±∞` give `+∞`; only NaN takes the
+/// slow path.
 pub fn cosh(x: &[f64], out: &mut [f64]) {
     map_f64::<Cosh>(x, out)
 }
@@ -222,7 +236,7 @@ mod tests {
         let ranges = [
             (-1.0, 1.0, false),
             (-25.0, 25.0, false),
-            (-708.0, 708.0, false),
+            (-710.4, 710.4, false),
             (-60.0, 3.0, true),
         ];
         let x = args(71, &ranges, 150_000);
@@ -268,17 +282,21 @@ mod tests {
     #[test]
     fn special_values() {
         let mut x = specials();
-        x.extend([
-            708.0000000000001,
-            -708.0000000000001,
-            710.0,
-            710.5,
-            -711.0,
-            1e300,
-            -1e300,
-        ]);
+        x.extend([710.5, -711.0, 1e300, -1e300, f64::MAX]);
         check_exact_f64(sinh, f64::sinh, &x);
         check_exact_f64(cosh, f64::cosh, &x);
+        let top = [
+            708.0000000000001,
+            -708.0000000000001,
+            709.0,
+            710.0,
+            -710.4758600739439,
+            710.475860073944,
+            21.999999999999996,
+            22.000000000000004,
+        ];
+        check_f64("sinh", sinh, f64::sinh, &top, 2);
+        check_f64("cosh", cosh, f64::cosh, &top, 2);
         check_exact_f64(asinh, f64::asinh, &specials());
         let mut x = specials();
         x.extend([1.0, 1.0 - f64::EPSILON / 2.0, 0.5, -1.0, -2.0, -1e300]);
