@@ -165,7 +165,8 @@ fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
 }
 
 /// The kernels of the NumPy ufuncs of two float operands without a slice kernel in
-/// `tessera_kernels`. Scalar, as [`ufunc_unary`]'s: `arctan2` and `hypot` call libm,
+/// `tessera_kernels` (`arctan2` has one, [`math::atan2`], which [`binary`] uses; its arm here
+/// is not reached). Scalar, as [`ufunc_unary`]'s: `hypot` calls libm,
 /// `logaddexp`/`logaddexp2` are NumPy's formulas over std's `exp`/`exp2`/`ln_1p`;
 /// `copysign`, `nextafter` (bit manipulation), `fmod`, `fmax`, `fmin`, `heaviside` and
 /// `floor_divide` (NumPy's `npy_divmod`) are exact.
@@ -287,6 +288,8 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
             BitOr => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x | y),
             _ => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x ^ y),
         }, _ => return bad(op.name(), dt)),
+        Arctan2 if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, math::atan2),
+        Arctan2 if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, math::atan2_f32),
         Arctan2 | Hypot | Copysign | Nextafter | Logaddexp | Logaddexp2 | Heaviside => {
             with_float!(dt, F => ufunc_binary_float::<F>(op), _ => return bad(op.name(), dt))
         }

@@ -16,6 +16,8 @@ pub enum Dist {
     OnePlusLog(f64, f64),
     /// `x - 1` log-uniform in [lo, hi]: x spans [1 + lo, 1 + hi], dense near 1.
     AboveOneLog(f64, f64),
+    /// Two arguments, each of log-uniform magnitude in [lo, hi] with a random sign.
+    PairLog(f64, f64),
     /// `1 - |x|` log-uniform in [lo, hi], with a random sign: dense near ±1.
     BelowOneLog(f64, f64),
     /// `pow`: x log-uniform in [xlo, xhi], y = t / ln(x) with t uniform in [tlo, thi], so
@@ -134,6 +136,13 @@ impl Case {
                 }
                 Dist::OnePlusLog(lo, hi) => (round(rng.log_uniform(lo, hi) - 1.0), 0.0),
                 Dist::AboveOneLog(lo, hi) => (round(1.0 + rng.log_uniform(lo, hi)), 0.0),
+                Dist::PairLog(lo, hi) => {
+                    let (s, t) = (rng.sign(), rng.sign());
+                    (
+                        round(s * rng.log_uniform(lo, hi)),
+                        round(t * rng.log_uniform(lo, hi)),
+                    )
+                }
                 Dist::BelowOneLog(lo, hi) => {
                     let s = rng.sign();
                     (round(s * (1.0 - rng.log_uniform(lo, hi))), 0.0)
@@ -395,6 +404,23 @@ pub fn all() -> Vec<Case> {
             ],
         },
         Case {
+            name: "atan2",
+            func: Atan2,
+            kernel: Kernel::F64Bin(math::atan2),
+            ranges: vec![
+                r(
+                    "y, x ∈ [-2, 2]",
+                    Dist::PowUniform {
+                        xlo: -2.0,
+                        xhi: 2.0,
+                        ylo: -2.0,
+                        yhi: 2.0,
+                    },
+                ),
+                r("y, x ±[1e-300, 1e300] log", Dist::PairLog(1e-300, 1e300)),
+            ],
+        },
+        Case {
             name: "pow",
             func: Pow,
             kernel: Kernel::F64Bin(math::pow),
@@ -607,6 +633,23 @@ pub fn all() -> Vec<Case> {
             ranges: vec![
                 r("[-1, 1]", u(-1.0, 1.0)),
                 r("1-|x| ∈ [1e-7, 1] log", Dist::BelowOneLog(1e-7, 1.0)),
+            ],
+        },
+        Case {
+            name: "atan2_f32",
+            func: Atan2,
+            kernel: Kernel::F32Bin(math::atan2_f32),
+            ranges: vec![
+                r(
+                    "y, x ∈ [-2, 2]",
+                    Dist::PowUniform {
+                        xlo: -2.0,
+                        xhi: 2.0,
+                        ylo: -2.0,
+                        yhi: 2.0,
+                    },
+                ),
+                r("y, x ±[1e-38, 3e38] log", Dist::PairLog(1e-38, 3e38)),
             ],
         },
         Case {

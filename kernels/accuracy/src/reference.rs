@@ -41,6 +41,8 @@ pub enum Func {
     Atan,
     Asin,
     Acos,
+    /// `atan2(x, y)`: the harness's first argument is the numerator.
+    Atan2,
 }
 
 impl Func {
@@ -68,6 +70,7 @@ impl Func {
             Func::Atan => x.atan(),
             Func::Asin => x.asin(),
             Func::Acos => x.acos(),
+            Func::Atan2 => x.atan2(y),
         }
     }
 
@@ -95,6 +98,7 @@ impl Func {
             Func::Atan => x.atan(),
             Func::Asin => x.asin(),
             Func::Acos => x.acos(),
+            Func::Atan2 => x.atan2(y),
         }
     }
 }
@@ -360,6 +364,21 @@ impl Reference {
             Func::Atan => big(x, PREC).atan(PREC + 64, RM, &mut self.cc),
             Func::Asin => big(x, PREC).asin(PREC + 64, RM, &mut self.cc),
             Func::Acos => big(x, PREC).acos(PREC + 64, RM, &mut self.cc),
+            Func::Atan2 => {
+                // atan(x/y) of the quotient at PREC + 64 bits, ± π for a negative y.
+                let p = PREC + 64;
+                let a = big(x, p).div(&big(y, p), p, RM).atan(p, RM, &mut self.cc);
+                if y < 0.0 {
+                    let pi = self.cc.pi(p, RM);
+                    if x < 0.0 {
+                        a.sub(&pi, p, RM)
+                    } else {
+                        a.add(&pi, p, RM)
+                    }
+                } else {
+                    a
+                }
+            }
             Func::Sin | Func::Cos | Func::Tan => {
                 // astro-float reduces modulo 2π with π to (argument precision + exponent)
                 // bits, so an argument precision of PREC + exponent keeps at least PREC

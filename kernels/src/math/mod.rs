@@ -41,6 +41,11 @@
 //! | [`sin`], [`cos`] (other levels) | `x = q·π/2 + r` with a three-part Cody–Waite π/2 (fdlibm's `pio2_1`, `pio2_2`, `pio2_2t`), `r` kept as a double-double; fdlibm's k_sin.c and k_cos.c kernels with the tail, chosen and signed by the quadrant | NaN, `±∞`, `\|x\| > 2^17`, `±0` (sin), `\|r\| < 2^-40` with `q ≠ 0` |
 //! | [`tan`] | the same reduction; fdlibm's k_tan.c kernel made branch-free (its `\|r\| ≥ 0.6744` transformation and its accurate `-1/tan` for odd quadrants, with one division for both) | as for `sin` |
 //! | [`tanh`] | with `t = expm1(2\|x\|)` (the `expm1` fast path, as a double-double): `t/(t+2)` for `\|x\| < 1`, `1 - 2/(t+2)` above, each division corrected to first order; `\|x\|` clamped to 22 (the result rounds to 1), sign copied from `x` | NaN |
+//! | [`exp2`] | `x = k + r` (`k` the nearest integer, `r` exact), `r·ln2` formed as `u + ulo` (a 21-bit head of `r` times the 32-bit `ln2` head is exact), then the `exp` polynomial and compensated sum; scaled by `2^k` | NaN, `\|x\| > 1022` |
+//! | [`cbrt`] | `\|x\| = 2^(3k)·2^j·m` from the exponent bits, `t ≈ ∛(2^j·m)` from a degree-5 polynomial (2^-19) cut to 26 bits, `t³` exact as two doubles, `∛ = t·(1+δ)^(1/3)` with the series to `δ³` (`dd.rs`, `cbrt.rs`) | NaN, `±0`, subnormal `x`, `±∞` |
+//! | [`sinh`], [`cosh`] | `t = expm1(\|x\|)` as a double-double; `sinh = (t + t/(1+t))/2`, `cosh = (E + 1/E)/2` with `E = 1 + t`, quotients corrected with exact remainders; above `\|x\| = 22`, `e^\|x\|/2` from the `exp` reduction (up to overflow) | NaN |
+//! | [`asinh`], [`acosh`], [`atanh`] | the logarithm of an argument formed in double-double (`\|x\| + √(x²+1)`, `x + √(x²-1)`, `(1+\|x\|)/(1-\|x\|)`, with exact products and corrected square roots and quotients), by the `ln` reduction plus `vl/vh` for the low part; `ln(2\|x\|)` beyond 2^28 | NaN, `±∞`; `acosh`: `x ≤ 1`; `atanh`: `\|x\| ≥ 1` |
+//! | [`atan`], [`asin`], [`acos`] | `atan(N/M)` for double-double `N, M`: five intervals of `N/M` (breakpoints 7/16, 11/16, 19/16, 39/16), `t = (αN + βM)/(γN + δM)` with exactly summed numerator and denominator and a corrected quotient, `atan t = t + t³·Q(t²)` (degree 11, 2^-53.8 relative); `asin`: `N = \|x\|`, `M = √(1-x²)`; `acos`: the reverse, `π -` it for `x < 0` (`atan.rs`) | NaN, `±∞`; `\|x\| < 2^-500` (`atan`, `asin`); `\|x\| ≥ 1` (`asin`, `acos`) |
 //!
 //! The reduction for the trigonometric functions is within about 2^-104 of the exact one
 //! for `|x| ≤ 2^17` (see `trig.rs`); it is accurate to the last bit unless `r` is tiny, which
@@ -91,7 +96,7 @@
 // `!(x <= limit)` is deliberate: it is true for NaN too, in one comparison that vectorizes.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-pub use atan::{acos, asin, atan};
+pub use atan::{acos, asin, atan, atan2, atan2_f32};
 pub use cbrt::cbrt;
 pub use exp::{exp, exp2, expm1};
 pub use f32::{
