@@ -8,11 +8,12 @@
 //! overflow threshold (`|x| ≈ 710.48`) stay in the fast path.
 //!
 //! The inverse functions are logarithms of arguments formed in double-double:
-//! `asinh|x| = ln(|x| + √(x²+1))`, `acosh x = ln(x + √(x²-1))`,
-//! `atanh|x| = ln((1+|x|)/(1-|x|))/2`, with `x²` as an exact product, the square root
-//! corrected to first order and the quotient corrected with its remainder. [`ln_dd`] takes
-//! the logarithm of `vh + vl`: `vh` is reduced as in `ln` (where `f = m - 1` is exact, so an
-//! argument near 1 loses nothing) and `ln(1 + vl/vh) = vl/vh` is added. Beyond `2^28`,
+//! `asinh|x| = ln(1 + u)` with `u = |x| + (√(x²+1) - 1)`, `acosh x = ln(x + √(x²-1))`,
+//! `atanh|x| = ln(1 + u)/2` with `u = 2|x|/(1-|x|)`, with `x²` as an exact product, the
+//! square root corrected to first order and the quotient corrected with its remainder.
+//! [`ln_dd`] takes the logarithm of `vh + vl`: `vh` is reduced as in `ln` and
+//! `ln(1 + vl/vh) = vl/vh` is added; [`ln1p_dd`] takes `ln(1 + uh + ul)` without rounding
+//! `1 + uh` where `uh` is small (so tiny arguments keep every bit). Beyond `2^28`,
 //! `asinh` and `acosh` are `ln(2|x|)` (the dropped term is below 2^-58 relative).
 
 use super::dd::{fast_two_sum, sqrt_dd, two_prod, two_sum};
@@ -30,6 +31,25 @@ pub(super) fn ln_dd(vh: f64, vl: f64, kadd: f64) -> f64 {
     // k·LN2_HI is exact; Fast2Sum holds: |k·LN2_HI| ≥ ln2 > |hi| unless k = 0.
     let (s, e) = fast_two_sum(k * LN2_HI, hi);
     s + (e + (lo + (k * LN2_LO + vl / vh)))
+}
+
+/// `ln(1 + uh + ul)` for `1 + uh` positive and normal, `|ul| ≤ 2^-50·|uh|`. Where `1 + uh` is
+/// in `[√2/2, √2)`, `uh` itself is the reduced argument (so `1 + uh` is never rounded and a
+/// tiny `uh` keeps all its bits); elsewhere `1 + uh` is formed as a double-double and reduced.
+#[inline(always)]
+pub(super) fn ln1p_dd(uh: f64, ul: f64) -> f64 {
+    let (vh, ve) = two_sum(1.0, uh);
+    let (k, fr) = reduce(vh);
+    let near = k == 0.0;
+    let f = if near { uh } else { fr };
+    let c = if near {
+        ul / (1.0 + uh)
+    } else {
+        (ve + ul) / vh
+    };
+    let (hi, lo) = ln1p_split(f);
+    let (s, e) = fast_two_sum(k * LN2_HI, hi);
+    s + (e + (lo + (k * LN2_LO + c)))
 }
 
 /// Above this, `sinh|x|` and `cosh x` are `e^|x|/2` (the other term is below 2^-63 of it).
@@ -93,15 +113,19 @@ pub(super) fn asinh_fast(x: f64) -> (f64, bool) {
     let a = x.abs();
     let big = a > TWO28;
     let ab = if big { 0.0 } else { a };
-    // 1 + a² = sh + sl, then √ of it as r + rc, then a + r + rc = vh + vl.
+    // 1 + a² = sh + sl, then √ of it as r + rc, then u = a + (r - 1) + rc = uh + ul, and
+    // asinh a = ln(1 + u).
     let (p, pe) = two_prod(ab, ab);
     let (sh, se) = two_sum(1.0, p);
     let (sh, sl) = fast_two_sum(sh, se + pe);
     let (r, rc) = sqrt_dd(sh, sl);
-    let (vh, ve) = fast_two_sum(r, ab);
-    let vl = ve + rc;
-    let (vh, vl, kadd) = if big { (a, 0.0, 1.0) } else { (vh, vl, 0.0) };
-    (ln_dd(vh, vl, kadd).copysign(x), !(a <= f64::MAX))
+    let (s1, e1) = two_sum(r, -1.0);
+    let (uh, e2) = two_sum(ab, s1);
+    let (uh, ul) = fast_two_sum(uh, (e1 + e2) + rc);
+    let y = ln1p_dd(uh, ul);
+    // Beyond 2^28: ln(2a) = ln(a) + ln2.
+    let yb = ln_dd(a, 0.0, 1.0);
+    ((if big { yb } else { y }).copysign(x), !(a <= f64::MAX))
 }
 
 /// Fast `acosh x`; asks for the slow path for NaN, `x ≤ 1` and `+∞`.
@@ -127,13 +151,14 @@ pub(super) fn atanh_fast(x: f64) -> (f64, bool) {
     let a = x.abs();
     let slow = !(a < 1.0);
     let a = if slow { 0.5 } else { a };
-    // (1 + a)/(1 - a) = q + ql, both sums exact as double-doubles.
-    let (nh, nl) = fast_two_sum(1.0, a);
+    // u = 2a/(1 - a) = uh + ul (1 - a exact as a double-double, the quotient corrected with
+    // its exact remainder), and atanh a = ln(1 + u)/2.
     let (dh, dl) = fast_two_sum(1.0, -a);
-    let q = nh / dh;
-    let (p, pe) = two_prod(q, dh);
-    let ql = (((nh - p) - pe) + (nl - q * dl)) / dh;
-    (0.5 * ln_dd(q, ql, 0.0).copysign(x), slow)
+    let n = 2.0 * a;
+    let uh = n / dh;
+    let (p, pe) = two_prod(uh, dh);
+    let ul = (((n - p) - pe) - uh * dl) / dh;
+    (0.5 * ln1p_dd(uh, ul).copysign(x), slow)
 }
 
 kernel!(Sinh, sinh_fast, f64::sinh);
