@@ -114,7 +114,8 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             IsNan => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_nan()),
             _ => |a, o, n| map::<F, bool>(a, o, n, |x| x.is_finite()),
         }, _ => return bad(op.name(), dt)),
-        Exp | Ln | Log1p | Log2 | Log10 | Expm1 | Sin | Cos | Tan | Tanh => match dt {
+        Exp | Ln | Log1p | Log2 | Log10 | Expm1 | Sin | Cos | Tan | Tanh | Exp2 | Cbrt | Sinh
+        | Cosh | Arcsinh | Arccosh | Arctanh | Arcsin | Arccos | Arctan => match dt {
             DType::F64 => math_f64(op),
             DType::F32 => math_f32(op),
             _ => return bad(op.name(), dt),
@@ -140,8 +141,7 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             Reciprocal => |a, o, n| map::<T, T>(a, o, n, |x| Arith::div(T::one(), x)),
             _ => |a, o, n| map::<T, T>(a, o, n, |x| x),
         }, _ => return bad(op.name(), dt)),
-        Arcsin | Arccos | Arctan | Sinh | Cosh | Arcsinh | Arccosh | Arctanh | Exp2 | Cbrt
-        | Reciprocal | Trunc | Degrees | Radians | Sinc => {
+        Reciprocal | Trunc | Degrees | Radians | Sinc => {
             with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))
         }
     })
@@ -154,18 +154,8 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
 fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
     use UnaryOp::*;
     match op {
-        Arcsin => |a, o, n| map::<F, F>(a, o, n, F::asin),
-        Arccos => |a, o, n| map::<F, F>(a, o, n, F::acos),
-        Arctan => |a, o, n| map::<F, F>(a, o, n, F::atan),
-        Sinh => |a, o, n| map::<F, F>(a, o, n, F::sinh),
-        Cosh => |a, o, n| map::<F, F>(a, o, n, F::cosh),
-        Arcsinh => |a, o, n| map::<F, F>(a, o, n, F::asinh_),
-        Arccosh => |a, o, n| map::<F, F>(a, o, n, F::acosh_),
-        Arctanh => |a, o, n| map::<F, F>(a, o, n, F::atanh_),
         Log2 => |a, o, n| map::<F, F>(a, o, n, F::log2),
         Log10 => |a, o, n| map::<F, F>(a, o, n, F::log10),
-        Exp2 => |a, o, n| map::<F, F>(a, o, n, F::exp2),
-        Cbrt => |a, o, n| map::<F, F>(a, o, n, F::cbrt),
         Reciprocal => |a, o, n| map::<F, F>(a, o, n, |x| F::one() / x),
         Trunc => |a, o, n| map::<F, F>(a, o, n, F::trunc),
         Degrees => |a, o, n| map::<F, F>(a, o, n, |x| x * F::DEGREES),
@@ -175,7 +165,8 @@ fn ufunc_unary<F: UFloat>(op: UnaryOp) -> UnaryFn {
 }
 
 /// The kernels of the NumPy ufuncs of two float operands without a slice kernel in
-/// `tessera_kernels`. Scalar, as [`ufunc_unary`]'s: `arctan2` and `hypot` call libm,
+/// `tessera_kernels` (`arctan2` has one, [`math::atan2`], which [`binary`] uses; its arm here
+/// is not reached). Scalar, as [`ufunc_unary`]'s: `hypot` calls libm,
 /// `logaddexp`/`logaddexp2` are NumPy's formulas over std's `exp`/`exp2`/`ln_1p`;
 /// `copysign`, `nextafter` (bit manipulation), `fmod`, `fmax`, `fmin`, `heaviside` and
 /// `floor_divide` (NumPy's `npy_divmod`) are exact.
@@ -231,6 +222,16 @@ fn math_f64(op: UnaryOp) -> UnaryFn {
         Sin => math_step!(f64, math::sin),
         Cos => math_step!(f64, math::cos),
         Tan => math_step!(f64, math::tan),
+        Exp2 => math_step!(f64, math::exp2),
+        Cbrt => math_step!(f64, math::cbrt),
+        Sinh => math_step!(f64, math::sinh),
+        Cosh => math_step!(f64, math::cosh),
+        Arcsinh => math_step!(f64, math::asinh),
+        Arccosh => math_step!(f64, math::acosh),
+        Arctanh => math_step!(f64, math::atanh),
+        Arcsin => math_step!(f64, math::asin),
+        Arccos => math_step!(f64, math::acos),
+        Arctan => math_step!(f64, math::atan),
         _ => math_step!(f64, math::tanh),
     }
 }
@@ -247,6 +248,16 @@ fn math_f32(op: UnaryOp) -> UnaryFn {
         Sin => math_step!(f32, math::sin_f32),
         Cos => math_step!(f32, math::cos_f32),
         Tan => math_step!(f32, math::tan_f32),
+        Exp2 => math_step!(f32, math::exp2_f32),
+        Cbrt => math_step!(f32, math::cbrt_f32),
+        Sinh => math_step!(f32, math::sinh_f32),
+        Cosh => math_step!(f32, math::cosh_f32),
+        Arcsinh => math_step!(f32, math::asinh_f32),
+        Arccosh => math_step!(f32, math::acosh_f32),
+        Arctanh => math_step!(f32, math::atanh_f32),
+        Arcsin => math_step!(f32, math::asin_f32),
+        Arccos => math_step!(f32, math::acos_f32),
+        Arctan => math_step!(f32, math::atan_f32),
         _ => math_step!(f32, math::tanh_f32),
     }
 }
@@ -277,6 +288,8 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
             BitOr => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x | y),
             _ => |a, b, o, n| zip::<T, T>(a, b, o, n, |x, y| x ^ y),
         }, _ => return bad(op.name(), dt)),
+        Arctan2 if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, math::atan2),
+        Arctan2 if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, math::atan2_f32),
         Arctan2 | Hypot | Copysign | Nextafter | Logaddexp | Logaddexp2 | Heaviside => {
             with_float!(dt, F => ufunc_binary_float::<F>(op), _ => return bad(op.name(), dt))
         }

@@ -1,13 +1,10 @@
 //! Per-element functions behind the NumPy ufuncs that have no slice kernel in
-//! `tessera_kernels`: inverse trigonometric and hyperbolic functions, `log2`, `log10`,
-//! `exp2`, `cbrt`, `sinc`, `arctan2`, `hypot`, `logaddexp`, floored division, `fmod`,
+//! `tessera_kernels`: `sinc`, `arctan2`, `hypot`, `logaddexp`, floored division, `fmod`,
 //! `nextafter`, shifts, `gcd` and `lcm`.
 //!
 //! They are scalar: [`tile_ops`](super::tile_ops) applies them one element at a time
 //! (`map`/`zip`), and the transcendental ones call the platform's libm through Rust's float
-//! methods (`asin`, `sinh`, `cbrt`, `hypot`, `atan2`, `exp2`, `log2`, `log10`, ...), or the
-//! `libm` crate for `asinh`, `acosh` and `atanh` (whose std versions are short formulas
-//! that lose accuracy near 1 and for large arguments). The semantics follow NumPy's
+//! methods (`sin`, `hypot`, `atan2`, ...). The semantics follow NumPy's
 //! `npy_math` (e.g. `npy_divmod`, `npy_logaddexp`, `npy_lshift`), including its results for
 //! zero divisors and out-of-range shift counts.
 
@@ -27,12 +24,6 @@ pub(crate) trait UFloat: RegElem + num_traits::Float {
     const PI: Self;
     /// A tiny value standing for zero in `sinc` (NumPy's `1.0e-20`).
     const SINC_TINY: Self;
-    /// Inverse hyperbolic sine (libm).
-    fn asinh_(self) -> Self;
-    /// Inverse hyperbolic cosine (libm).
-    fn acosh_(self) -> Self;
-    /// Inverse hyperbolic tangent (libm).
-    fn atanh_(self) -> Self;
     /// The magnitude of `self` with the sign of `s`.
     fn copysign_(self, s: Self) -> Self;
     /// The next representable value after `self` towards `y`.
@@ -40,7 +31,7 @@ pub(crate) trait UFloat: RegElem + num_traits::Float {
 }
 
 macro_rules! ufloat {
-    ($t:ident, $bits:ty, $asinh:path, $acosh:path, $atanh:path) => {
+    ($t:ident) => {
         impl UFloat for $t {
             const DEGREES: Self = 180.0 / std::$t::consts::PI;
             const RADIANS: Self = std::$t::consts::PI / 180.0;
@@ -48,18 +39,6 @@ macro_rules! ufloat {
             const LOG2_E: Self = std::$t::consts::LOG2_E;
             const PI: Self = std::$t::consts::PI;
             const SINC_TINY: Self = 1.0e-20;
-            #[inline]
-            fn asinh_(self) -> Self {
-                $asinh(self)
-            }
-            #[inline]
-            fn acosh_(self) -> Self {
-                $acosh(self)
-            }
-            #[inline]
-            fn atanh_(self) -> Self {
-                $atanh(self)
-            }
             #[inline]
             fn copysign_(self, s: Self) -> Self {
                 self.copysign(s)
@@ -83,8 +62,8 @@ macro_rules! ufloat {
         }
     };
 }
-ufloat!(f64, u64, libm::asinh, libm::acosh, libm::atanh);
-ufloat!(f32, u32, libm::asinhf, libm::acoshf, libm::atanhf);
+ufloat!(f64);
+ufloat!(f32);
 
 /// NumPy's normalized `sinc`: `sin(y) / y` with `y = π·x` (`π·1e-20` at zero, giving 1).
 #[inline]

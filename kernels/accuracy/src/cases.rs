@@ -14,6 +14,12 @@ pub enum Dist {
     LogUniform { lo: f64, hi: f64, signed: bool },
     /// `1 + x` log-uniform in [lo, hi]: x spans (-1 + lo, hi - 1], dense near -1 and 0.
     OnePlusLog(f64, f64),
+    /// `x - 1` log-uniform in [lo, hi]: x spans [1 + lo, 1 + hi], dense near 1.
+    AboveOneLog(f64, f64),
+    /// Two arguments, each of log-uniform magnitude in [lo, hi] with a random sign.
+    PairLog(f64, f64),
+    /// `1 - |x|` log-uniform in [lo, hi], with a random sign: dense near ±1.
+    BelowOneLog(f64, f64),
     /// `pow`: x log-uniform in [xlo, xhi], y = t / ln(x) with t uniform in [tlo, thi], so
     /// that y·ln(x), the log of the result, spans [tlo, thi].
     PowLog {
@@ -129,6 +135,18 @@ impl Case {
                     (round(s * rng.log_uniform(lo, hi)), 0.0)
                 }
                 Dist::OnePlusLog(lo, hi) => (round(rng.log_uniform(lo, hi) - 1.0), 0.0),
+                Dist::AboveOneLog(lo, hi) => (round(1.0 + rng.log_uniform(lo, hi)), 0.0),
+                Dist::PairLog(lo, hi) => {
+                    let (s, t) = (rng.sign(), rng.sign());
+                    (
+                        round(s * rng.log_uniform(lo, hi)),
+                        round(t * rng.log_uniform(lo, hi)),
+                    )
+                }
+                Dist::BelowOneLog(lo, hi) => {
+                    let s = rng.sign();
+                    (round(s * (1.0 - rng.log_uniform(lo, hi))), 0.0)
+                }
                 Dist::PowLog { xlo, xhi, tlo, thi } => {
                     let x = round(rng.log_uniform(xlo, xhi));
                     (x, round(rng.uniform(tlo, thi) / x.ln()))
@@ -288,6 +306,121 @@ pub fn all() -> Vec<Case> {
             ],
         },
         Case {
+            name: "exp2",
+            func: Exp2,
+            kernel: k64(math::exp2),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("[-1022, 1023.99]", u(-1022.0, 1023.99)),
+                r("[-1074, -1022] (subnormal)", u(-1074.0, -1022.0)),
+            ],
+        },
+        Case {
+            name: "cbrt",
+            func: Cbrt,
+            kernel: k64(math::cbrt),
+            ranges: vec![
+                r(
+                    "±[1, 8]",
+                    Dist::LogUniform {
+                        lo: 1.0,
+                        hi: 8.0,
+                        signed: true,
+                    },
+                ),
+                r("±[1e-300, 1e300] log", slu(1e-300, 1e300)),
+            ],
+        },
+        Case {
+            name: "sinh",
+            func: Sinh,
+            kernel: k64(math::sinh),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("[-710, 710]", u(-710.0, 710.0)),
+            ],
+        },
+        Case {
+            name: "cosh",
+            func: Cosh,
+            kernel: k64(math::cosh),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("[-710, 710]", u(-710.0, 710.0)),
+            ],
+        },
+        Case {
+            name: "asinh",
+            func: Asinh,
+            kernel: k64(math::asinh),
+            ranges: vec![
+                r("[-2, 2]", u(-2.0, 2.0)),
+                r("±[1e-300, 1e300] log", slu(1e-300, 1e300)),
+            ],
+        },
+        Case {
+            name: "acosh",
+            func: Acosh,
+            kernel: k64(math::acosh),
+            ranges: vec![
+                r("x-1 ∈ [1e-15, 2] log", Dist::AboveOneLog(1e-15, 2.0)),
+                r("[1, 1e300] log", lu(1.0, 1e300)),
+            ],
+        },
+        Case {
+            name: "atanh",
+            func: Atanh,
+            kernel: k64(math::atanh),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("±[1e-300, 1e-3] log", slu(1e-300, 1e-3)),
+            ],
+        },
+        Case {
+            name: "atan",
+            func: Atan,
+            kernel: k64(math::atan),
+            ranges: vec![
+                r("[-3, 3]", u(-3.0, 3.0)),
+                r("±[1e-150, 1e300] log", slu(1e-150, 1e300)),
+            ],
+        },
+        Case {
+            name: "asin",
+            func: Asin,
+            kernel: k64(math::asin),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-16, 1] log", Dist::BelowOneLog(1e-16, 1.0)),
+            ],
+        },
+        Case {
+            name: "acos",
+            func: Acos,
+            kernel: k64(math::acos),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-16, 1] log", Dist::BelowOneLog(1e-16, 1.0)),
+            ],
+        },
+        Case {
+            name: "atan2",
+            func: Atan2,
+            kernel: Kernel::F64Bin(math::atan2),
+            ranges: vec![
+                r(
+                    "y, x ∈ [-2, 2]",
+                    Dist::PowUniform {
+                        xlo: -2.0,
+                        xhi: 2.0,
+                        ylo: -2.0,
+                        yhi: 2.0,
+                    },
+                ),
+                r("y, x ±[1e-300, 1e300] log", Dist::PairLog(1e-300, 1e300)),
+            ],
+        },
+        Case {
             name: "pow",
             func: Pow,
             kernel: Kernel::F64Bin(math::pow),
@@ -408,6 +541,115 @@ pub fn all() -> Vec<Case> {
                 r("[-1e-3, 1e-3]", u(-1e-3, 1e-3)),
                 r("[-1, 1]", u(-1.0, 1.0)),
                 r("[-10, 10]", u(-10.0, 10.0)),
+            ],
+        },
+        Case {
+            name: "exp2_f32",
+            func: Exp2,
+            kernel: k32(math::exp2_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("[-126, 127.99]", u(-126.0, 127.99)),
+                r("[-149, -126] (subnormal)", u(-149.0, -126.0)),
+            ],
+        },
+        Case {
+            name: "cbrt_f32",
+            func: Cbrt,
+            kernel: k32(math::cbrt_f32),
+            ranges: vec![
+                r(
+                    "±[1, 8]",
+                    Dist::LogUniform {
+                        lo: 1.0,
+                        hi: 8.0,
+                        signed: true,
+                    },
+                ),
+                r("±[1e-45, 3e38] log", slu(1e-45, 3e38)),
+            ],
+        },
+        Case {
+            name: "sinh_f32",
+            func: Sinh,
+            kernel: k32(math::sinh_f32),
+            ranges: vec![r("[-1, 1]", u(-1.0, 1.0)), r("[-89, 89]", u(-89.0, 89.0))],
+        },
+        Case {
+            name: "cosh_f32",
+            func: Cosh,
+            kernel: k32(math::cosh_f32),
+            ranges: vec![r("[-1, 1]", u(-1.0, 1.0)), r("[-89, 89]", u(-89.0, 89.0))],
+        },
+        Case {
+            name: "asinh_f32",
+            func: Asinh,
+            kernel: k32(math::asinh_f32),
+            ranges: vec![
+                r("[-2, 2]", u(-2.0, 2.0)),
+                r("±[1e-38, 3e38] log", slu(1e-38, 3e38)),
+            ],
+        },
+        Case {
+            name: "acosh_f32",
+            func: Acosh,
+            kernel: k32(math::acosh_f32),
+            ranges: vec![
+                r("x-1 ∈ [1e-6, 2] log", Dist::AboveOneLog(1e-6, 2.0)),
+                r("[1, 3e38] log", lu(1.0, 3e38)),
+            ],
+        },
+        Case {
+            name: "atanh_f32",
+            func: Atanh,
+            kernel: k32(math::atanh_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("±[1e-38, 1e-3] log", slu(1e-38, 1e-3)),
+            ],
+        },
+        Case {
+            name: "atan_f32",
+            func: Atan,
+            kernel: k32(math::atan_f32),
+            ranges: vec![
+                r("[-3, 3]", u(-3.0, 3.0)),
+                r("±[1e-38, 3e38] log", slu(1e-38, 3e38)),
+            ],
+        },
+        Case {
+            name: "asin_f32",
+            func: Asin,
+            kernel: k32(math::asin_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-7, 1] log", Dist::BelowOneLog(1e-7, 1.0)),
+            ],
+        },
+        Case {
+            name: "acos_f32",
+            func: Acos,
+            kernel: k32(math::acos_f32),
+            ranges: vec![
+                r("[-1, 1]", u(-1.0, 1.0)),
+                r("1-|x| ∈ [1e-7, 1] log", Dist::BelowOneLog(1e-7, 1.0)),
+            ],
+        },
+        Case {
+            name: "atan2_f32",
+            func: Atan2,
+            kernel: Kernel::F32Bin(math::atan2_f32),
+            ranges: vec![
+                r(
+                    "y, x ∈ [-2, 2]",
+                    Dist::PowUniform {
+                        xlo: -2.0,
+                        xhi: 2.0,
+                        ylo: -2.0,
+                        yhi: 2.0,
+                    },
+                ),
+                r("y, x ±[1e-38, 3e38] log", Dist::PairLog(1e-38, 3e38)),
             ],
         },
         Case {

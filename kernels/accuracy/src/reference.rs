@@ -31,6 +31,18 @@ pub enum Func {
     Tan,
     Tanh,
     Pow,
+    Exp2,
+    Cbrt,
+    Sinh,
+    Cosh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Atan,
+    Asin,
+    Acos,
+    /// `atan2(x, y)`: the harness's first argument is the numerator.
+    Atan2,
 }
 
 impl Func {
@@ -48,6 +60,17 @@ impl Func {
             Func::Tan => x.tan(),
             Func::Tanh => x.tanh(),
             Func::Pow => x.powf(y),
+            Func::Exp2 => x.exp2(),
+            Func::Cbrt => x.cbrt(),
+            Func::Sinh => x.sinh(),
+            Func::Cosh => x.cosh(),
+            Func::Asinh => x.asinh(),
+            Func::Acosh => x.acosh(),
+            Func::Atanh => x.atanh(),
+            Func::Atan => x.atan(),
+            Func::Asin => x.asin(),
+            Func::Acos => x.acos(),
+            Func::Atan2 => x.atan2(y),
         }
     }
 
@@ -65,6 +88,17 @@ impl Func {
             Func::Tan => x.tan(),
             Func::Tanh => x.tanh(),
             Func::Pow => x.powf(y),
+            Func::Exp2 => x.exp2(),
+            Func::Cbrt => x.cbrt(),
+            Func::Sinh => x.sinh(),
+            Func::Cosh => x.cosh(),
+            Func::Asinh => x.asinh(),
+            Func::Acosh => x.acosh(),
+            Func::Atanh => x.atanh(),
+            Func::Atan => x.atan(),
+            Func::Asin => x.asin(),
+            Func::Acos => x.acos(),
+            Func::Atan2 => x.atan2(y),
         }
     }
 }
@@ -316,6 +350,35 @@ impl Reference {
             Func::Log10 => big(x, PREC).log10(PREC, RM, &mut self.cc),
             Func::Tanh => big(x, PREC).tanh(PREC, RM, &mut self.cc),
             Func::Pow => big(x, PREC).pow(&big(y, PREC), PREC, RM, &mut self.cc),
+            // 2^x with x exact: the result's precision is what matters (|x| ≤ 1075 adds
+            // at most 11 bits to the argument of exp inside pow; 64 extra bits cover it).
+            Func::Exp2 => big(2.0, 64).pow(&big(x, PREC), PREC + 64, RM, &mut self.cc),
+            Func::Cbrt => big(x, PREC).cbrt(PREC, RM),
+            // astro-float computes these from exp and ln, with its own guard bits; 64 extra
+            // bits of working precision keep at least PREC where they cancel (near 0 and 1).
+            Func::Sinh => big(x, PREC).sinh(PREC + 64, RM, &mut self.cc),
+            Func::Cosh => big(x, PREC).cosh(PREC + 64, RM, &mut self.cc),
+            Func::Asinh => big(x, PREC).asinh(PREC + 64, RM, &mut self.cc),
+            Func::Acosh => big(x, PREC).acosh(PREC + 64, RM, &mut self.cc),
+            Func::Atanh => big(x, PREC).atanh(PREC + 64, RM, &mut self.cc),
+            Func::Atan => big(x, PREC).atan(PREC + 64, RM, &mut self.cc),
+            Func::Asin => big(x, PREC).asin(PREC + 64, RM, &mut self.cc),
+            Func::Acos => big(x, PREC).acos(PREC + 64, RM, &mut self.cc),
+            Func::Atan2 => {
+                // atan(x/y) of the quotient at PREC + 64 bits, ± π for a negative y.
+                let p = PREC + 64;
+                let a = big(x, p).div(&big(y, p), p, RM).atan(p, RM, &mut self.cc);
+                if y < 0.0 {
+                    let pi = self.cc.pi(p, RM);
+                    if x < 0.0 {
+                        a.sub(&pi, p, RM)
+                    } else {
+                        a.add(&pi, p, RM)
+                    }
+                } else {
+                    a
+                }
+            }
             Func::Sin | Func::Cos | Func::Tan => {
                 // astro-float reduces modulo 2π with π to (argument precision + exponent)
                 // bits, so an argument precision of PREC + exponent keeps at least PREC

@@ -8,7 +8,10 @@
 //! the error is at most 0.5 + 2^-7 ulp of the `f32`. The slow path calls the `f64` standard
 //! function and rounds.
 
-use super::exp::{pow2, Expm1};
+use super::atan::{Acos, Asin, Atan};
+use super::cbrt::Cbrt;
+use super::exp::{pow2, Exp2, Expm1};
+use super::hyper::{Acosh, Asinh, Atanh, Cosh, Sinh};
 use super::log::{Ln, Log1p};
 use super::log::{Log10, Log2};
 use super::tanh::Tanh;
@@ -95,6 +98,56 @@ kernel!(CosF32, cos_f32_fast, f64::cos);
 /// and results below the normal range are rounded to subnormals or zero.
 pub fn exp_f32(x: &[f32], out: &mut [f32]) {
     map_f32::<ExpF32>(x, out)
+}
+
+/// `out[i] = 2^x[i]` in `f32`, through the `f64` fast path of [`exp2`](super::exp2).
+pub fn exp2_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Exp2>(x, out)
+}
+
+/// `out[i] = ∛x[i]` in `f32`, through the `f64` fast path of [`cbrt`](super::cbrt).
+pub fn cbrt_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Cbrt>(x, out)
+}
+
+/// `out[i] = sinh(x[i])` in `f32`, through the `f64` fast path of [`sinh`](super::sinh).
+pub fn sinh_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Sinh>(x, out)
+}
+
+/// `out[i] = cosh(x[i])` in `f32`, through the `f64` fast path of [`cosh`](super::cosh).
+pub fn cosh_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Cosh>(x, out)
+}
+
+/// `out[i] = asinh(x[i])` in `f32`, through the `f64` fast path of [`asinh`](super::asinh).
+pub fn asinh_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Asinh>(x, out)
+}
+
+/// `out[i] = acosh(x[i])` in `f32`, through the `f64` fast path of [`acosh`](super::acosh).
+pub fn acosh_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Acosh>(x, out)
+}
+
+/// `out[i] = atanh(x[i])` in `f32`, through the `f64` fast path of [`atanh`](super::atanh).
+pub fn atanh_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Atanh>(x, out)
+}
+
+/// `out[i] = atan(x[i])` in `f32`, through the `f64` fast path of [`atan`](super::atan).
+pub fn atan_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Atan>(x, out)
+}
+
+/// `out[i] = asin(x[i])` in `f32`, through the `f64` fast path of [`asin`](super::asin).
+pub fn asin_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Asin>(x, out)
+}
+
+/// `out[i] = acos(x[i])` in `f32`, through the `f64` fast path of [`acos`](super::acos).
+pub fn acos_f32(x: &[f32], out: &mut [f32]) {
+    map_f32::<Acos>(x, out)
 }
 
 /// `out[i] = ln(x[i])` for `i < min(x.len(), out.len())`.
@@ -194,6 +247,90 @@ mod tests {
                     (-1.0, 1.0, false),
                     (-104.0, 89.0, false),
                     (-30.0, 4.0, true),
+                ],
+            ),
+            (
+                "exp2",
+                exp2_f32,
+                f64::exp2,
+                vec![
+                    (-1.0, 1.0, false),
+                    (-150.0, 128.0, false),
+                    (-30.0, 7.0, true),
+                ],
+            ),
+            (
+                "cbrt",
+                cbrt_f32,
+                f64::cbrt,
+                vec![
+                    (-10.0, 10.0, false),
+                    (-149.0, 128.0, true),
+                    (-1e6, 1e6, false),
+                ],
+            ),
+            (
+                "sinh",
+                sinh_f32,
+                f64::sinh,
+                vec![(-1.0, 1.0, false), (-89.0, 89.0, false), (-40.0, 5.0, true)],
+            ),
+            (
+                "cosh",
+                cosh_f32,
+                f64::cosh,
+                vec![(-1.0, 1.0, false), (-89.0, 89.0, false), (-40.0, 5.0, true)],
+            ),
+            (
+                "asinh",
+                asinh_f32,
+                f64::asinh,
+                vec![
+                    (-1.0, 1.0, false),
+                    (-100.0, 100.0, false),
+                    (-140.0, 128.0, true),
+                ],
+            ),
+            (
+                "acosh",
+                acosh_f32,
+                f64::acosh,
+                vec![(1.0, 2.0, false), (1.0, 1000.0, false), (0.0, 128.0, true)],
+            ),
+            (
+                "atanh",
+                atanh_f32,
+                f64::atanh,
+                vec![
+                    (-1.0, 1.0, false),
+                    (-0.9999, -0.99, false),
+                    (-140.0, 0.0, true),
+                ],
+            ),
+            (
+                "atan",
+                atan_f32,
+                f64::atan,
+                vec![
+                    (-3.0, 3.0, false),
+                    (-1e4, 1e4, false),
+                    (-140.0, 128.0, true),
+                ],
+            ),
+            (
+                "asin",
+                asin_f32,
+                f64::asin,
+                vec![(-1.0, 1.0, false), (0.99, 1.0, false), (-140.0, 0.0, true)],
+            ),
+            (
+                "acos",
+                acos_f32,
+                f64::acos,
+                vec![
+                    (-1.0, 1.0, false),
+                    (-1.0, -0.99, false),
+                    (-140.0, 0.0, true),
                 ],
             ),
             (

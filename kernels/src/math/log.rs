@@ -7,8 +7,8 @@
 use super::{kernel, map_f64, u52_to_f64};
 
 /// ln2 in two parts (fdlibm's e_log.c): `k·LN2_HI` is exact for `|k| < 2^21`.
-const LN2_HI: f64 = 6.93147180369123816490e-01;
-const LN2_LO: f64 = 1.90821492927058770002e-10;
+pub(super) const LN2_HI: f64 = 6.93147180369123816490e-01;
+pub(super) const LN2_LO: f64 = 1.90821492927058770002e-10;
 
 // fdlibm's e_log.c coefficients (|error| < 2^-58.45 on [0, 0.1716]).
 const LG1: f64 = 6.666666666666735130e-01;
@@ -29,7 +29,7 @@ const MANTISSA: u64 = 0x000f_ffff_ffff_ffff;
 /// Splits a positive normal `u` into `k` (as a double) and `m - 1`, with `u = 2^k·m`,
 /// `m ∈ [√2/2, √2)`.
 #[inline(always)]
-fn reduce(u: f64) -> (f64, f64) {
+pub(super) fn reduce(u: f64) -> (f64, f64) {
     let ix = u.to_bits().wrapping_add(SQRT_HALF_OFFSET);
     let k = u52_to_f64(ix >> 52) - 1023.0;
     let m = f64::from_bits((ix & MANTISSA) + SQRT_HALF_HI);
@@ -124,7 +124,7 @@ const LOG10_2_LO: f64 = 3.694_239_077_158_930_786_16e-13;
 /// only the top 21 bits of its mantissa, so that `hi` times the high part of a constant is
 /// exact (fdlibm's e_log2.c and e_log10.c split).
 #[inline(always)]
-fn ln1p_split(f: f64) -> (f64, f64) {
+pub(super) fn ln1p_split(f: f64) -> (f64, f64) {
     let hfsq = 0.5 * f * f;
     let s = f / (2.0 + f);
     let z = s * s;

@@ -41,6 +41,12 @@
 //! | [`sin`], [`cos`] (other levels) | `x = q·π/2 + r` with a three-part Cody–Waite π/2 (fdlibm's `pio2_1`, `pio2_2`, `pio2_2t`), `r` kept as a double-double; fdlibm's k_sin.c and k_cos.c kernels with the tail, chosen and signed by the quadrant | NaN, `±∞`, `\|x\| > 2^17`, `±0` (sin), `\|r\| < 2^-40` with `q ≠ 0` |
 //! | [`tan`] | the same reduction; fdlibm's k_tan.c kernel made branch-free (its `\|r\| ≥ 0.6744` transformation and its accurate `-1/tan` for odd quadrants, with one division for both) | as for `sin` |
 //! | [`tanh`] | with `t = expm1(2\|x\|)` (the `expm1` fast path, as a double-double): `t/(t+2)` for `\|x\| < 1`, `1 - 2/(t+2)` above, each division corrected to first order; `\|x\|` clamped to 22 (the result rounds to 1), sign copied from `x` | NaN |
+//! | [`exp2`] | `x = k + r` (`k` the nearest integer, `r` exact), `r·ln2` formed as `u + ulo` (a 21-bit head of `r` times the 32-bit `ln2` head is exact), then the `exp` polynomial and compensated sum; scaled by `2^k` | NaN, `\|x\| > 1022` |
+//! | [`cbrt`] | `\|x\| = 2^(3k)·2^j·m` from the exponent bits, `t ≈ ∛(2^j·m)` from a degree-5 polynomial (2^-19) cut to 26 bits, `t³` exact as two doubles, `∛ = t·(1+δ)^(1/3)` with the series to `δ³` (`dd.rs`, `cbrt.rs`) | NaN, `±0`, subnormal `x`, `±∞` |
+//! | [`sinh`], [`cosh`] | `t = expm1(\|x\|)` as a double-double; `sinh = (t + t/(1+t))/2`, `cosh = (E + 1/E)/2` with `E = 1 + t`, quotients corrected with exact remainders; above `\|x\| = 22`, `e^\|x\|/2` from the `exp` reduction (up to overflow) | NaN |
+//! | [`asinh`], [`acosh`], [`atanh`] | the logarithm of an argument formed in double-double (`\|x\| + √(x²+1)`, `x + √(x²-1)`, `(1+\|x\|)/(1-\|x\|)`, with exact products and corrected square roots and quotients), by the `ln` reduction plus `vl/vh` for the low part; `ln(2\|x\|)` beyond 2^28 | NaN, `±∞`; `acosh`: `x ≤ 1`; `atanh`: `\|x\| ≥ 1` |
+//! | [`atan`], [`asin`], [`acos`] | `atan(N/M)` for double-double `N, M`: five intervals of `N/M` (breakpoints 7/16, 11/16, 19/16, 39/16), `t = (αN + βM)/(γN + δM)` with exactly summed numerator and denominator and a corrected quotient, `atan t = t + t³·Q(t²)` (degree 11, 2^-53.8 relative); `asin`: `N = \|x\|`, `M = √(1-x²)`; `acos`: the reverse, `π -` it for `x < 0` (`atan.rs`) | NaN, `±∞`; `\|x\| < 2^-500` (`atan`, `asin`); `\|x\| ≥ 1` (`asin`, `acos`) |
+//! | [`atan2`] | both operands scaled by one power of two (the larger into `[2, 4)`), `atan(\|y\|/\|x\|)` by the same core, `π -` it for `x < 0`, signed by `y` | NaN, zeros, infinities, subnormal `max(\|x\|, \|y\|)`, `\|y/x\|` beyond about 2^±500 |
 //!
 //! The reduction for the trigonometric functions is within about 2^-104 of the exact one
 //! for `|x| ≤ 2^17` (see `trig.rs`); it is accurate to the last bit unless `r` is tiny, which
@@ -82,6 +88,17 @@
 //! | [`tan`] | 2 | 0.890 | | [`tan_f32`] | 1 | 0.500 |
 //! | [`tanh`] | 2 | 1.212 | | [`tanh_f32`] | 1 | 0.500 |
 //! | [`pow`] | 2 | 0.510 | | [`pow_f32`] | 1 | 0.572 |
+//! | [`exp2`] | 1 | 0.615 (3·10^6 args) | | [`exp2_f32`] | 1 | 0.500 |
+//! | [`cbrt`] | 1 | 0.500 (2·10^6 args) | | [`cbrt_f32`] | 1 | 0.500 |
+//! | [`sinh`] | 1 | 0.788 (2·10^6 args) | | [`sinh_f32`] | 1 | 0.500 |
+//! | [`cosh`] | 1 | 0.604 (2·10^6 args) | | [`cosh_f32`] | 1 | 0.500 |
+//! | [`asinh`] | 1 | 0.688 (2·10^6 args) | | [`asinh_f32`] | 1 | 0.500 |
+//! | [`acosh`] | 1 | 0.703 (2·10^6 args) | | [`acosh_f32`] | 1 | 0.500 |
+//! | [`atanh`] | 1 | 0.679 (2·10^6 args) | | [`atanh_f32`] | 1 | 0.500 |
+//! | [`atan`] | 1 | 0.630 (2·10^6 args) | | [`atan_f32`] | 1 | 0.500 |
+//! | [`asin`] | 1 | 0.636 (2·10^6 args) | | [`asin_f32`] | 1 | 0.500 |
+//! | [`acos`] | 1 | 0.645 (2·10^6 args) | | [`acos_f32`] | 1 | 0.500 |
+//! | [`atan2`] | 1 | 0.620 (2·10^6 args) | | [`atan2_f32`] | 1 | 0.500 |
 //!
 //! (Per range, with the worst arguments: `kernels/accuracy/RESULTS.md`.)
 
@@ -91,10 +108,15 @@
 // `!(x <= limit)` is deliberate: it is true for NaN too, in one comparison that vectorizes.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-pub use exp::{exp, expm1};
+pub use atan::{acos, asin, atan, atan2, atan2_f32};
+pub use cbrt::cbrt;
+pub use exp::{exp, exp2, expm1};
 pub use f32::{
-    cos_f32, exp_f32, expm1_f32, ln_f32, log10_f32, log1p_f32, log2_f32, sin_f32, tan_f32, tanh_f32,
+    acos_f32, acosh_f32, asin_f32, asinh_f32, atan_f32, atanh_f32, cbrt_f32, cos_f32, cosh_f32,
+    exp2_f32, exp_f32, expm1_f32, ln_f32, log10_f32, log1p_f32, log2_f32, sin_f32, sinh_f32,
+    tan_f32, tanh_f32,
 };
+pub use hyper::{acosh, asinh, atanh, cosh, sinh};
 pub use log::{ln, log10, log1p, log2};
 pub use pow::{pow, pow_f32};
 pub use tanh::tanh;
@@ -102,8 +124,12 @@ pub use trig::{cos, sin, tan};
 
 use crate::dispatch;
 
+mod atan;
+mod cbrt;
+mod dd;
 mod exp;
 mod f32;
+mod hyper;
 mod log;
 mod pow;
 mod tanh;
