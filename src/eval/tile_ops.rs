@@ -141,6 +141,10 @@ pub(crate) fn unary(op: UnaryOp, dt: DType) -> Result<UnaryFn> {
             Reciprocal => |a, o, n| map::<T, T>(a, o, n, |x| Arith::div(T::one(), x)),
             _ => |a, o, n| map::<T, T>(a, o, n, |x| x),
         }, _ => return bad(op.name(), dt)),
+        Sinc if dt == DType::F64 => |a, o, n| math::sinc(&f64::src(a)[..n], &mut f64::out(o)[..n]),
+        Sinc if dt == DType::F32 => {
+            |a, o, n| math::sinc_f32(&f32::src(a)[..n], &mut f32::out(o)[..n])
+        }
         Reciprocal | Trunc | Degrees | Radians | Sinc => {
             with_float!(dt, F => ufunc_unary::<F>(op), _ => return bad(op.name(), dt))
         }
@@ -290,6 +294,10 @@ pub(crate) fn binary(op: BinaryOp, dt: DType) -> Result<BinaryFn> {
         }, _ => return bad(op.name(), dt)),
         Arctan2 if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, math::atan2),
         Arctan2 if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, math::atan2_f32),
+        Logaddexp if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, math::logaddexp),
+        Logaddexp if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, math::logaddexp_f32),
+        Logaddexp2 if dt == DType::F64 => |a, b, o, n| wide(a, b, o, n, math::logaddexp2),
+        Logaddexp2 if dt == DType::F32 => |a, b, o, n| wide(a, b, o, n, math::logaddexp2_f32),
         Arctan2 | Hypot | Copysign | Nextafter | Logaddexp | Logaddexp2 | Heaviside => {
             with_float!(dt, F => ufunc_binary_float::<F>(op), _ => return bad(op.name(), dt))
         }

@@ -421,6 +421,62 @@ pub fn all() -> Vec<Case> {
             ],
         },
         Case {
+            name: "sinc",
+            func: Sinc,
+            kernel: k64(math::sinc),
+            ranges: vec![r("[-0.5, 0.5]", u(-0.5, 0.5)), r("[-4, 4]", u(-4.0, 4.0))],
+        },
+        Case {
+            name: "logaddexp",
+            func: Logaddexp,
+            kernel: Kernel::F64Bin(math::logaddexp),
+            ranges: vec![
+                r(
+                    "x, y ∈ [-20, 20]",
+                    Dist::PowUniform {
+                        xlo: -20.0,
+                        xhi: 20.0,
+                        ylo: -20.0,
+                        yhi: 20.0,
+                    },
+                ),
+                r(
+                    "x, y ∈ [-700, 700]",
+                    Dist::PowUniform {
+                        xlo: -700.0,
+                        xhi: 700.0,
+                        ylo: -700.0,
+                        yhi: 700.0,
+                    },
+                ),
+            ],
+        },
+        Case {
+            name: "logaddexp2",
+            func: Logaddexp2,
+            kernel: Kernel::F64Bin(math::logaddexp2),
+            ranges: vec![
+                r(
+                    "x, y ∈ [-20, 20]",
+                    Dist::PowUniform {
+                        xlo: -20.0,
+                        xhi: 20.0,
+                        ylo: -20.0,
+                        yhi: 20.0,
+                    },
+                ),
+                r(
+                    "x, y ∈ [-1000, 1000]",
+                    Dist::PowUniform {
+                        xlo: -1000.0,
+                        xhi: 1000.0,
+                        ylo: -1000.0,
+                        yhi: 1000.0,
+                    },
+                ),
+            ],
+        },
+        Case {
             name: "pow",
             func: Pow,
             kernel: Kernel::F64Bin(math::pow),
@@ -650,6 +706,62 @@ pub fn all() -> Vec<Case> {
                     },
                 ),
                 r("y, x ±[1e-38, 3e38] log", Dist::PairLog(1e-38, 3e38)),
+            ],
+        },
+        Case {
+            name: "sinc_f32",
+            func: Sinc,
+            kernel: k32(math::sinc_f32),
+            ranges: vec![r("[-0.5, 0.5]", u(-0.5, 0.5)), r("[-4, 4]", u(-4.0, 4.0))],
+        },
+        Case {
+            name: "logaddexp_f32",
+            func: Logaddexp,
+            kernel: Kernel::F32Bin(math::logaddexp_f32),
+            ranges: vec![
+                r(
+                    "x, y ∈ [-20, 20]",
+                    Dist::PowUniform {
+                        xlo: -20.0,
+                        xhi: 20.0,
+                        ylo: -20.0,
+                        yhi: 20.0,
+                    },
+                ),
+                r(
+                    "x, y ∈ [-80, 80]",
+                    Dist::PowUniform {
+                        xlo: -80.0,
+                        xhi: 80.0,
+                        ylo: -80.0,
+                        yhi: 80.0,
+                    },
+                ),
+            ],
+        },
+        Case {
+            name: "logaddexp2_f32",
+            func: Logaddexp2,
+            kernel: Kernel::F32Bin(math::logaddexp2_f32),
+            ranges: vec![
+                r(
+                    "x, y ∈ [-20, 20]",
+                    Dist::PowUniform {
+                        xlo: -20.0,
+                        xhi: 20.0,
+                        ylo: -20.0,
+                        yhi: 20.0,
+                    },
+                ),
+                r(
+                    "x, y ∈ [-120, 120]",
+                    Dist::PowUniform {
+                        xlo: -120.0,
+                        xhi: 120.0,
+                        ylo: -120.0,
+                        yhi: 120.0,
+                    },
+                ),
             ],
         },
         Case {

@@ -43,6 +43,12 @@ pub enum Func {
     Acos,
     /// `atan2(x, y)`: the harness's first argument is the numerator.
     Atan2,
+    /// NumPy's `sinc`: `sin(πx)/(πx)`.
+    Sinc,
+    /// `ln(e^x + e^y)`.
+    Logaddexp,
+    /// `log2(2^x + 2^y)`.
+    Logaddexp2,
 }
 
 impl Func {
@@ -71,6 +77,14 @@ impl Func {
             Func::Asin => x.asin(),
             Func::Acos => x.acos(),
             Func::Atan2 => x.atan2(y),
+            Func::Sinc => {
+                let p = std::f64::consts::PI * x;
+                p.sin() / p
+            }
+            Func::Logaddexp => x.max(y) + (-(x - y).abs()).exp().ln_1p(),
+            Func::Logaddexp2 => {
+                x.max(y) + std::f64::consts::LOG2_E * (-(x - y).abs()).exp2().ln_1p()
+            }
         }
     }
 
@@ -99,6 +113,14 @@ impl Func {
             Func::Asin => x.asin(),
             Func::Acos => x.acos(),
             Func::Atan2 => x.atan2(y),
+            Func::Sinc => {
+                let p = std::f32::consts::PI * x;
+                p.sin() / p
+            }
+            Func::Logaddexp => x.max(y) + (-(x - y).abs()).exp().ln_1p(),
+            Func::Logaddexp2 => {
+                x.max(y) + std::f32::consts::LOG2_E * (-(x - y).abs()).exp2().ln_1p()
+            }
         }
     }
 }
@@ -378,6 +400,31 @@ impl Reference {
                 } else {
                     a
                 }
+            }
+            Func::Sinc => {
+                // sin(πx)/(πx) with π and the product exact to PREC + 64 bits.
+                let p = PREC + 64;
+                let px = self.cc.pi(p, RM).mul(&big(x, p), p, RM);
+                px.sin(p, RM, &mut self.cc).div(&px, p, RM)
+            }
+            Func::Logaddexp => {
+                let p = PREC + 64;
+                let e = big(x, p).exp(p, RM, &mut self.cc).add(
+                    &big(y, p).exp(p, RM, &mut self.cc),
+                    p,
+                    RM,
+                );
+                e.ln(p, RM, &mut self.cc)
+            }
+            Func::Logaddexp2 => {
+                let p = PREC + 64;
+                let two = big(2.0, 64);
+                let e = two.pow(&big(x, p), p, RM, &mut self.cc).add(
+                    &two.pow(&big(y, p), p, RM, &mut self.cc),
+                    p,
+                    RM,
+                );
+                e.log2(p, RM, &mut self.cc)
             }
             Func::Sin | Func::Cos | Func::Tan => {
                 // astro-float reduces modulo 2π with π to (argument precision + exponent)
