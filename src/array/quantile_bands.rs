@@ -332,16 +332,15 @@ fn select(band: &mut [f64], below: usize, ranks: (usize, usize, f64)) -> Result<
              counting and selecting (is its source deterministic?)",
         )
     };
-    let lo = lo.checked_sub(below).filter(|&r| r < band.len());
-    let Some(lo) = lo else {
+    let Some(at) = lo.checked_sub(below).filter(|&r| r < band.len()) else {
         return Err(out_of_band());
     };
-    let (_, a, rest) = band.select_nth_unstable_by(lo, f64::total_cmp);
+    let (_, a, rest) = band.select_nth_unstable_by(at, f64::total_cmp);
     let a = *a;
     if t == 0.0 {
         return Ok(a);
     }
-    let b = if hi == lo + below {
+    let b = if hi == lo {
         a
     } else {
         rest.iter()
@@ -699,6 +698,19 @@ mod tests {
         assert_eq!(lanes.block(&[1, 0], 1), vec![1, 1, 0]);
     }
 
+    /// The median along axis 0 by the banded path, which must be taken.
+    fn banded_median(x: &Array<f64>) -> Array<f64> {
+        let q = quantiles(
+            x,
+            0,
+            &[0.5],
+            QuantileMethod::Linear,
+            false,
+            Sampling::default(),
+        );
+        q.unwrap().expect("the banded path")
+    }
+
     #[test]
     fn a_median_counts_within_the_chunks() {
         // 2-d, median over the long axis in four chunks: the banded path is taken and
@@ -706,16 +718,7 @@ mod tests {
         let v: Vec<f64> = (0..4000 * 3).map(|i| ((i * 7919) % 1013) as f64).collect();
         let a = ArrayD::from_shape_vec(IxDyn(&[4000, 3]), v).unwrap();
         let x = Array::from_ndarray(a.clone(), vec![1000, 2]).unwrap();
-        let q = quantiles(
-            &x,
-            0,
-            &[0.5],
-            QuantileMethod::Linear,
-            false,
-            Sampling::default(),
-        )
-        .unwrap()
-        .expect("the banded path");
+        let q = banded_median(&x);
         let got = q.compute().unwrap();
         for c in 0..3 {
             let mut lane: Vec<f64> = a.index_axis(Axis(1), c).iter().copied().collect();
@@ -743,16 +746,7 @@ mod tests {
                 Ok(b.mapv(|v| v + shift))
             })
             .unwrap();
-        let q = quantiles(
-            &x,
-            0,
-            &[0.5],
-            QuantileMethod::Linear,
-            false,
-            Sampling::default(),
-        )
-        .unwrap()
-        .expect("the banded path");
+        let q = banded_median(&x);
         SHIFT.store(true, Ordering::SeqCst);
         let err = q.compute().unwrap_err().to_string();
         assert!(
