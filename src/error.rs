@@ -75,6 +75,15 @@ pub enum Error {
         /// What went wrong (the panic message for a panicking task).
         msg: String,
     },
+    /// Another process of a distributed computation failed (with an error other than a
+    /// task's, which arrives as [`Error::Task`] naming the rank); every rank stops.
+    #[error("rank {rank} of the distributed computation failed: {msg}")]
+    Rank {
+        /// The rank that failed.
+        rank: usize,
+        /// Its error.
+        msg: String,
+    },
     /// The computation was cancelled because another task failed first. `compute` never
     /// returns it when a real failure is known: it returns that failure.
     #[error("cancelled because another task failed")]

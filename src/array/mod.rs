@@ -22,6 +22,7 @@ mod order;
 mod overlap;
 mod pad;
 mod quantile_bands;
+pub(crate) mod ranked;
 mod rearrange;
 mod reductions;
 mod reshape;

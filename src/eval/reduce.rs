@@ -18,7 +18,7 @@ use tessera_kernels::sum::{nan_pairwise_sum, pairwise_sum, Cascade};
 pub(crate) const BASE: usize = 8;
 
 /// Per-type reduction kernels.
-pub(crate) trait RElem: Element + super::tile::RegElem {
+pub(crate) trait RElem: Element + super::tile::RegElem + crate::task::wire::Wire {
     /// Sum of a contiguous run (pairwise for floats, exact wrapping integer sum otherwise).
     fn sum_run(x: &[Self]) -> Self::Sum;
     /// Sum of the non-NaN values of a run and their count.
@@ -208,7 +208,7 @@ pub(crate) struct ChunkPos<'a> {
 /// A reduction: values to accumulators to output elements.
 pub(crate) trait Reducer<T: RElem>: Send + Sync {
     /// Partial result.
-    type Acc: Clone + Send + Sync + 'static;
+    type Acc: Clone + Send + Sync + crate::task::wire::Wire + 'static;
     /// Output element type.
     type Out: Element;
     /// The accumulator of no values.

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::expr::Node;
 use crate::expr::{ReduceKind, ReduceSpec};
 use crate::plan::ops::reduce::ReduceOp;
+use crate::task::wire::Wire;
 use crate::task::Payload;
 use crate::task::TaskEnv;
 use std::sync::Arc;
@@ -78,6 +79,13 @@ pub(crate) trait ReduceStage: Send + Sync {
         out_lin: usize,
         part: &Payload,
     ) -> Result<ChunkData>;
+
+    /// Appends the byte form of partial `part` (made by this stage) to `out`.
+    fn encode_partial(&self, part: &(dyn Any + Send + Sync), out: &mut Vec<u8>) -> Result<()>;
+
+    /// A partial from its byte form at the front of `inp` (advancing it), with its size in
+    /// bytes.
+    fn decode_partial(&self, inp: &mut &[u8]) -> Result<(Box<dyn Any + Send + Sync>, usize)>;
 
     /// Starts the partial of one chunk at `place` for the reduction `spec`, fed tile by tile
     /// from output instruction `reg` of a shared program.
@@ -192,6 +200,20 @@ impl<T: RElem, R: Reducer<T> + 'static> ReduceStage for Exec<T, R> {
             msg: format!("output chunk shape {oshape:?}: {e}"),
         })?;
         Ok(R::Out::into_chunk(arr))
+    }
+
+    fn encode_partial(&self, part: &(dyn Any + Send + Sync), out: &mut Vec<u8>) -> Result<()> {
+        part.downcast_ref::<Vec<R::Acc>>()
+            .ok_or_else(|| Error::internal("reduce", "a partial of another type"))?
+            .put(out);
+        Ok(())
+    }
+
+    fn decode_partial(&self, inp: &mut &[u8]) -> Result<(Box<dyn Any + Send + Sync>, usize)> {
+        let acc = Vec::<R::Acc>::take(inp)
+            .ok_or_else(|| Error::internal("reduce", "a malformed partial was received"))?;
+        let bytes = acc.len() * std::mem::size_of::<R::Acc>();
+        Ok((Box::new(acc), bytes))
     }
 
     fn tile_partial<'a>(

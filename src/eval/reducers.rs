@@ -5,6 +5,7 @@
 use super::reduce::{ChunkPos, RElem, Reducer};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::task::wire::Wire;
 use ndarray::{ArrayViewD, Axis};
 use tessera_kernels::moments::Moments;
 use tessera_kernels::reduce::{self as kreduce, Extreme};
@@ -16,7 +17,10 @@ pub(crate) struct SumR {
     pub prod: bool,
 }
 
-impl<T: RElem> Reducer<T> for SumR {
+impl<T: RElem> Reducer<T> for SumR
+where
+    T::Sum: Wire,
+{
     type Acc = T::Sum;
     type Out = T::Sum;
     fn identity(&self) -> T::Sum {
@@ -68,7 +72,10 @@ impl<T: RElem> Reducer<T> for SumR {
 /// `mean`: a sum in the mean type, divided by the number of reduced elements at the end.
 pub(crate) struct MeanR;
 
-impl<T: RElem> Reducer<T> for MeanR {
+impl<T: RElem> Reducer<T> for MeanR
+where
+    T::Mean: Wire,
+{
     type Acc = T::Mean;
     type Out = T::Mean;
     fn identity(&self) -> T::Mean {
@@ -96,7 +103,10 @@ impl<T: RElem> Reducer<T> for MeanR {
 /// `nanmean`: a sum of the non-NaN values and their count.
 pub(crate) struct NanMeanR;
 
-impl<T: RElem> Reducer<T> for NanMeanR {
+impl<T: RElem> Reducer<T> for NanMeanR
+where
+    T::Mean: Wire,
+{
     type Acc = (T::Mean, f64);
     type Out = T::Mean;
     fn identity(&self) -> Self::Acc {

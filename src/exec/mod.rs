@@ -5,6 +5,9 @@
 //! last reader (chunks nobody reads are never computed); [`sink`] delivers output chunks. A
 //! failing or panicking task cancels the rest and makes the computation return its error.
 
+pub(crate) mod distributed;
+mod message;
+mod ranks;
 mod reads;
 mod scheduler;
 pub(crate) mod sink;
@@ -305,7 +308,7 @@ pub(crate) fn execute(
     let sched = if scheduler::in_worker() {
         // Started from inside a task: run on this thread, whose pool is busy with the outer
         // computation.
-        let sched = Scheduler::new(plan, sinks, 1, counters, budget, &spill);
+        let sched = Scheduler::new(plan, sinks, 1, counters, budget, &spill, None);
         sched.worker();
         sched
     } else {
@@ -313,10 +316,21 @@ pub(crate) fn execute(
             .threads
             .unwrap_or_else(rayon::current_num_threads)
             .max(1);
-        let sched = Scheduler::new(plan, sinks, n, counters, budget, &spill);
+        let sched = Scheduler::new(plan, sinks, n, counters, budget, &spill, None);
         pool(n)?.broadcast(|_| sched.worker());
         sched
     };
+    stats_of(&sched, &spill, budget, t0, opts)
+}
+
+/// What a finished computation did, or its error.
+fn stats_of(
+    sched: &Scheduler<'_>,
+    spill: &spill::SpillDir,
+    budget: usize,
+    t0: Instant,
+    opts: &ComputeOptions,
+) -> Result<ComputeStats> {
     let spilled = spill.chunks.load(Ordering::Relaxed);
     if spilled > 0 {
         // A computation at its memory limit: leave nothing the allocator could hand back.

@@ -76,3 +76,83 @@ pub(super) fn count_reads(plan: &Plan, skipped: &dyn Fn(usize, usize) -> bool) -
     }
     counts
 }
+
+/// Read counts of a distributed computation, as seen from one rank.
+pub(super) struct RankedReads {
+    /// How often each chunk is read by any rank's tasks (as [`count_reads`]).
+    pub global: Vec<Vec<u32>>,
+    /// How often each chunk is read by this rank's tasks.
+    pub local: Vec<Vec<u32>>,
+    /// The ranks whose tasks read each chunk, ascending.
+    pub readers: Vec<Vec<Vec<u32>>>,
+}
+
+/// [`count_reads`] split by the rank that runs each reading task.
+pub(super) fn count_reads_ranked(
+    plan: &Plan,
+    ranks: super::ranks::Ranks,
+    skipped: &dyn Fn(usize, usize) -> bool,
+) -> RankedReads {
+    let n = plan.stages.len();
+    let mut global: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for c in 0..n {
+        for p in plan.stages[c].op.programs() {
+            for k in p.leaves.iter().filter_map(|l| l.stage) {
+                if global[k].is_empty() {
+                    global[k] = vec![0; plan.stages[k].node.grid.num_chunks()];
+                }
+            }
+        }
+    }
+    let mut local = global.clone();
+    let mut readers: Vec<Vec<Vec<u32>>> =
+        global.iter().map(|g| vec![Vec::new(); g.len()]).collect();
+    for c in (0..n).rev() {
+        if !reads_stages(plan, c) {
+            continue;
+        }
+        let st = &plan.stages[c];
+        let is_output = plan.outputs.contains(&c);
+        for lin in 0..st.node.grid.num_chunks() {
+            let read = global[c].get(lin).is_some_and(|&r| r > 0);
+            if !read && (!is_output || skipped(c, lin)) {
+                continue;
+            }
+            let mut count = |owner: usize, r: &InputRegion| {
+                upstream_chunks(plan, st, r, &mut |k, chunk| {
+                    global[k][chunk] += 1;
+                    if owner == ranks.me {
+                        local[k][chunk] += 1;
+                    }
+                    let set = &mut readers[k][chunk];
+                    if let Err(at) = set.binary_search(&(owner as u32)) {
+                        set.insert(at, owner as u32);
+                    }
+                });
+            };
+            match st.op.tree() {
+                None => {
+                    let owner = ranks.chunk_owner(plan, c, lin);
+                    st.op.reads(&st.node, lin, &mut |r| count(owner, r));
+                }
+                Some(tree) => {
+                    let mut stack = vec![tree.root(&st.node, lin)];
+                    while let Some(bx) = stack.pop() {
+                        match tree.children(&bx) {
+                            Some(children) => stack.extend(children.into_iter().rev()),
+                            None => {
+                                let owner = ranks.leaf_owner(plan, c, lin, &bx);
+                                tree.leaf_reads(&st.node, lin, &bx, &mut |r| count(owner, r));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    RankedReads {
+        global,
+        local,
+        readers,
+    }
+}

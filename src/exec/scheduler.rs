@@ -22,6 +22,9 @@
 //! inside a task starts parallel work of its own. The first real error wins: it sets the
 //! cancellation flag, running tasks stop at their next check, and every worker returns.
 
+use super::distributed::Network;
+use super::message::Message;
+use super::ranks::Ranks;
 use super::reads::upstream_chunks;
 use super::sink::OutputSink;
 use super::spill::SpillDir;
@@ -57,6 +60,39 @@ enum Work {
     Leaf(TreeBox),
     /// The merge of a tree node's children's partials, with their bytes.
     Combine(Vec<Payload>, usize),
+    /// A task another rank runs: nothing to do here.
+    Remote,
+}
+
+/// Where a tree task's partial goes.
+#[derive(Clone, Debug)]
+enum Up {
+    /// Position `pos` of open node `id` on this rank.
+    Node(u64, usize),
+    /// Nowhere: the task is its tree's root and makes the output chunk.
+    Root,
+    /// To rank `to`, which runs the parent node, named by the task's own box.
+    Send { to: usize, bx: TreeBox },
+}
+
+/// The node whose children a walk frame enumerates.
+enum FrameNode {
+    /// An open node on this rank.
+    Local(u64),
+    /// A node rank `.0` runs.
+    Remote(usize),
+}
+
+/// A distributed computation as one rank runs it.
+pub(super) struct Ranked<'p> {
+    /// This rank and the number of ranks.
+    pub ranks: Ranks,
+    /// Sends messages to the other ranks.
+    pub net: &'p Network<'p>,
+    /// Per stage: the ranks every output chunk of the stage is delivered to, besides its
+    /// owner's own sinks (rank 0 for results gathered there, all ranks for results every
+    /// rank gets, none for chunks each owner writes).
+    pub gather: Vec<Vec<usize>>,
 }
 
 /// One task: output chunk `lin` of stage `stage`, or a node of its reduction tree.
@@ -64,8 +100,8 @@ struct Job {
     stage: usize,
     lin: usize,
     work: Work,
-    /// For a tree task below the root: the open combine node it feeds, and its position.
-    parent: Option<(u64, usize)>,
+    /// For a tree task: where its partial goes.
+    parent: Up,
 }
 
 /// A task in the ready queue, ordered by priority.
@@ -105,12 +141,12 @@ struct OpenNode {
     parts: Vec<Option<Payload>>,
     bytes: usize,
     pending: usize,
-    parent: Option<(u64, usize)>,
+    parent: Up,
 }
 
 /// One level of a stage's depth-first walk over a reduction tree.
 struct Frame {
-    id: u64,
+    node: FrameNode,
     children: Vec<TreeBox>,
     next: usize,
 }
@@ -143,6 +179,15 @@ struct State {
     next_id: u64,
     seq: u64,
     peak_tasks: usize,
+    /// Tree nodes other ranks run whose partials open nodes here wait for, by their
+    /// `(stage, chunk, box)`: the node and position each fills.
+    remote_parts: HashMap<(usize, usize, TreeBox), (u64, usize)>,
+    /// Partials that arrived before their node was opened here.
+    early_parts: HashMap<(usize, usize, TreeBox), (Payload, usize)>,
+    /// Chunks other ranks will still send here.
+    chunks_expected: usize,
+    /// Every other rank has ended and everything it sent has arrived.
+    peers_done: bool,
 }
 
 impl State {
@@ -181,6 +226,8 @@ enum Finished {
     Chunk,
     /// A partial for the parent node of a reduction tree, with its bytes.
     Part(Payload, usize),
+    /// A partial sent to the rank of its parent node.
+    Sent,
 }
 
 /// Runs one plan.
@@ -188,8 +235,17 @@ pub(super) struct Scheduler<'p> {
     plan: &'p Plan,
     /// The sinks of each stage's output chunks.
     sinks: Vec<Vec<&'p dyn OutputSink>>,
-    /// How many reads each stored chunk will get (empty for stages no one reads).
+    /// How many reads each stored chunk will get (empty for stages no one reads), on all
+    /// ranks.
     reads: Vec<Vec<u32>>,
+    /// How many of those reads this rank's tasks make.
+    local_reads: Vec<Vec<u32>>,
+    /// The ranks whose tasks read each stored chunk (empty unless distributed).
+    readers: Vec<Vec<Vec<u32>>>,
+    /// The distributed computation this scheduler runs one rank of, if any.
+    ranked: Option<Ranked<'p>>,
+    /// Whether this rank's failure was sent to the others.
+    announced: AtomicBool,
     /// Chunks stored for later stages (in memory, spilled or dropped).
     pub store: ChunkStore<'p>,
     pub mem: MemoryTracker,
@@ -248,13 +304,24 @@ impl<'p> Scheduler<'p> {
         counters: Counters,
         budget: usize,
         spill: &'p SpillDir,
+        ranked: Option<Ranked<'p>>,
     ) -> Self {
         let n = plan.stages.len();
         let mut per_stage: Vec<Vec<&dyn OutputSink>> = vec![Vec::new(); n];
         for (&s, &k) in plan.outputs.iter().zip(sinks) {
             per_stage[s].push(k);
         }
-        let reads = super::reads::count_reads(plan, &|s, lin| skipped(plan, &per_stage[s], s, lin));
+        let skip = |s: usize, lin: usize| skipped(plan, &per_stage[s], s, lin);
+        let (reads, local_reads, readers) = match &ranked {
+            Some(r) => {
+                let rr = super::reads::count_reads_ranked(plan, r.ranks, &skip);
+                (rr.global, rr.local, rr.readers)
+            }
+            None => {
+                let reads = super::reads::count_reads(plan, &skip);
+                (reads.clone(), reads, Vec::new())
+            }
+        };
         let done = reads.iter().map(|r| vec![false; r.len()]).collect();
         let task_bytes: Vec<usize> = plan
             .stages
@@ -270,10 +337,17 @@ impl<'p> Scheduler<'p> {
             .saturating_mul(threads)
             .min(budget / 2);
         let overflow = plan.stages.iter().map(|s| s.overflow).collect();
+        let chunks_expected = ranked.as_ref().map_or(0, |r| {
+            expected_chunks(plan, r, &per_stage, &reads, &local_reads)
+        });
         Scheduler {
             plan,
             sinks: per_stage,
             reads,
+            local_reads,
+            readers,
+            ranked,
+            announced: AtomicBool::new(false),
             store: ChunkStore::new(
                 overflow,
                 spill,
@@ -297,6 +371,10 @@ impl<'p> Scheduler<'p> {
                 next_id: 0,
                 seq: 0,
                 peak_tasks: 0,
+                remote_parts: HashMap::new(),
+                early_parts: HashMap::new(),
+                chunks_expected,
+                peers_done: false,
             }),
             wake: Condvar::new(),
             lookahead: 4 * threads + 16,
@@ -366,7 +444,7 @@ impl<'p> Scheduler<'p> {
     fn work_loop(&self) -> Result<()> {
         while let Some((job, reserved)) = self.next_job()? {
             let (stage, lin) = (job.stage, job.lin);
-            let parent = job.parent;
+            let parent = job.parent.clone();
             let r = match catch_unwind(AssertUnwindSafe(|| self.run_job(job))) {
                 Ok(r) => r,
                 Err(p) => Err(Error::Task {
@@ -389,6 +467,7 @@ impl<'p> Scheduler<'p> {
     fn fail(&self, e: Error) {
         self.cancel.store(true, Ordering::Relaxed);
         if !matches!(e, Error::Cancelled) {
+            self.announce(&e);
             if let Ok(mut first) = self.first_error.lock() {
                 first.get_or_insert(e);
             }
@@ -396,6 +475,24 @@ impl<'p> Scheduler<'p> {
         // Take the lock so that no worker misses the wake-up between its check and its wait.
         drop(self.state.lock());
         self.wake.notify_all();
+    }
+
+    /// Sends this rank's first real failure to every other rank, which stop too.
+    fn announce(&self, e: &Error) {
+        let Some(r) = &self.ranked else { return };
+        if self.announced.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (task, msg) = match e {
+            Error::Task { task, msg } => (Some(task.clone()), msg.clone()),
+            other => (None, other.to_string()),
+        };
+        let others: Vec<usize> = (0..r.ranks.n).filter(|&k| k != r.ranks.me).collect();
+        // A rank that cannot be told fails its own way (its sends fail or it waits for
+        // this one's end message, sent whatever happens).
+        let _ = r
+            .net
+            .send_many(&others, r.net.head(&Message::Failed { task, msg }));
     }
 
     /// Names the task that failed in its error.
@@ -452,14 +549,23 @@ impl<'p> Scheduler<'p> {
                     continue;
                 }
                 if st.running == 0 {
-                    if st.waiting.is_empty() && st.open.is_empty() {
+                    if st.waiting.is_empty() && st.open.is_empty() && st.chunks_expected == 0 {
                         self.wake.notify_all();
                         return Ok(None); // every task has run
                     }
-                    return Err(Error::internal(
-                        "scheduler",
-                        "tasks wait for chunks no task will compute",
-                    ));
+                    if self.ranked.is_none() {
+                        return Err(Error::internal(
+                            "scheduler",
+                            "tasks wait for chunks no task will compute",
+                        ));
+                    }
+                    if st.peers_done {
+                        return Err(Error::internal(
+                            "scheduler",
+                            "tasks wait for chunks or partials no rank will send",
+                        ));
+                    }
+                    // Otherwise other ranks are still computing what this one waits for.
                 }
             }
             st = self.wake.wait(st).map_err(|_| poisoned())?;
@@ -499,6 +605,9 @@ impl<'p> Scheduler<'p> {
                     }
                 }
                 None => cur.next = job.lin + 1,
+            }
+            if matches!(job.work, Work::Remote) {
+                return true; // another rank runs it
             }
             let mut pending = 0;
             let id = st.id();
@@ -540,7 +649,10 @@ impl<'p> Scheduler<'p> {
                         let pos = f.next;
                         f.next += 1;
                         let bx = f.children[pos].clone();
-                        let parent = Some((f.id, pos));
+                        let parent = match f.node {
+                            FrameNode::Local(id) => Up::Node(id, pos),
+                            FrameNode::Remote(to) => Up::Send { to, bx: bx.clone() },
+                        };
                         return Some(self.descend(st, tree, s, lin, bx, parent));
                     }
                 }
@@ -557,22 +669,28 @@ impl<'p> Scheduler<'p> {
                 Some(tree) => {
                     cur.walk = Some(Vec::new());
                     let root = tree.root(&stage.node, lin);
-                    return Some(self.descend(st, tree, s, lin, root, None));
+                    return Some(self.descend(st, tree, s, lin, root, Up::Root));
                 }
                 None => {
+                    let work = if self.owner(s, lin) == self.me() {
+                        Work::Whole
+                    } else {
+                        Work::Remote
+                    };
                     return Some(Job {
                         stage: s,
                         lin,
-                        work: Work::Whole,
-                        parent: None,
-                    })
+                        work,
+                        parent: Up::Root,
+                    });
                 }
             }
         }
     }
 
     /// Descends from tree box `bx` to its first leaf, opening a node for every box with
-    /// children on the way.
+    /// children on the way that this rank runs. A node another rank runs is not opened; when
+    /// its parent is open here, that parent waits for its partial.
     fn descend(
         &self,
         st: &mut State,
@@ -580,36 +698,91 @@ impl<'p> Scheduler<'p> {
         s: usize,
         lin: usize,
         mut bx: TreeBox,
-        mut parent: Option<(u64, usize)>,
+        mut parent: Up,
     ) -> Job {
-        while let Some(children) = tree.children(&bx) {
-            let id = st.id();
-            st.open.insert(
-                id,
-                OpenNode {
+        loop {
+            let owner = self.node_owner(s, lin, &bx);
+            let local = owner == self.me();
+            if !local {
+                self.expect_part(st, s, lin, &bx, &parent);
+            }
+            let Some(children) = tree.children(&bx) else {
+                let work = if local { Work::Leaf(bx) } else { Work::Remote };
+                return Job {
                     stage: s,
                     lin,
-                    parts: vec![None; children.len()],
-                    bytes: 0,
-                    pending: children.len(),
+                    work,
                     parent,
-                },
-            );
+                };
+            };
+            let node = if local {
+                let id = st.id();
+                st.open.insert(
+                    id,
+                    OpenNode {
+                        stage: s,
+                        lin,
+                        parts: vec![None; children.len()],
+                        bytes: 0,
+                        pending: children.len(),
+                        parent,
+                    },
+                );
+                FrameNode::Local(id)
+            } else {
+                FrameNode::Remote(owner)
+            };
             bx = children[0].clone();
-            parent = Some((id, 0));
+            parent = match node {
+                FrameNode::Local(id) => Up::Node(id, 0),
+                FrameNode::Remote(to) => Up::Send { to, bx: bx.clone() },
+            };
             if let Some(walk) = st.cursors[s].walk.as_mut() {
                 walk.push(Frame {
-                    id,
+                    node,
                     children,
                     next: 1,
                 });
             }
         }
-        Job {
-            stage: s,
-            lin,
-            work: Work::Leaf(bx),
-            parent,
+    }
+
+    /// Registers that the partial of node `bx` (run by another rank) fills position `pos`
+    /// of open node `id` here, when `parent` is such a node; takes it at once if it came
+    /// early.
+    fn expect_part(&self, st: &mut State, s: usize, lin: usize, bx: &TreeBox, parent: &Up) {
+        let Up::Node(id, pos) = *parent else { return };
+        let key = (s, lin, bx.clone());
+        match st.early_parts.remove(&key) {
+            Some((part, bytes)) => {
+                // Its bytes were counted when it arrived.
+                self.fill(st, id, pos, part, bytes);
+            }
+            None => {
+                st.remote_parts.insert(key, (id, pos));
+            }
+        }
+    }
+
+    /// Puts a partial into position `pos` of open node `id`; the node's combine task becomes
+    /// ready with its last partial.
+    fn fill(&self, st: &mut State, id: u64, pos: usize, part: Payload, bytes: usize) {
+        let Some(node) = st.open.get_mut(&id) else {
+            return;
+        };
+        node.parts[pos] = Some(part);
+        node.bytes += bytes;
+        node.pending -= 1;
+        if node.pending == 0 {
+            if let Some(node) = st.open.remove(&id) {
+                let parts = node.parts.into_iter().flatten().collect();
+                st.push_ready(Job {
+                    stage: node.stage,
+                    lin: node.lin,
+                    work: Work::Combine(parts, node.bytes),
+                    parent: node.parent,
+                });
+            }
         }
     }
 
@@ -640,6 +813,9 @@ impl<'p> Scheduler<'p> {
         let part = match (job.work, tree) {
             (Work::Whole, _) => return self.run_whole(s, lin, &env),
             (Work::Leaf(bx), Some(tree)) => tree.leaf(&stage.node, lin, &bx, &env)?,
+            (Work::Remote, _) => {
+                return Err(Error::internal("scheduler", "another rank's task ran here"))
+            }
             (Work::Combine(parts, bytes), Some(tree)) => {
                 let r = tree.combine(&parts, &env);
                 drop(parts);
@@ -654,14 +830,27 @@ impl<'p> Scheduler<'p> {
             }
         };
         match (job.parent, tree) {
-            (Some(_), _) => Ok(Finished::Part(part.0, part.1)),
-            (None, Some(tree)) => {
+            (Up::Node(..), _) => Ok(Finished::Part(part.0, part.1)),
+            (Up::Send { to, bx }, Some(tree)) => {
+                let m = Message::Part {
+                    stage: s,
+                    lin,
+                    bx,
+                    body: &[],
+                };
+                let net = self.net()?;
+                let mut bytes = net.head(&m);
+                tree.encode_partial(&part.0, &mut bytes)?;
+                net.send(to, bytes)?;
+                Ok(Finished::Sent)
+            }
+            (Up::Root, Some(tree)) => {
                 let chunk = tree.finish(&stage.node, lin, &part.0, &env)?;
                 let bytes = chunk.nbytes();
                 self.deliver(s, lin, Arc::new(chunk), bytes)?;
                 Ok(Finished::Chunk)
             }
-            (None, None) => Err(Error::internal(
+            (_, None) => Err(Error::internal(
                 "scheduler",
                 "a tree task of a stage with no tree",
             )),
@@ -672,7 +861,8 @@ impl<'p> Scheduler<'p> {
     fn run_whole(&self, s: usize, lin: usize, env: &TaskEnv<'_>) -> Result<Finished> {
         let stage = &self.plan.stages[s];
         let reads = self.reads[s].get(lin).map_or(0, |&r| r as usize);
-        if let ([k], 0) = (self.sinks[s].as_slice(), reads) {
+        let sends = !self.targets(s, lin).is_empty();
+        if let ([k], 0, false) = (self.sinks[s].as_slice(), reads, sends) {
             if let Some(input) = stage.op.direct(&stage.node, lin) {
                 // Write straight into the output: no intermediate chunk.
                 env.counters.add_map();
@@ -713,7 +903,8 @@ impl<'p> Scheduler<'p> {
 
     /// Stores chunk `lin` of stage `s` when later tasks read it.
     fn keep(&self, s: usize, lin: usize, payload: Payload, bytes: usize) -> Result<()> {
-        let reads = self.reads[s].get(lin).map_or(0, |&r| r as usize);
+        self.send_chunk(s, lin, &payload)?;
+        let reads = self.local_reads[s].get(lin).map_or(0, |&r| r as usize);
         if reads > 0 {
             self.store.keep(&self.mem, s, lin, payload, bytes, reads)?;
         }
@@ -726,7 +917,7 @@ impl<'p> Scheduler<'p> {
         &self,
         s: usize,
         lin: usize,
-        parent: Option<(u64, usize)>,
+        parent: Up,
         reserved: usize,
         done: Finished,
     ) -> Result<()> {
@@ -734,44 +925,16 @@ impl<'p> Scheduler<'p> {
         st.running -= 1;
         st.reserved -= reserved;
         match (done, parent) {
-            (Finished::Part(part, bytes), Some((id, pos))) => {
+            (Finished::Part(part, bytes), Up::Node(id, pos)) => {
                 self.mem.add(bytes);
-                let node = st
-                    .open
-                    .get_mut(&id)
-                    .ok_or_else(|| Error::internal("scheduler", "a partial for no tree node"))?;
-                node.parts[pos] = Some(part);
-                node.bytes += bytes;
-                node.pending -= 1;
-                if node.pending == 0 {
-                    if let Some(node) = st.open.remove(&id) {
-                        let parts = node.parts.into_iter().flatten().collect();
-                        st.push_ready(Job {
-                            stage: node.stage,
-                            lin: node.lin,
-                            work: Work::Combine(parts, node.bytes),
-                            parent: node.parent,
-                        });
-                    }
+                if !st.open.contains_key(&id) {
+                    return Err(Error::internal("scheduler", "a partial for no tree node"));
                 }
+                self.fill(&mut st, id, pos, part, bytes);
             }
-            (Finished::Chunk, _) => {
-                if let Some(d) = st.done[s].get_mut(lin) {
-                    *d = true;
-                }
-                for id in st.waiters.remove(&(s, lin)).unwrap_or_default() {
-                    let Some(w) = st.waiting.get_mut(&id) else {
-                        continue;
-                    };
-                    w.1 -= 1;
-                    if w.1 == 0 {
-                        if let Some((job, _)) = st.waiting.remove(&id) {
-                            st.push_ready(job);
-                        }
-                    }
-                }
-            }
-            (Finished::Part(..), None) => {
+            (Finished::Chunk, _) => self.chunk_done(&mut st, s, lin),
+            (Finished::Sent, _) => {}
+            (Finished::Part(..), _) => {
                 return Err(Error::internal("scheduler", "a partial with no tree node"));
             }
         }
@@ -779,6 +942,203 @@ impl<'p> Scheduler<'p> {
         self.wake.notify_all();
         Ok(())
     }
+}
+
+impl Scheduler<'_> {
+    /// This rank (0 when not distributed).
+    fn me(&self) -> usize {
+        self.ranked.as_ref().map_or(0, |r| r.ranks.me)
+    }
+
+    /// The rank that computes chunk `lin` of stage `s`.
+    fn owner(&self, s: usize, lin: usize) -> usize {
+        self.ranked
+            .as_ref()
+            .map_or(0, |r| r.ranks.chunk_owner(self.plan, s, lin))
+    }
+
+    /// The rank that runs node `bx` of the tree of chunk `lin` of stage `s`.
+    fn node_owner(&self, s: usize, lin: usize, bx: &TreeBox) -> usize {
+        self.ranked
+            .as_ref()
+            .map_or(0, |r| r.ranks.node_owner(self.plan, s, lin, bx))
+    }
+
+    fn net(&self) -> Result<&Network<'_>> {
+        self.ranked
+            .as_ref()
+            .map(|r| r.net)
+            .ok_or_else(|| Error::internal("scheduler", "a message in a single-process run"))
+    }
+
+    /// The other ranks chunk `lin` of stage `s` goes to: its readers and the ranks its
+    /// output is gathered to.
+    fn targets(&self, s: usize, lin: usize) -> Vec<usize> {
+        let Some(r) = &self.ranked else {
+            return Vec::new();
+        };
+        let mut out: Vec<usize> = self
+            .readers
+            .get(s)
+            .and_then(|x| x.get(lin))
+            .map(|x| x.iter().map(|&k| k as usize).collect())
+            .unwrap_or_default();
+        out.extend(&r.gather[s]);
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&k| k != r.ranks.me);
+        out
+    }
+
+    /// Sends chunk `lin` of stage `s` to the other ranks that read or gather it.
+    fn send_chunk(&self, s: usize, lin: usize, payload: &Payload) -> Result<()> {
+        let targets = self.targets(s, lin);
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let net = self.net()?;
+        let mut bytes = net.head(&Message::Chunk {
+            stage: s,
+            lin,
+            body: &[],
+        });
+        self.plan.stages[s].op.encode_payload(payload, &mut bytes)?;
+        net.send_many(&targets, bytes)
+    }
+
+    /// Records that chunk `lin` of stage `s` exists here: wakes the tasks waiting for it.
+    fn chunk_done(&self, st: &mut State, s: usize, lin: usize) {
+        if let Some(d) = st.done[s].get_mut(lin) {
+            *d = true;
+        }
+        for id in st.waiters.remove(&(s, lin)).unwrap_or_default() {
+            let Some(w) = st.waiting.get_mut(&id) else {
+                continue;
+            };
+            w.1 -= 1;
+            if w.1 == 0 {
+                if let Some((job, _)) = st.waiting.remove(&id) {
+                    st.push_ready(job);
+                }
+            }
+        }
+    }
+
+    /// Takes a chunk another rank computed: delivers it to this rank's sinks when its stage
+    /// is an output gathered here, and stores it for this rank's readers.
+    pub(super) fn receive_chunk(&self, s: usize, lin: usize, body: &[u8]) -> Result<()> {
+        let stage = self
+            .plan
+            .stages
+            .get(s)
+            .ok_or_else(|| Error::internal("receive", format!("no stage {s}")))?;
+        let mut inp = body;
+        let (payload, bytes) = stage.op.decode_payload(&mut inp)?;
+        if !self.sinks[s].is_empty() && self.gathered_here(s) {
+            let chunk = payload.clone().downcast::<ChunkData>().map_err(|_| {
+                Error::internal(stage.node.label(), "an output stage sent no array data")
+            })?;
+            let region = crate::plan::ops::chunk_region(&stage.node.grid, lin);
+            for k in &self.sinks[s] {
+                k.put(&region, &chunk)?;
+            }
+        }
+        let reads = self.local_reads[s].get(lin).map_or(0, |&r| r as usize);
+        if reads > 0 {
+            self.store.keep(&self.mem, s, lin, payload, bytes, reads)?;
+        }
+        let mut st = self.lock()?;
+        st.chunks_expected = st.chunks_expected.saturating_sub(1);
+        self.chunk_done(&mut st, s, lin);
+        drop(st);
+        self.wake.notify_all();
+        Ok(())
+    }
+
+    /// Whether the output chunks of stage `s` that other ranks compute are delivered here.
+    fn gathered_here(&self, s: usize) -> bool {
+        self.ranked
+            .as_ref()
+            .is_some_and(|r| r.gather[s].contains(&r.ranks.me))
+    }
+
+    /// Takes the partial of node `bx` of chunk `lin`'s tree in stage `s` from another rank.
+    pub(super) fn receive_part(
+        &self,
+        s: usize,
+        lin: usize,
+        bx: TreeBox,
+        body: &[u8],
+    ) -> Result<()> {
+        let tree = self
+            .plan
+            .stages
+            .get(s)
+            .and_then(|st| st.op.tree())
+            .ok_or_else(|| Error::internal("receive", format!("a partial for stage {s}")))?;
+        let mut inp = body;
+        let (part, bytes) = tree.decode_partial(&mut inp)?;
+        self.mem.add(bytes);
+        let mut st = self.lock()?;
+        let key = (s, lin, bx);
+        match st.remote_parts.remove(&key) {
+            Some((id, pos)) => self.fill(&mut st, id, pos, part, bytes),
+            None => {
+                st.early_parts.insert(key, (part, bytes));
+            }
+        }
+        drop(st);
+        self.wake.notify_all();
+        Ok(())
+    }
+
+    /// Stops this rank because another failed with `e` (not sent on).
+    pub(super) fn fail_remote(&self, e: Error) {
+        self.announced.store(true, Ordering::Relaxed);
+        self.fail(e);
+    }
+
+    /// Marks every other rank as ended: a task still waiting for a chunk from them now
+    /// never gets it, and the computation fails instead of waiting forever.
+    pub(super) fn peers_done(&self) {
+        if let Ok(mut st) = self.lock() {
+            st.peers_done = true;
+        }
+        self.wake.notify_all();
+    }
+
+    /// Whether this rank failed or was stopped.
+    pub(super) fn failed(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// How many chunks other ranks will send the rank of `r`: those its tasks read and the
+/// output chunks gathered to it, that it does not compute itself.
+fn expected_chunks(
+    plan: &Plan,
+    r: &Ranked<'_>,
+    sinks: &[Vec<&dyn OutputSink>],
+    reads: &[Vec<u32>],
+    local_reads: &[Vec<u32>],
+) -> usize {
+    let me = r.ranks.me;
+    let mut n = 0;
+    for (s, stage) in plan.stages.iter().enumerate() {
+        let gathered = !sinks[s].is_empty() && r.gather[s].contains(&me);
+        if !gathered && local_reads[s].iter().all(|&x| x == 0) {
+            continue;
+        }
+        for lin in 0..stage.node.grid.num_chunks() {
+            let read_here = local_reads[s].get(lin).is_some_and(|&x| x > 0);
+            let output = gathered && !skipped(plan, &sinks[s], s, lin);
+            let needed = reads[s].get(lin).is_some_and(|&x| x > 0) || output;
+            if needed && (read_here || output) && r.ranks.chunk_owner(plan, s, lin) != me {
+                n += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Whether output chunk `lin` of stage `s` is already in place in every one of its `sinks`

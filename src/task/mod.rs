@@ -6,6 +6,7 @@
 //! it; neither of those imports the scheduler.
 
 pub(crate) mod memory;
+pub(crate) mod wire;
 
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};

@@ -35,6 +35,7 @@ use super::{Program, TaskCounts};
 use crate::dtype::ChunkData;
 use crate::error::Result;
 use crate::expr::{Node, ReduceSpec};
+use crate::task::wire::Wire;
 use crate::task::Payload;
 use crate::task::TaskEnv;
 use std::fmt;
@@ -107,6 +108,26 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
         let bytes = chunk.nbytes();
         Ok((Arc::new(chunk), bytes))
     }
+
+    /// Appends the byte form of one of this operator's stored chunks (as
+    /// [`run_payload`](Self::run_payload) made it) to `out`, for another process.
+    fn encode_payload(&self, payload: &Payload, out: &mut Vec<u8>) -> Result<()> {
+        payload
+            .downcast_ref::<ChunkData>()
+            .ok_or_else(|| {
+                crate::error::Error::internal("send", "a stage's partials as array data")
+            })?
+            .put(out);
+        Ok(())
+    }
+
+    /// A stored chunk from its byte form, with its size in bytes.
+    fn decode_payload(&self, inp: &mut &[u8]) -> Result<(Payload, usize)> {
+        let chunk = ChunkData::take(inp)
+            .ok_or_else(|| crate::error::Error::internal("receive", "a malformed chunk"))?;
+        let bytes = chunk.nbytes();
+        Ok((Arc::new(chunk), bytes))
+    }
 }
 
 /// A node of an output chunk's task tree: `(start, len)` per reduced axis, counted in input
@@ -139,6 +160,12 @@ pub(crate) trait TreeOp: Sync {
 
     /// A combine task: `parts` merged in their order, with the result's bytes.
     fn combine(&self, parts: &[Payload], env: &TaskEnv<'_>) -> Result<(Payload, usize)>;
+
+    /// Appends the byte form of a partial of this tree to `out`, for another process.
+    fn encode_partial(&self, part: &Payload, out: &mut Vec<u8>) -> Result<()>;
+
+    /// A partial from its byte form, with its size in bytes.
+    fn decode_partial(&self, inp: &mut &[u8]) -> Result<(Payload, usize)>;
 
     /// Output chunk `lin` from the root's partial.
     fn finish(

@@ -254,6 +254,15 @@ impl TreeOp for ReduceOp {
         self.exec.combine(parts, env)
     }
 
+    fn encode_partial(&self, part: &Payload, out: &mut Vec<u8>) -> Result<()> {
+        self.exec.encode_partial(&**part, out)
+    }
+
+    fn decode_partial(&self, inp: &mut &[u8]) -> Result<(Payload, usize)> {
+        let (part, bytes) = self.exec.decode_partial(inp)?;
+        Ok((Payload::from(part), bytes))
+    }
+
     fn finish(
         &self,
         node: &Node,

@@ -109,6 +109,27 @@ impl ChunkOp for SharedScanOp {
         super::max_chunk_shape(&self.grid)
     }
 
+    fn encode_payload(&self, payload: &Payload, out: &mut Vec<u8>) -> Result<()> {
+        let parts = payload
+            .downcast_ref::<SharedPartials>()
+            .ok_or_else(|| Error::internal("send", "a shared scan chunk of another type"))?;
+        for (m, p) in self.members.iter().zip(parts) {
+            m.exec.encode_partial(&**p, out)?;
+        }
+        Ok(())
+    }
+
+    fn decode_payload(&self, inp: &mut &[u8]) -> Result<(Payload, usize)> {
+        let mut parts: SharedPartials = Vec::with_capacity(self.members.len());
+        let mut bytes = 0;
+        for m in &self.members {
+            let (p, b) = m.exec.decode_partial(inp)?;
+            parts.push(p);
+            bytes += b;
+        }
+        Ok((Arc::new(parts), bytes))
+    }
+
     fn reads(&self, _node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
         let region = chunk_region(&self.grid, lin);
         f(&InputRegion {
