@@ -27,6 +27,8 @@
 
 mod array;
 pub mod chunks;
+#[cfg(feature = "mpi")]
+pub mod cluster;
 pub mod complex;
 pub mod dtype;
 mod error;

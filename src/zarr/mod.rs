@@ -42,6 +42,8 @@ pub use options::{
 };
 pub use read::{MAX_ARRAY_BYTES, MAX_CHUNK_BYTES};
 pub use store::Durability;
+#[cfg(feature = "mpi")]
+pub(crate) use write::write_ranked;
 pub use write::{write_all, WriteReport, ZarrWrite};
 
 use crate::array::AnyArray;

@@ -441,6 +441,111 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
     Ok(reports)
 }
 
+/// [`write_all`] on every rank of a distributed computation together: rank 0 prepares the
+/// targets, every rank writes the chunks it computes and syncs them, and rank 0 writes the
+/// metadata only after every rank has. `agree(ok)` is a collective call returning whether
+/// `ok` holds on every rank. Resumed writes are refused (each rank would have to agree on
+/// the chunks already stored).
+pub(crate) fn write_ranked(
+    writes: &[&ZarrWrite],
+    opts: &ComputeOptions,
+    peers: &crate::exec::distributed::Peers,
+    agree: &dyn Fn(bool) -> bool,
+) -> Result<Vec<WriteReport>> {
+    use crate::exec::distributed::{execute_ranked, Gather};
+    let t0 = Instant::now();
+    let primary = peers.rank() == 0;
+    let elsewhere = |what: &str| Error::Rank {
+        rank: 0,
+        msg: format!("{what} failed on another rank"),
+    };
+    let mut prepared: Result<Vec<ZarrSink>> = writes
+        .iter()
+        .map(|w| {
+            refuse_reading_own_target(w)?;
+            if w.opts.resume {
+                return Err(Error::Argument {
+                    op: "distributed write".into(),
+                    msg: format!(
+                        "{}: a resumed write is not supported on several ranks; resume it in one process",
+                        w.location()
+                    ),
+                });
+            }
+            Ok(())
+        })
+        .collect::<Result<Vec<()>>>()
+        .and_then(|_| {
+            if primary {
+                writes.iter().map(|w| ZarrSink::prepare_as(w, true)).collect()
+            } else {
+                Ok(Vec::new())
+            }
+        });
+    // The targets exist (rank 0 made them) before the other ranks open them.
+    if !agree(prepared.is_ok()) {
+        return Err(prepared
+            .err()
+            .unwrap_or_else(|| elsewhere("preparing the store")));
+    }
+    if !primary {
+        prepared = writes
+            .iter()
+            .map(|w| ZarrSink::prepare_as(w, false))
+            .collect();
+    }
+    // Every rank makes each collective call, in the same order.
+    if !agree(prepared.is_ok()) {
+        return Err(prepared
+            .err()
+            .unwrap_or_else(|| elsewhere("opening the store")));
+    }
+    let sinks = prepared?;
+    let nodes: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
+    let plan = Plan::build_for(&nodes, opts.limit());
+    let refs: Vec<&dyn OutputSink> = sinks.iter().map(|s| s as &dyn OutputSink).collect();
+    // Fails on every rank when it fails on one: no rank goes on to the metadata.
+    execute_ranked(&plan, &refs, opts, peers, Gather::Owner).map_err(|e| {
+        store_error(
+            &sinks[0].store,
+            "/",
+            None,
+            format!("distributed write failed; array metadata was not written: {e}"),
+        )
+    })?;
+    let synced: Result<()> = sinks
+        .iter()
+        .zip(writes)
+        .try_for_each(|(s, w)| s.sync_written(w));
+    if !agree(synced.is_ok()) {
+        return Err(synced
+            .err()
+            .unwrap_or_else(|| elsewhere("syncing the chunks")));
+    }
+    let finished: Result<()> = if primary {
+        sinks.iter().zip(writes).try_for_each(|(s, w)| s.finish(w))
+    } else {
+        Ok(())
+    };
+    if !agree(finished.is_ok()) {
+        return Err(finished
+            .err()
+            .unwrap_or_else(|| elsewhere("writing the metadata")));
+    }
+    Ok(sinks
+        .iter()
+        .zip(writes)
+        .map(|(s, w)| WriteReport {
+            path: PathBuf::from(w.location()),
+            chunks_written: s.written.load(Ordering::Relaxed),
+            chunks_total: s.total,
+            chunks_skipped: 0,
+            bytes: w.node.len() * w.node.dtype.size(),
+            elapsed: t0.elapsed(),
+        })
+        .collect())
+}
+
 /// What the target of a new array held when its write started.
 #[derive(Debug)]
 enum Existing {
@@ -476,6 +581,13 @@ struct ZarrSink {
 
 impl ZarrSink {
     fn prepare(w: &ZarrWrite) -> Result<ZarrSink> {
+        Self::prepare_as(w, true)
+    }
+
+    /// A sink for `w`. Only the `primary` one prepares the target (replaces what is there,
+    /// records the pending write, finds the chunks a resumed write has); the others, of the
+    /// other ranks of a distributed write, only build the array to write chunks into.
+    fn prepare_as(w: &ZarrWrite, primary: bool) -> Result<ZarrSink> {
         let store = w.target.label();
         let apath = w.target.array_path().to_string();
         let err = |m: String| store_error(&store, &apath, None, m);
@@ -493,6 +605,8 @@ impl ZarrSink {
         let mut existing = Existing::Nothing;
         let array = if w.region.is_some() {
             ZArray::open(storage.clone(), &apath).map_err(|e| err(e.to_string()))?
+        } else if !primary {
+            build_array(w, storage.clone(), &apath).map_err(|e| err(e.to_string()))?
         } else {
             // The metadata only exists in memory until the end; it is also what the pending
             // record holds and what a resumed write must match.
@@ -530,6 +644,21 @@ impl ZarrSink {
             total: w.node.grid.num_chunks(),
             complex: w.complex,
         })
+    }
+
+    /// Makes the chunks this sink wrote durable, as the write's options ask.
+    fn sync_written(&self, w: &ZarrWrite) -> Result<()> {
+        match &self.local {
+            Some(l) if w.opts.durability != Durability::OsDecides => l.sync().map_err(|e| {
+                store_error(
+                    &self.store,
+                    w.target.array_path(),
+                    None,
+                    format!("sync: {e}"),
+                )
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Syncs the store and writes the metadata (new arrays only), then removes the pending
