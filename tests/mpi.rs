@@ -94,6 +94,9 @@ fn bits(a: &ArrayD<f64>) -> Vec<u64> {
     a.iter().map(|v| v.to_bits()).collect()
 }
 
+/// Builds the arrays of one case.
+type Build = Box<dyn Fn() -> Vec<Array<f64>>>;
+
 fn rank_main() {
     let cluster = Cluster::init().expect("MPI initializes");
     let (rank, n) = (cluster.rank(), cluster.size());
@@ -101,7 +104,7 @@ fn rank_main() {
     let one = ComputeOptions::new().threads(1);
     let two = ComputeOptions::new().threads(2);
 
-    let cases: Vec<(&str, Box<dyn Fn() -> Vec<Array<f64>>>)> = vec![
+    let cases: Vec<(&str, Build)> = vec![
         (
             "W1 sum(sin(x) * y + 1)",
             Box::new(|| {

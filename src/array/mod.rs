@@ -22,6 +22,7 @@ mod order;
 mod overlap;
 mod pad;
 mod quantile_bands;
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) mod ranked;
 mod rearrange;
 mod reductions;

@@ -44,6 +44,12 @@ pub(crate) trait Transport: Send + Sync {
     fn send(&self, to: usize, bytes: &[u8]) -> Result<()>;
     /// A message that has arrived, with its sender, if any; one thread calls it at a time.
     fn poll(&self) -> Result<Option<(usize, Vec<u8>)>>;
+    /// Whether several ranks run in this one process (then each computation gets worker
+    /// threads of its own rather than the process's cached pool, which the ranks would
+    /// share and block each other on).
+    fn ranks_share_process(&self) -> bool {
+        false
+    }
 }
 
 /// The ranks of distributed computations, as one of them sees them: a transport and the
@@ -246,12 +252,24 @@ pub(crate) fn execute_ranked(
     let finished = AtomicBool::new(false);
     std::thread::scope(|sc| -> Result<()> {
         if !sched.failed() {
+            // The process's cached pool keeps its threads' buffers from one computation to
+            // the next (fresh memory costs page faults).
+            let workers = if peers.transport.ranks_share_process() {
+                None
+            } else {
+                Some(super::pool(threads)?)
+            };
             sc.spawn(|| {
-                std::thread::scope(|w| {
-                    for _ in 0..threads {
-                        w.spawn(|| sched.worker());
+                match workers {
+                    Some(pool) => {
+                        pool.broadcast(|_| sched.worker());
                     }
-                });
+                    None => std::thread::scope(|w| {
+                        for _ in 0..threads {
+                            w.spawn(|| sched.worker());
+                        }
+                    }),
+                };
                 finished.store(true, Ordering::Release);
             });
         } else {
@@ -472,6 +490,9 @@ pub(crate) mod local {
                 .map_err(|_| Error::internal("send", "poisoned"))?
                 .push_back((self.me, bytes.to_vec()));
             Ok(())
+        }
+        fn ranks_share_process(&self) -> bool {
+            true
         }
         fn poll(&self) -> Result<Option<(usize, Vec<u8>)>> {
             Ok(self.boxes[self.me]

@@ -5,6 +5,9 @@
 //! last reader (chunks nobody reads are never computed); [`sink`] delivers output chunks. A
 //! failing or panicking task cancels the rest and makes the computation return its error.
 
+// The distributed executor's entry points are used by `tessera::cluster` (feature `mpi`)
+// and the tests.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub(crate) mod distributed;
 mod message;
 mod ranks;

@@ -446,6 +446,7 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
 /// metadata only after every rank has. `agree(ok)` is a collective call returning whether
 /// `ok` holds on every rank. Resumed writes are refused (each rank would have to agree on
 /// the chunks already stored).
+#[cfg(feature = "mpi")]
 pub(crate) fn write_ranked(
     writes: &[&ZarrWrite],
     opts: &ComputeOptions,
@@ -647,6 +648,7 @@ impl ZarrSink {
     }
 
     /// Makes the chunks this sink wrote durable, as the write's options ask.
+    #[cfg(feature = "mpi")]
     fn sync_written(&self, w: &ZarrWrite) -> Result<()> {
         match &self.local {
             Some(l) if w.opts.durability != Durability::OsDecides => l.sync().map_err(|e| {
