@@ -48,7 +48,10 @@ impl Ranks {
         }
         let stage = &plan.stages[s];
         match stage.op.tree() {
-            None => self.block(lin, stage.node.grid.num_chunks()),
+            None => self.block(
+                stage.op.rank_order(&stage.node, lin),
+                stage.node.grid.num_chunks(),
+            ),
             Some(tree) => self.node_owner(plan, s, lin, &tree.root(&stage.node, lin)),
         }
     }

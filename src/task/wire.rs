@@ -15,6 +15,19 @@ pub(crate) trait Wire: Sized {
     fn put(&self, out: &mut Vec<u8>);
     /// Reads a value from the front of `inp`, advancing it; `None` when malformed.
     fn take(inp: &mut &[u8]) -> Option<Self>;
+
+    /// Appends the bytes of every value of `vals`, in order.
+    fn put_all(vals: &[Self], out: &mut Vec<u8>) {
+        vals.iter().for_each(|v| v.put(out));
+    }
+
+    /// Reads `n` values from the front of `inp` onto the end of `into`.
+    fn take_all(inp: &mut &[u8], n: usize, into: &mut Vec<Self>) -> Option<()> {
+        for _ in 0..n {
+            into.push(Self::take(inp)?);
+        }
+        Some(())
+    }
 }
 
 /// The first `n` bytes of `inp`, advancing it.
@@ -38,6 +51,25 @@ macro_rules! wire_number {
             fn take(inp: &mut &[u8]) -> Option<Self> {
                 let b = take_bytes(inp, std::mem::size_of::<$t>())?;
                 Some(<$t>::from_le_bytes(b.try_into().ok()?))
+            }
+            // Whole slices in fixed-size pieces, which compile to plain copies.
+            fn put_all(vals: &[Self], out: &mut Vec<u8>) {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                let start = out.len();
+                out.resize(start + vals.len() * SIZE, 0);
+                for (dst, v) in out[start..].chunks_exact_mut(SIZE).zip(vals) {
+                    dst.copy_from_slice(&v.to_le_bytes());
+                }
+            }
+            fn take_all(inp: &mut &[u8], n: usize, into: &mut Vec<Self>) -> Option<()> {
+                const SIZE: usize = std::mem::size_of::<$t>();
+                let b = take_bytes(inp, n.checked_mul(SIZE)?)?;
+                into.extend(b.chunks_exact(SIZE).map(|c| {
+                    let mut a = [0u8; SIZE];
+                    a.copy_from_slice(c);
+                    <$t>::from_le_bytes(a)
+                }));
+                Some(())
             }
         }
     )*};
@@ -113,9 +145,7 @@ impl Wire for Moments {
 impl<T: Wire> Wire for Vec<T> {
     fn put(&self, out: &mut Vec<u8>) {
         self.len().put(out);
-        for v in self {
-            v.put(out);
-        }
+        T::put_all(self, out);
     }
     fn take(inp: &mut &[u8]) -> Option<Self> {
         let n = usize::take(inp)?;
@@ -123,7 +153,9 @@ impl<T: Wire> Wire for Vec<T> {
         if n > inp.len() {
             return None;
         }
-        (0..n).map(|_| T::take(inp)).collect()
+        let mut v = Vec::with_capacity(n);
+        T::take_all(inp, n, &mut v)?;
+        Some(v)
     }
 }
 
@@ -132,7 +164,7 @@ fn put_values<T: Wire + Clone>(a: &ArrayD<T>, out: &mut Vec<u8>) {
     a.shape().to_vec().put(out);
     out.reserve(a.len() * std::mem::size_of::<T>());
     match a.as_slice() {
-        Some(s) => s.iter().for_each(|v| v.put(out)),
+        Some(s) => T::put_all(s, out),
         None => a.iter().for_each(|v| v.put(out)),
     }
 }
@@ -146,9 +178,7 @@ fn take_values<T: Wire>(inp: &mut &[u8]) -> Option<ArrayD<T>> {
         return None;
     }
     let mut vals = Vec::with_capacity(n);
-    for _ in 0..n {
-        vals.push(T::take(inp)?);
-    }
+    T::take_all(inp, n, &mut vals)?;
     ArrayD::from_shape_vec(IxDyn(&shape), vals).ok()
 }
 

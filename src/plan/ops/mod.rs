@@ -97,6 +97,14 @@ pub(crate) trait ChunkOp: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Where output chunk `lin` comes in the order in which a distributed computation
+    /// splits the stage's chunks among ranks, in contiguous blocks (a permutation of the
+    /// chunk indices). The C order by default; an operator whose chunks feed reductions puts
+    /// the reduced axes innermost, so that each reduction's inputs stay on one rank.
+    fn rank_order(&self, _node: &Node, lin: usize) -> usize {
+        lin
+    }
+
     /// Computes output chunk `lin` in one call (a tree operator walks its whole tree).
     fn run(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<ChunkData>;
 

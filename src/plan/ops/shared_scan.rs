@@ -130,6 +130,28 @@ impl ChunkOp for SharedScanOp {
         Ok((Arc::new(parts), bytes))
     }
 
+    /// The member with the largest partials (the largest output chunks) keeps its reduced
+    /// axes innermost: its trees' leaves are neighbours, so they fall on one rank and only
+    /// the smaller partials of the other members cross between ranks.
+    fn rank_order(&self, _node: &Node, lin: usize) -> usize {
+        let nd = self.grid.ndim();
+        let kept_len = |m: &Member| -> usize {
+            (0..nd)
+                .filter(|a| !m.spec.axes.contains(a))
+                .map(|a| self.grid.axis(a).size(0))
+                .product()
+        };
+        let Some(m) = self.members.iter().rev().max_by_key(|m| kept_len(m)) else {
+            return lin;
+        };
+        let mut idx = Vec::new();
+        self.grid.unravel(lin, &mut idx);
+        let order = (0..nd)
+            .filter(|a| !m.spec.axes.contains(a))
+            .chain(m.spec.axes.iter().copied().filter(|&a| a < nd));
+        order.fold(0, |acc, a| acc * self.grid.axis(a).count() + idx[a])
+    }
+
     fn reads(&self, _node: &Node, lin: usize, f: &mut dyn FnMut(&InputRegion)) {
         let region = chunk_region(&self.grid, lin);
         f(&InputRegion {
