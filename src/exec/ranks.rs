@@ -102,3 +102,84 @@ impl Ranks {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Ranks;
+    use crate::plan::Plan;
+    use crate::random;
+    use std::sync::Arc;
+
+    fn plan_of(arrays: &[&crate::Array<f64>]) -> Plan {
+        let nodes: Vec<Arc<crate::expr::Node>> = arrays.iter().map(|a| a.node.clone()).collect();
+        Plan::build_for(&nodes, 1 << 30)
+    }
+
+    /// The owners of the leaves of output chunk `lin`'s tree in stage `s`.
+    fn leaf_owners(plan: &Plan, r: Ranks, s: usize, lin: usize) -> Vec<usize> {
+        let st = &plan.stages[s];
+        let tree = st.op.tree().expect("a tree stage");
+        let mut out = Vec::new();
+        let mut stack = vec![tree.root(&st.node, lin)];
+        while let Some(bx) = stack.pop() {
+            match tree.children(&bx) {
+                Some(c) => stack.extend(c),
+                None => out.push(r.leaf_owner(plan, s, lin, &bx)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn whole_chunk_tasks_split_in_contiguous_blocks() {
+        let x = random::uniform::<f64>(&[100], 10, 1).unwrap();
+        let plan = plan_of(&[&(&x * 2.0)]);
+        for n in 1..=12 {
+            let r = Ranks { me: 0, n };
+            let owners: Vec<usize> = (0..10).map(|lin| r.chunk_owner(&plan, 0, lin)).collect();
+            assert!(owners.windows(2).all(|w| w[0] <= w[1]), "{owners:?}");
+            assert!(owners.iter().all(|&o| o < n));
+            // Every rank gets work while there are enough chunks.
+            let used = owners
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            assert_eq!(used, n.min(10), "{n} ranks: {owners:?}");
+        }
+    }
+
+    #[test]
+    fn the_time_means_of_a_shared_scan_stay_on_one_rank_each() {
+        let u = random::uniform::<f64>(&[20, 30, 40], [4, 30, 20], 5).unwrap();
+        let v = random::uniform::<f64>(&[20, 30, 40], [4, 30, 20], 6).unwrap();
+        let (a, b) = ((&u * &u).mean(0).unwrap(), (&u * &v).mean(0).unwrap());
+        let plan = plan_of(&[&a, &b]);
+        let r = Ranks { me: 0, n: 2 };
+        let scan = plan
+            .stages
+            .iter()
+            .position(|s| s.op.describe().starts_with("shared scan"))
+            .expect("a shared scan");
+        // Its chunk order is a permutation of the chunk indices.
+        let n = plan.stages[scan].node.grid.num_chunks();
+        let st = &plan.stages[scan];
+        let mut order: Vec<usize> = (0..n).map(|l| st.op.rank_order(&st.node, l)).collect();
+        order.sort_unstable();
+        assert_eq!(order, (0..n).collect::<Vec<_>>());
+        let mut trees = 0;
+        for (s, st) in plan.stages.iter().enumerate() {
+            if st.op.tree().is_none() {
+                continue;
+            }
+            for lin in 0..st.node.grid.num_chunks() {
+                let owners = leaf_owners(&plan, r, s, lin);
+                assert!(
+                    owners.iter().all(|&o| o == owners[0]),
+                    "stage {s} chunk {lin}: {owners:?}"
+                );
+                trees += 1;
+            }
+        }
+        assert_eq!(trees, 4, "two means of two output chunks each");
+    }
+}
