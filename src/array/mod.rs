@@ -343,6 +343,15 @@ pub fn compute_many_with<T: Element>(
 ) -> Result<(Vec<ArrayD<T>>, ComputeStats)> {
     let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
     let plan = Plan::build_for(&nodes, opts.limit());
+    assembled(arrays, |sinks| execute(&plan, sinks, opts))
+}
+
+/// Runs `run` with one output sink per array of `arrays`, then returns the arrays the sinks
+/// assembled, with what `run` returned.
+pub(crate) fn assembled<T: Element, R>(
+    arrays: &[&Array<T>],
+    run: impl FnOnce(&[&dyn crate::exec::sink::OutputSink]) -> Result<R>,
+) -> Result<(Vec<ArrayD<T>>, R)> {
     with_dtype!(T::DTYPE, U => {
         let sinks: Vec<Assembler<U>> = arrays
             .iter()
@@ -350,7 +359,7 @@ pub fn compute_many_with<T: Element>(
             .collect::<Result<_>>()?;
         let refs: Vec<&dyn crate::exec::sink::OutputSink> =
             sinks.iter().map(|s| s.sink() as &dyn crate::exec::sink::OutputSink).collect();
-        let stats = execute(&plan, &refs, opts)?;
+        let r = run(&refs)?;
         let out = sinks
             .into_iter()
             .map(|s| {
@@ -358,6 +367,6 @@ pub fn compute_many_with<T: Element>(
                     .ok_or_else(|| Error::internal("compute", "result of the wrong dtype"))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((out, stats))
+        Ok((out, r))
     })
 }

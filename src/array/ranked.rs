@@ -2,10 +2,10 @@
 //! entry points that `tessera::cluster` and the tests call.
 
 use super::Array;
-use crate::dtype::{with_dtype, ChunkData, Element};
+use crate::dtype::{ChunkData, Element};
 use crate::error::{Error, Result};
 use crate::exec::distributed::{execute_ranked, Gather, Peers};
-use crate::exec::sink::{Assembler, OutputSink};
+use crate::exec::sink::OutputSink;
 use crate::exec::{ComputeOptions, ComputeStats};
 use crate::expr::Node;
 use crate::plan::ops::InputRegion;
@@ -52,23 +52,10 @@ pub(crate) fn compute_ranked<T: Element>(
         let stats = execute_ranked(&plan, &sinks, opts, peers, gather)?;
         return Ok((None, stats));
     }
-    with_dtype!(T::DTYPE, U => {
-        let sinks: Vec<Assembler<U>> = arrays
-            .iter()
-            .map(|a| Assembler::<U>::new(a.shape()))
-            .collect::<Result<_>>()?;
-        let refs: Vec<&dyn OutputSink> =
-            sinks.iter().map(|s| s.sink() as &dyn OutputSink).collect();
-        let stats = execute_ranked(&plan, &refs, opts, peers, gather)?;
-        let out = sinks
-            .into_iter()
-            .map(|s| {
-                T::from_chunk(U::into_chunk(s.finish()))
-                    .ok_or_else(|| Error::internal("compute", "result of the wrong dtype"))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((Some(out), stats))
-    })
+    let (out, stats) = super::assembled(arrays, |sinks| {
+        execute_ranked(&plan, sinks, opts, peers, gather)
+    })?;
+    Ok((Some(out), stats))
 }
 
 #[cfg(test)]

@@ -47,34 +47,7 @@ fn reads_stages(plan: &Plan, c: usize) -> bool {
 /// `skipped(stage, chunk)` says its sinks already hold) is culled, and its own reads are not
 /// counted. Stages no later stage reads get an empty list.
 pub(super) fn count_reads(plan: &Plan, skipped: &dyn Fn(usize, usize) -> bool) -> Vec<Vec<u32>> {
-    let n = plan.stages.len();
-    let mut counts: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for c in 0..n {
-        for p in plan.stages[c].op.programs() {
-            for k in p.leaves.iter().filter_map(|l| l.stage) {
-                if counts[k].is_empty() {
-                    counts[k] = vec![0; plan.stages[k].node.grid.num_chunks()];
-                }
-            }
-        }
-    }
-    for c in (0..n).rev() {
-        if !reads_stages(plan, c) {
-            continue;
-        }
-        let st = &plan.stages[c];
-        let is_output = plan.outputs.contains(&c);
-        for lin in 0..st.node.grid.num_chunks() {
-            let read = counts[c].get(lin).is_some_and(|&r| r > 0);
-            if !read && (!is_output || skipped(c, lin)) {
-                continue;
-            }
-            st.op.reads(&st.node, lin, &mut |r| {
-                upstream_chunks(plan, st, r, &mut |k, chunk| counts[k][chunk] += 1);
-            });
-        }
-    }
-    counts
+    count_reads_ranked(plan, super::ranks::Ranks { me: 0, n: 1 }, skipped).global
 }
 
 /// Read counts of a distributed computation, as seen from one rank.
@@ -87,7 +60,8 @@ pub(super) struct RankedReads {
     pub readers: Vec<Vec<Vec<u32>>>,
 }
 
-/// [`count_reads`] split by the rank that runs each reading task.
+/// [`count_reads`] split by the rank that runs each reading task (with one rank, `local`
+/// and `readers` are left empty).
 pub(super) fn count_reads_ranked(
     plan: &Plan,
     ranks: super::ranks::Ranks,
@@ -104,9 +78,13 @@ pub(super) fn count_reads_ranked(
             }
         }
     }
-    let mut local = global.clone();
-    let mut readers: Vec<Vec<Vec<u32>>> =
-        global.iter().map(|g| vec![Vec::new(); g.len()]).collect();
+    let split = ranks.n > 1;
+    let mut local = if split { global.clone() } else { Vec::new() };
+    let mut readers: Vec<Vec<Vec<u32>>> = if split {
+        global.iter().map(|g| vec![Vec::new(); g.len()]).collect()
+    } else {
+        Vec::new()
+    };
     for c in (0..n).rev() {
         if !reads_stages(plan, c) {
             continue;
@@ -121,6 +99,9 @@ pub(super) fn count_reads_ranked(
             let mut count = |owner: usize, r: &InputRegion| {
                 upstream_chunks(plan, st, r, &mut |k, chunk| {
                     global[k][chunk] += 1;
+                    if !split {
+                        return;
+                    }
                     if owner == ranks.me {
                         local[k][chunk] += 1;
                     }
@@ -135,6 +116,7 @@ pub(super) fn count_reads_ranked(
                     let owner = ranks.chunk_owner(plan, c, lin);
                     st.op.reads(&st.node, lin, &mut |r| count(owner, r));
                 }
+                Some(_) if !split => st.op.reads(&st.node, lin, &mut |r| count(0, r)),
                 Some(tree) => {
                     let mut stack = vec![tree.root(&st.node, lin)];
                     while let Some(bx) = stack.pop() {

@@ -313,11 +313,11 @@ impl<'p> Scheduler<'p> {
         }
         let skip = |s: usize, lin: usize| skipped(plan, &per_stage[s], s, lin);
         let (reads, local_reads, readers) = match &ranked {
-            Some(r) => {
+            Some(r) if r.ranks.n > 1 => {
                 let rr = super::reads::count_reads_ranked(plan, r.ranks, &skip);
                 (rr.global, rr.local, rr.readers)
             }
-            None => {
+            _ => {
                 let reads = super::reads::count_reads(plan, &skip);
                 (reads.clone(), reads, Vec::new())
             }

@@ -183,19 +183,7 @@ fn take_values<T: Wire>(inp: &mut &[u8]) -> Option<ArrayD<T>> {
 }
 
 /// The dtypes of chunk data, by their tag in the byte form.
-const DTYPES: [DType; 11] = [
-    DType::Bool,
-    DType::I8,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::U16,
-    DType::U32,
-    DType::U64,
-    DType::F32,
-    DType::F64,
-];
+const DTYPES: [DType; 11] = DType::ALL;
 
 /// The tag of a dtype in the byte form.
 fn dtype_tag(d: DType) -> u8 {

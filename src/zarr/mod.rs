@@ -163,21 +163,7 @@ pub(crate) fn store_error(
 
 /// The tessera element type of a Zarr data type, if tessera supports it.
 pub(crate) fn dtype_of(dt: &DataType) -> Option<DType> {
-    [
-        DType::Bool,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::F32,
-        DType::F64,
-    ]
-    .into_iter()
-    .find(|&d| zarr_data_type(d) == *dt)
+    DType::ALL.into_iter().find(|&d| zarr_data_type(d) == *dt)
 }
 
 /// The type of the parts of a complex Zarr data type (`complex64`: `f32`, `complex128`:
