@@ -7,7 +7,7 @@
 //! of JSON with the times and a checksum, and every rank prints its peak resident memory.
 
 use std::time::Instant;
-use tessera::cluster::Cluster;
+use tessera::cluster::{Cluster, ResultsOn};
 use tessera::{random, Array, ComputeOptions};
 
 fn shape(w: &str, size: &str) -> Option<(Vec<usize>, Vec<usize>)> {
@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t0 = Instant::now();
         let outs = outputs(&w, &shape, &chunks)?;
         let refs: Vec<&Array<f64>> = outs.iter().collect();
-        let (r, stats) = cluster.compute_many_with(&refs, &opts, false)?;
+        let (r, stats) = cluster.compute_many_with(&refs, &opts, ResultsOn::Root)?;
         let secs = t0.elapsed().as_secs_f64();
         if std::env::var_os("TESSERA_BENCH_VERBOSE").is_some() {
             eprintln!(

@@ -12,6 +12,8 @@
 //!
 //! - [`Cluster::compute`] returns the result on rank 0 (`None` elsewhere);
 //! - [`Cluster::compute_all`] returns it on every rank;
+//! - [`Cluster::compute_many_with`] computes several arrays over one plan, returning them
+//!   where [`ResultsOn`] says;
 //! - [`Cluster::write`] writes a Zarr array: each rank writes the chunks it computes, and
 //!   rank 0 writes the metadata once every rank has written its chunks (a failure on any
 //!   rank leaves no metadata, as a single-process write does).
@@ -48,6 +50,17 @@ use mpi::point_to_point::{Destination, MatchedReceiveVec, Source, Status};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::CommunicatorCollectives;
 use ndarray::ArrayD;
+
+/// Which ranks a distributed computation returns its results on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultsOn {
+    /// Rank 0 only; the other ranks get `None`. Output chunks computed elsewhere are sent
+    /// to rank 0.
+    #[default]
+    Root,
+    /// Every rank (an all-gather): each output chunk is sent to every other rank.
+    EveryRank,
+}
 
 /// The processes of an MPI job, ready to compute arrays together. Create one per process
 /// with [`Cluster::init`]; MPI is finalized when it is dropped.
@@ -211,25 +224,28 @@ impl Cluster {
         a: &Array<T>,
         opts: &ComputeOptions,
     ) -> Result<(Option<ArrayD<T>>, ComputeStats)> {
-        let (r, stats) = self.compute_many_with(&[a], opts, false)?;
+        let (r, stats) = self.compute_many_with(&[a], opts, ResultsOn::Root)?;
         Ok((r.and_then(|mut v| v.pop()), stats))
     }
 
     /// Computes `a` on every rank together; every rank returns the result.
     pub fn compute_all<T: Element>(&self, a: &Array<T>) -> Result<ArrayD<T>> {
-        let (r, _) = self.compute_many_with(&[a], &ComputeOptions::default(), true)?;
+        let (r, _) =
+            self.compute_many_with(&[a], &ComputeOptions::default(), ResultsOn::EveryRank)?;
         r.and_then(|mut v| v.pop())
             .ok_or_else(|| Error::internal("compute_all", "no result on this rank"))
     }
 
-    /// Computes several arrays over one shared plan on every rank together; the results
-    /// are returned on every rank with `all`, on rank 0 only otherwise.
+    /// Computes several arrays over one shared plan on every rank together (each input
+    /// read or generated once, as [`compute_many`](crate::compute_many) does), returning
+    /// the results where `on` says (`None` on the other ranks) and what this rank did.
     pub fn compute_many_with<T: Element>(
         &self,
         arrays: &[&Array<T>],
         opts: &ComputeOptions,
-        all: bool,
+        on: ResultsOn,
     ) -> Result<(Option<Vec<ArrayD<T>>>, ComputeStats)> {
+        let all = on == ResultsOn::EveryRank;
         compute_ranked(arrays, &self.agreed(opts), &self.peers, all)
     }
 

@@ -9,7 +9,7 @@ mod common;
 use ndarray::ArrayD;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use tessera::cluster::Cluster;
+use tessera::cluster::{Cluster, ResultsOn};
 use tessera::zarr::{self, WriteOptions};
 use tessera::{random, Array, ComputeOptions, Error};
 
@@ -169,7 +169,12 @@ fn rank_main() {
         let refs: Vec<&Array<f64>> = arrays.iter().collect();
         let want = tessera::compute_many_with(&refs, &two).unwrap().0;
         for (opts, all) in [(&one, false), (&two, true)] {
-            let got = cluster.compute_many_with(&refs, opts, all);
+            let on = if all {
+                ResultsOn::EveryRank
+            } else {
+                ResultsOn::Root
+            };
+            let got = cluster.compute_many_with(&refs, opts, on);
             let got = match got {
                 Ok(g) => g.0,
                 Err(e) => {
