@@ -262,10 +262,20 @@ impl Cluster {
         w: &crate::zarr::ZarrWrite,
         opts: &ComputeOptions,
     ) -> Result<crate::zarr::WriteReport> {
-        let opts = self.agreed(opts);
-        let mut reports = crate::zarr::write_ranked(&[w], &opts, &self.peers, &|ok| self.all(ok))?;
-        reports
+        self.write_all(&[w], opts)?
             .pop()
             .ok_or_else(|| Error::internal("write", "no report"))
+    }
+
+    /// Writes several Zarr arrays in one pass over their shared inputs (as
+    /// [`zarr::write_all`](crate::zarr::write_all) does) on every rank together, with the
+    /// guarantees of [`write`](Self::write). Each report counts the chunks this rank wrote.
+    pub fn write_all(
+        &self,
+        writes: &[&crate::zarr::ZarrWrite],
+        opts: &ComputeOptions,
+    ) -> Result<Vec<crate::zarr::WriteReport>> {
+        let opts = self.agreed(opts);
+        crate::zarr::write_ranked(writes, &opts, &self.peers, &|ok| self.all(ok))
     }
 }

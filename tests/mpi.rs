@@ -239,6 +239,27 @@ fn rank_main() {
         "zarr write",
         "the store differs",
     );
+    // Two arrays written in one pass, with a reduction of the same input beside them.
+    let (p1, p2) = (dir.join("a.zarr"), dir.join("b.zarr"));
+    let y = random::uniform::<f64>(&[60, 50], [15, 25], 13).unwrap();
+    let wa = zarr::to_zarr(&(&y + 1.0), &p1, WriteOptions::default().overwrite(true)).unwrap();
+    let wb = zarr::to_zarr(
+        &y.sum(0).unwrap(),
+        &p2,
+        WriteOptions::default().overwrite(true),
+    )
+    .unwrap();
+    let reports = cluster.write_all(&[&wa, &wb], &one);
+    check(reports.is_ok(), rank, "write_all", format!("{reports:?}"));
+    let a = zarr::open_zarr::<f64>(&p1).unwrap().compute().unwrap();
+    let b = zarr::open_zarr::<f64>(&p2).unwrap().compute().unwrap();
+    check(
+        bits(&a) == bits(&(&y + 1.0).compute().unwrap())
+            && bits(&b) == bits(&y.sum(0).unwrap().compute().unwrap()),
+        rank,
+        "write_all",
+        "the stores differ",
+    );
     // A write that fails on one rank leaves no metadata.
     let failing = zarr::to_zarr(&bad, dir.join("bad.zarr"), WriteOptions::default()).unwrap();
     let r = cluster.write(&failing);
