@@ -208,7 +208,7 @@ impl Plan {
             .collect();
         Plan {
             stages,
-            outputs: outputs.iter().map(|o| stage_of[&o.id]).collect(),
+            outputs: graph.outputs.iter().map(|o| stage_of[&o.id]).collect(),
             passes: changed,
             budget: crate::ComputeOptions::default_memory_limit(),
         }

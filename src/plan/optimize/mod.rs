@@ -4,8 +4,10 @@
 //!
 //! Before the passes run, lowering has already culled what no output needs, fused
 //! elementwise, transpose, slice and unit-axis nodes into the programs of the stages that read
-//! them, and shared identical subexpressions (nodes are shared by identity; a program computes
-//! a node once per tile). The passes then:
+//! them (nodes are shared by identity; a program computes a node once per tile). The passes
+//! then:
+//! 0. [`common_subexpressions`]: nodes computing the same thing from the same inputs, built
+//!    separately, become one node.
 //! 1. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
 //!    level as one scan, reading (decoding, generating) each input chunk once.
 //! 2. [`hold_or_recompute`]: a source that several stages still read is held (read once,
@@ -17,6 +19,7 @@
 //! and re-read when it belongs to a held source, and spilled to disk otherwise
 //! ([`Overflow`](super::Overflow)).
 
+pub(crate) mod common_subexpressions;
 pub(crate) mod hold_or_recompute;
 pub(crate) mod rechunk_staging;
 pub(crate) mod shared_scans;
@@ -99,6 +102,7 @@ pub(crate) trait Pass {
 /// run.
 pub(crate) fn passes(budget: usize) -> Vec<Box<dyn Pass>> {
     vec![
+        Box::new(common_subexpressions::CommonSubexpressions),
         Box::new(shared_scans::SharedScans),
         Box::new(hold_or_recompute::HoldOrRecompute {
             allowance: hold_or_recompute::hold_allowance(budget),
