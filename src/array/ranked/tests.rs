@@ -254,3 +254,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_memory_limit_holds_on_every_rank() {
+    // Row chunks of a computed stage read back as column chunks: every column task reads
+    // every row chunk (320 kB in all), some made on another rank, over a 200 kB limit.
+    let build = || {
+        let a = ndarray::Array2::from_shape_fn((200, 200), |(i, j)| (i * 200 + j) as f64);
+        let x = Array::from_ndarray(a, [10, 200]).unwrap();
+        let y = x.map_blocks(|b, _| Ok(b.mapv(|v| v * 2.0))).unwrap();
+        y.rechunk([200, 10]).unwrap().sum(0).unwrap()
+    };
+    let want = build().compute().unwrap();
+    let dir = std::env::temp_dir().join(format!("tessera-ranked-spill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for n in [2, 3] {
+        let opts = ComputeOptions::new()
+            .threads(1)
+            .memory_limit(200_000)
+            .spill_dir(&dir);
+        let got = on_ranks(n, |p| compute_ranked(&[&build()], &opts, p, true));
+        let mut spilled = 0;
+        for r in got {
+            let (out, stats) = r.unwrap();
+            assert_eq!(bits(&out.unwrap()[0]), bits(&want), "{n} ranks");
+            assert_eq!(stats.memory_limit, 200_000);
+            spilled += stats.spilled_chunks;
+        }
+        assert!(spilled > 0, "{n} ranks: nothing was spilled");
+    }
+    // Every rank's spill directory is gone.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir(&dir).unwrap();
+}
