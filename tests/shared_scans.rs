@@ -122,3 +122,40 @@ fn leading_and_last_axis_reductions_of_memory_share_one_pass() {
         }
     }
 }
+
+#[test]
+fn long_rows_fold_in_column_blocks_with_the_bits_of_c_order() {
+    // Rows of 40 000 positions: a chunk's tiles are fed in column blocks (every row of a
+    // block before the next block). Rows of 20 000 are fed in C order. The leading axis is
+    // chunked alike in both, so every position folds its rows in the same order: the bits
+    // must agree. Chunks of 19 rows fold in halves (runs of at most 8 rows, then merges).
+    let shape = [27, 40, 1000];
+    let run = |cols: usize| {
+        let u = random::uniform::<f64>(&shape, [19, cols, 1000], 1).unwrap();
+        let v = random::uniform::<f64>(&shape, [19, cols, 1000], 2).unwrap();
+        let a = (&u * &u).mean(0).unwrap();
+        let b = (&v * &v).var(0).unwrap();
+        let c = (&u * &v).sum(0).unwrap();
+        let alone = ((&u + 1.0) * &v).std(0).unwrap();
+        let opts = ComputeOptions::new().threads(2);
+        let (mut r, _) = compute_many_with(&[&a, &b, &c], &opts).unwrap();
+        r.push(alone.compute_with(&opts).unwrap());
+        let (un, vn) = (u.compute().unwrap(), v.compute().unwrap());
+        let want = [
+            (&un * &un).mean_axis(Axis(0)).unwrap(),
+            (&vn * &vn).var_axis(Axis(0), 0.0),
+            (&un * &vn).sum_axis(Axis(0)),
+            ((&un + 1.0) * &vn).std_axis(Axis(0), 0.0),
+        ];
+        for (got, want) in r.iter().zip(&want) {
+            assert!(close(got, want, 1e-12));
+        }
+        r
+    };
+    let blocks = run(40);
+    let c_order = run(20);
+    for (b, c) in blocks.iter().zip(&c_order) {
+        let bits = |x: &ndarray::ArrayD<f64>| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(b), bits(c));
+    }
+}

@@ -30,13 +30,31 @@ pub(crate) fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The uniform `[0, 1)` value number `i` of the stream `seed`.
-#[inline(always)]
+/// The uniform `[0, 1)` value number `i` of the stream `seed`: the definition that
+/// [`fill`] computes for whole runs (tests check it against this).
+#[cfg(test)]
 pub(crate) fn uniform01(seed: u64, i: u64) -> f64 {
     let z = seed
         .wrapping_mul(SEED_MIX)
         .wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA));
-    (mix(z) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    unit(mix(z))
+}
+
+/// The top 53 bits of `bits` as a value in `[0, 1)`. They fit an `i64` exactly, whose
+/// conversion vectorizes where an unsigned one may not.
+#[inline(always)]
+fn unit(bits: u64) -> f64 {
+    ((bits >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// The counter of value `f0` of the stream `seed`, and the step between the counters of
+/// values `stride` apart: value `f0 + k * stride` mixes `z0 + k * dz` (mod 2^64).
+#[inline(always)]
+fn counters(seed: u64, f0: i64, stride: i64) -> (u64, u64) {
+    let z0 = seed
+        .wrapping_mul(SEED_MIX)
+        .wrapping_add((f0 as u64).wrapping_add(1).wrapping_mul(GAMMA));
+    (z0, (stride as u64).wrapping_mul(GAMMA))
 }
 
 /// The standard normal value number `i` of the stream `seed`, with the standard library's
@@ -71,12 +89,17 @@ pub(crate) fn fill<T: Element>(
     let at = |k: usize| (f0 + k as i64 * stride) as u64;
     match *g {
         Generator::Uniform { seed, low, high } => {
+            // The stream's counters along the run form an arithmetic progression, so each
+            // lane computes its own from `k` alone and the loop vectorizes.
+            let (z0, dz) = counters(seed, f0, stride);
             let span = high - low;
             tessera_kernels::dispatch::run(
                 #[inline(always)]
                 || {
+                    let (z0, dz, low, span) = (z0, dz, low, span);
                     for (k, o) in out.iter_mut().enumerate() {
-                        *o = T::from_f64(low + span * uniform01(seed, at(k)));
+                        let z = z0.wrapping_add((k as u64).wrapping_mul(dz));
+                        *o = T::from_f64(low + span * unit(mix(z)));
                     }
                 },
             )
@@ -86,12 +109,17 @@ pub(crate) fn fill<T: Element>(
             a.resize(n, 0.0);
             b.resize(n, 0.0);
             c.resize(n, 0.0);
+            // Value `i` draws the uniform values `2 i` and `2 i + 1`.
+            let (za, dz) = counters(seed, 2 * f0, 2 * stride);
+            let (zb, _) = counters(seed, 2 * f0 + 1, 2 * stride);
             tessera_kernels::dispatch::run(
                 #[inline(always)]
                 || {
-                    for k in 0..n {
-                        a[k] = 1.0 - uniform01(seed, 2 * at(k)); // in (0, 1]
-                        b[k] = std::f64::consts::TAU * uniform01(seed, 2 * at(k) + 1);
+                    let (za, zb, dz) = (za, zb, dz);
+                    for (k, (a, b)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+                        let step = (k as u64).wrapping_mul(dz);
+                        *a = 1.0 - unit(mix(za.wrapping_add(step))); // in (0, 1]
+                        *b = std::f64::consts::TAU * unit(mix(zb.wrapping_add(step)));
                     }
                 },
             );

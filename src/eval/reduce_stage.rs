@@ -54,6 +54,26 @@ pub(crate) struct ChunkPlace<'a> {
     pub shape: &'a [usize],
     /// Whether the tiles are flat C-order runs of the chunk (not blocks of a transpose).
     pub flat_tiles: bool,
+    /// `Some(w)` when the tiles come in column blocks of `w` positions (see
+    /// [`column_blocks`]), `None` when they come in C order.
+    pub column_blocks: Option<usize>,
+}
+
+/// The block width in which to feed the tiles of a chunk of `shape` to reductions of
+/// `specs` (see [`TileRunner::tiles_by_column_blocks`]), or `None` to feed them in C order.
+///
+/// Column blocks pay when every reduction folds rows into accumulators over the leading
+/// axis and a row's accumulators outgrow the caches: in C order each row then reads and
+/// writes every accumulator from memory again.
+pub(crate) fn column_blocks<'a>(
+    mut specs: impl Iterator<Item = &'a ReduceSpec>,
+    shape: &[usize],
+    runner: &TileRunner<'_>,
+) -> Option<usize> {
+    let row_len: usize = shape.iter().skip(1).product();
+    let leading = |s: &ReduceSpec| s.axes == [0] && streams(s, shape.len(), true);
+    let pays = shape.len() > 1 && shape[0] > 1 && row_len >= 4 * runner.cap();
+    (pays && runner.flat_tiles() && specs.all(leading)).then(|| runner.cap())
 }
 
 /// The typed executor of one reduce stage.
@@ -257,7 +277,7 @@ fn tile_partial<'a, T: RElem, R: Reducer<T>>(
     let state = if spec.axes.len() == shape.len() && !spec.kind.is_arg() {
         PartialState::Full(TileCascade::new())
     } else if spec.axes == [0] && streams(spec, shape.len(), place.flat_tiles) {
-        PartialState::Leading(LeadingRows::new(r, &shape))
+        PartialState::Leading(LeadingRows::new(r, &shape, place.column_blocks))
     } else if streams(spec, shape.len(), place.flat_tiles) {
         PartialState::Trailing(TrailingRows::new(r, &shape))
     } else {
@@ -349,20 +369,36 @@ enum RowEvent {
     Merge,
 }
 
-/// The reduction of a chunk over its leading axis, fed in C order: the rows' elements are
-/// folded into per-position accumulators while they arrive, following `reduce_view`'s
+/// The reduction of a chunk over its leading axis, fed row piece by row piece: the pieces
+/// are folded into per-position accumulators while they arrive, following `reduce_view`'s
 /// recursive halving (runs of at most `BASE` rows folded in order, halves merged), so the
-/// result is bit-identical to reducing the gathered chunk, with `O(log rows)` accumulators
-/// of one row each instead of a chunk-sized buffer.
+/// result is bit-identical to reducing the gathered chunk, with `O(log rows)` accumulator
+/// levels instead of a chunk-sized buffer.
+///
+/// The pieces come in one of two orders:
+/// - C order (`block` = `None`): every row in turn; each level spans a whole row.
+/// - Column blocks (`block` = `Some(w)`): for each block of `w` positions, that block of
+///   every row in turn (see [`TileRunner::tiles_by_column_blocks`]). The levels above the
+///   first span one block and are reused from block to block, so all of a block's
+///   accumulators stay in cache while its rows stream past. Each position still sees the
+///   same steps in the same order, so the bits do not change.
 struct LeadingRows<A> {
     events: Vec<RowEvent>,
     next: usize,
-    stack: Vec<Vec<A>>,
+    /// Level 0: one accumulator per position of a row, the partial in the end.
+    base: Vec<A>,
+    /// Levels above 0, each as long as the pass's columns; `depth - 1` of them are open.
+    upper: Vec<Vec<A>>,
+    depth: usize,
     row_len: usize,
+    block: Option<usize>,
+    /// The columns of the pass under way: `[cols.0, cols.1)`.
+    cols: (usize, usize),
+    identity: A,
 }
 
 impl<A: Clone> LeadingRows<A> {
-    fn new<T: RElem, R: Reducer<T, Acc = A>>(r: &R, shape: &[usize]) -> Self {
+    fn new<T: RElem, R: Reducer<T, Acc = A>>(r: &R, shape: &[usize], block: Option<usize>) -> Self {
         fn plan(lo: usize, hi: usize, out: &mut Vec<RowEvent>) {
             if hi - lo <= super::reduce::BASE {
                 out.extend((lo..hi).map(RowEvent::Row));
@@ -380,8 +416,23 @@ impl<A: Clone> LeadingRows<A> {
         LeadingRows {
             events,
             next: 0,
-            stack: vec![vec![r.identity(); row_len]],
+            base: vec![r.identity(); row_len],
+            upper: Vec::new(),
+            depth: 1,
             row_len,
+            block: block.filter(|&w| w > 0),
+            cols: (0, if block.is_some() { 0 } else { row_len }),
+            identity: r.identity(),
+        }
+    }
+
+    /// The open level `k` over the pass's columns.
+    fn level(&mut self, k: usize) -> &mut [A] {
+        let (c0, c1) = self.cols;
+        if k == 0 {
+            &mut self.base[c0..c1]
+        } else {
+            &mut self.upper[k - 1][..c1 - c0]
         }
     }
 
@@ -391,16 +442,30 @@ impl<A: Clone> LeadingRows<A> {
             match e {
                 RowEvent::Row(k) if Some(k) == row => return,
                 RowEvent::Row(_) => {}
-                RowEvent::Open => self.stack.push(vec![r.identity(); self.row_len]),
-                RowEvent::Merge => {
-                    if let Some(top) = self.stack.pop() {
-                        if let Some(below) = self.stack.last_mut() {
-                            for (a, b) in below.iter_mut().zip(&top) {
-                                r.merge(a, b);
-                            }
-                        }
+                RowEvent::Open => {
+                    let width = self.cols.1 - self.cols.0;
+                    if self.upper.len() < self.depth {
+                        self.upper.push(Vec::new());
+                    }
+                    let level = &mut self.upper[self.depth - 1];
+                    level.clear();
+                    level.resize(width, self.identity.clone());
+                    self.depth += 1;
+                }
+                RowEvent::Merge if self.depth > 1 => {
+                    self.depth -= 1;
+                    let (c0, c1) = self.cols;
+                    let (below, top) = if self.depth == 1 {
+                        (&mut self.base[c0..c1], &self.upper[0][..c1 - c0])
+                    } else {
+                        let (lo, hi) = self.upper.split_at_mut(self.depth - 1);
+                        (&mut lo[self.depth - 2][..c1 - c0], &hi[0][..c1 - c0])
+                    };
+                    for (a, b) in below.iter_mut().zip(top) {
+                        r.merge(a, b);
                     }
                 }
+                RowEvent::Merge => {}
             }
             self.next += 1;
         }
@@ -412,20 +477,30 @@ impl<A: Clone> LeadingRows<A> {
         while pos < x.len() {
             let f = start + pos;
             let (row, col) = (f / self.row_len, f % self.row_len);
-            if col == 0 {
+            let mut run = (self.row_len - col).min(x.len() - pos);
+            if let Some(w) = self.block {
+                // A new block starts a new pass over the rows.
+                let c0 = col - col % w;
+                if c0 != self.cols.0 || self.cols.1 == 0 {
+                    self.advance(r, None);
+                    self.next = 0;
+                    self.cols = (c0, (c0 + w).min(self.row_len));
+                }
+                run = run.min(self.cols.1 - col);
+            }
+            if col == self.cols.0 {
                 self.advance(r, Some(row));
             }
-            let run = (self.row_len - col).min(x.len() - pos);
-            if let Some(top) = self.stack.last_mut() {
-                r.push_slice(&mut top[col..col + run], &x[pos..pos + run]);
-            }
+            let at = col - self.cols.0;
+            let top = self.depth - 1;
+            r.push_slice(&mut self.level(top)[at..at + run], &x[pos..pos + run]);
             pos += run;
         }
     }
 
     fn finish<T: RElem, R: Reducer<T, Acc = A>>(mut self, r: &R) -> Vec<A> {
         self.advance(r, None);
-        self.stack.pop().unwrap_or_default()
+        self.base
     }
 }
 
@@ -533,6 +608,7 @@ fn chunk_partial<T: RElem, R: Reducer<T>>(
         region: &region,
         shape: &gshape,
         flat_tiles: runner.flat_tiles(),
+        column_blocks: column_blocks(std::iter::once(spec), &shape, &runner),
     };
     let buffer = !streams(spec, shape.len(), place.flat_tiles);
     let _tmp = env.mem.hold(if buffer {
@@ -540,8 +616,12 @@ fn chunk_partial<T: RElem, R: Reducer<T>>(
     } else {
         0
     });
+    let tiles = match place.column_blocks {
+        Some(_) => runner.tiles_by_column_blocks(),
+        None => runner.tiles(),
+    };
     let mut partial = tile_partial::<T, R>(r, spec, prog.result(), place);
-    for t in runner.tiles() {
+    for t in tiles {
         env.check()?;
         runner.run(&t);
         partial.push(&runner, &t);
@@ -585,7 +665,7 @@ mod tests {
                     axes: &[0],
                 };
                 let want = sum.chunk(a.view(), &pos);
-                let mut lr = LeadingRows::new::<f64, _>(&sum, &shape);
+                let mut lr = LeadingRows::new::<f64, _>(&sum, &shape, None);
                 for (k, t) in x.chunks(tile).enumerate() {
                     lr.push::<f64, _>(&sum, k * tile, t);
                 }
@@ -596,13 +676,44 @@ mod tests {
                     bits(&want),
                     "sum rows {rows} cols {cols} tile {tile}"
                 );
-                let want = var.chunk(a.view(), &pos);
-                let mut lr = LeadingRows::new::<f64, _>(&var, &shape);
+                let want_var = var.chunk(a.view(), &pos);
+                let mut lr = LeadingRows::new::<f64, _>(&var, &shape, None);
                 for (k, t) in x.chunks(tile).enumerate() {
                     lr.push::<f64, _>(&var, k * tile, t);
                 }
                 let got = lr.finish::<f64, _>(&var);
-                assert_eq!(format!("{got:?}"), format!("{want:?}"), "var rows {rows}");
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want_var:?}"),
+                    "var rows {rows}"
+                );
+                // Column blocks of `tile` positions, every row of a block before the next
+                // block, as `TileRunner::tiles_by_column_blocks` orders them.
+                let row_len = cols * 2;
+                let blocks = |f: &mut dyn FnMut(usize, &[f64])| {
+                    for c0 in (0..row_len).step_by(tile) {
+                        for r in 0..rows {
+                            let s = r * row_len + c0;
+                            f(s, &x[s..s + tile.min(row_len - c0)]);
+                        }
+                    }
+                };
+                let mut lr = LeadingRows::new::<f64, _>(&sum, &shape, Some(tile));
+                blocks(&mut |s, t| lr.push::<f64, _>(&sum, s, t));
+                let got = lr.finish::<f64, _>(&sum);
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "column blocks rows {rows} tile {tile}"
+                );
+                let mut lr = LeadingRows::new::<f64, _>(&var, &shape, Some(tile));
+                blocks(&mut |s, t| lr.push::<f64, _>(&var, s, t));
+                let got = lr.finish::<f64, _>(&var);
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{want_var:?}"),
+                    "var in column blocks rows {rows}"
+                );
                 // Over the last axis, rows split between tiles.
                 let last = ChunkPos {
                     offsets: &offsets,

@@ -451,6 +451,27 @@ impl<'a> TileRunner<'a> {
         }))
     }
 
+    /// The tiles of a flat region in column blocks: for each block of `cap` positions of a
+    /// row (a row being everything after the leading axis), that block of every row in
+    /// turn. Reductions over the leading axis then finish a block's accumulators while they
+    /// are in cache. Only for flat tiles ([`flat_tiles`](Self::flat_tiles)).
+    pub(crate) fn tiles_by_column_blocks(&self) -> Box<dyn Iterator<Item = TileSpec>> {
+        let tile = self.cap;
+        let rows = self.shape.first().copied().unwrap_or(1).max(1);
+        let row_len = self.len / rows;
+        Box::new((0..row_len).step_by(tile.max(1)).flat_map(move |c0| {
+            (0..rows).map(move |r| TileSpec::Flat {
+                start: r * row_len + c0,
+                n: tile.min(row_len - c0),
+            })
+        }))
+    }
+
+    /// The most elements a tile holds.
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
     /// Evaluates the program for the elements of `tile` (at most `TILE` of them).
     pub(crate) fn run(&mut self, tile: &TileSpec) {
         self.run_first(tile, self.steps.len())

@@ -10,7 +10,9 @@ use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
 use crate::error::{Error, Result};
 use crate::eval::map::leaves_for;
-use crate::eval::reduce_stage::{self, streams, ChunkPlace, ReduceStage, SharedPartials};
+use crate::eval::reduce_stage::{
+    self, column_blocks, streams, ChunkPlace, ReduceStage, SharedPartials,
+};
 use crate::eval::tile::TileRunner;
 use crate::expr::{Node, ReduceSpec};
 use crate::plan::{Instr, Program, TaskCounts};
@@ -189,10 +191,13 @@ impl ChunkOp for SharedScanOp {
         let _hold = env.mem.hold(self.projected_task_bytes(node));
         let runner = TileRunner::new(&self.program, &leaves, &shape)?;
         let flat_tiles = runner.flat_tiles();
+        let fed = self.members.iter().filter(|m| !by_view(m, flat_tiles));
+        let blocks = column_blocks(fed.map(|m| &m.spec), &shape, &runner);
         let place = || ChunkPlace {
             region: &region,
             shape: &input_shape,
             flat_tiles,
+            column_blocks: blocks,
         };
         let mut partials: Vec<_> = self
             .members
@@ -203,7 +208,11 @@ impl ChunkOp for SharedScanOp {
             .collect();
         if partials.iter().any(Option::is_some) {
             let mut runner = runner;
-            for t in runner.tiles() {
+            let tiles = match blocks {
+                Some(_) => runner.tiles_by_column_blocks(),
+                None => runner.tiles(),
+            };
+            for t in tiles {
                 env.check()?;
                 runner.run(&t);
                 for p in partials.iter_mut().flatten() {
