@@ -159,3 +159,86 @@ fn long_rows_fold_in_column_blocks_with_the_bits_of_c_order() {
         assert_eq!(bits(b), bits(c));
     }
 }
+
+#[test]
+fn an_output_beside_reductions_of_its_input_is_kept_by_their_scan() {
+    let x = random::uniform::<f64>(&[60, 48], [16, 12], 3).unwrap();
+    let y = (&x * 2.0) + 1.0;
+    let (m, s) = (x.mean(0).unwrap(), y.sum(..).unwrap());
+    let plan = plan_many(&[&y, &m, &s]);
+    let text = plan.explain();
+    assert!(
+        text.contains("shared scan of mean[0], sum[0, 1], 1 kept chunk outputs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("chunks kept by the shared scan of stage 0"),
+        "{text}"
+    );
+    let xn = x.compute().unwrap();
+    let yn = xn.mapv(|v| v * 2.0 + 1.0);
+    for threads in [1, 2, 3] {
+        let opts = ComputeOptions::new().threads(threads);
+        let (r, st) = compute_many_with(&[&y, &m, &s], &opts).unwrap();
+        // x is generated once per chunk: one scan task per chunk, one task per kept chunk.
+        assert_eq!(st.tasks.reduce_chunk, 16, "{text}");
+        assert_eq!(st.tasks.map, 16, "{text}");
+        assert_eq!(st.tasks, plan.task_counts());
+        assert_eq!(r[0], yn);
+        assert_eq!(r[1], m.compute_with(&opts).unwrap());
+        assert_eq!(r[2], s.compute_with(&opts).unwrap());
+        assert!(close(&r[1], &xn.mean_axis(Axis(0)).unwrap(), 1e-13));
+        assert!((r[2][[]] - yn.sum()).abs() <= 1e-12 * yn.sum().abs());
+    }
+}
+
+#[test]
+fn outputs_that_need_a_reduction_of_the_scan_stay_apart() {
+    // The anomaly reads the mean: it cannot be computed in the mean's scan.
+    let x = random::uniform::<f64>(&[60, 48], [16, 12], 3).unwrap();
+    let mean = x.mean(0).unwrap();
+    let anomaly = x.try_sub(&mean).unwrap();
+    let text = plan_many(&[&anomaly, &mean, &x.max(0).unwrap()]).explain();
+    assert!(!text.contains("kept"), "{text}");
+    let (r, _) = compute_many_with(&[&anomaly, &mean], &ComputeOptions::new()).unwrap();
+    let xn = x.compute().unwrap();
+    let want = &xn - &xn.mean_axis(Axis(0)).unwrap();
+    assert!(close(&r[0], &want, 1e-13));
+}
+
+#[test]
+fn a_write_and_reductions_of_a_stored_array_read_each_chunk_once() {
+    use tessera::zarr::{self, WriteOptions};
+    let dir = std::env::temp_dir().join(format!("tessera-kept-{}", std::process::id()));
+    let src = dir.join("x");
+    let x = random::uniform::<f64>(&[50, 40], [20, 40], 9).unwrap();
+    let xn = x.compute().unwrap();
+    zarr::to_zarr(&x, &src, WriteOptions::default().overwrite(true))
+        .unwrap()
+        .compute()
+        .unwrap();
+    let stored = zarr::open_zarr::<f64>(&src).unwrap();
+    let scaled = &stored * 0.5;
+    let (lo, mean) = (stored.min(..).unwrap(), stored.mean(1).unwrap());
+    let w = zarr::to_zarr(
+        &scaled,
+        dir.join("scaled"),
+        WriteOptions::default().overwrite(true),
+    )
+    .unwrap();
+    let text = plan_many(&[&scaled, &lo, &mean]).explain();
+    assert!(text.contains("1 kept chunk outputs"), "{text}");
+    // One program of the plan reads the store: the scan's.
+    assert_eq!(text.matches(": zarr(").count(), 1, "{text}");
+    let (reports, r) =
+        zarr::write_and_compute(&[&w], &[&lo, &mean], &ComputeOptions::new().threads(2)).unwrap();
+    assert_eq!(reports[0].chunks_written, 3);
+    assert_eq!(r[0][[]], xn.iter().cloned().fold(f64::MAX, f64::min));
+    assert!(close(&r[1], &xn.mean_axis(Axis(1)).unwrap(), 1e-13));
+    let back = zarr::open_zarr::<f64>(dir.join("scaled"))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(back, xn.mapv(|v| v * 0.5));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -242,10 +242,12 @@ pub enum Op {
         /// The axis groups, in order.
         groups: Vec<AxisGroup>,
     },
-    /// The first level of several reductions of one chunk grid, computed in one pass (made
-    /// by the shared-scan optimizer pass, never by users): its chunks are partials.
+    /// The first level of several reductions of one chunk grid, and the chunks of
+    /// elementwise outputs of that grid, computed in one pass (made by the shared-scan
+    /// optimizer pass, never by users): its chunks are partials and kept chunks.
     SharedScan {
-        /// The reductions' inputs (one shape and grid).
+        /// The reductions' inputs, one per spec, then the outputs whose chunks the scan
+        /// computes and keeps (all of one shape and grid).
         inputs: Vec<Arc<Node>>,
         /// The reductions.
         specs: Vec<ReduceSpec>,

@@ -19,6 +19,7 @@ use crate::chunks::ChunkGrid;
 use crate::expr::{Node, NodeId, Op};
 use ops::blocks::MapBlocksOp;
 use ops::concat::ConcatOp;
+use ops::kept_chunk::KeptChunkOp;
 use ops::map::MapOp;
 use ops::reduce::{ReduceOp, SharedRef};
 use ops::reshape::ReshapeOp;
@@ -317,13 +318,32 @@ fn lower(
             ))
         }
         Op::SharedScan { inputs, specs } => {
-            let (program, regs) = Program::build_many(inputs, stage_of);
+            // The kept outputs are computed here, not read from their own stages (which
+            // read this one).
+            let kept: Vec<NodeId> = inputs[specs.len().min(inputs.len())..]
+                .iter()
+                .map(|n| n.id)
+                .collect();
+            let inner: HashMap<NodeId, usize> = stage_of
+                .iter()
+                .filter(|(id, _)| !kept.contains(id))
+                .map(|(&id, &s)| (id, s))
+                .collect();
+            let (program, regs) = Program::build_many(inputs, &inner);
             Arc::new(SharedScanOp::new(
                 program,
                 regs,
                 specs.clone(),
                 inputs[0].grid.clone(),
             ))
+        }
+        _ if graph.shared.contains_key(&node.id) => {
+            let (scan, entry) = &graph.shared[&node.id];
+            Arc::new(KeptChunkOp {
+                program: Program::build(scan, stage_of, None),
+                stage: stage_of[&scan.id],
+                entry: *entry,
+            })
         }
         Op::Reduce(spec, input) => Arc::new(ReduceOp::new(
             spec.clone(),

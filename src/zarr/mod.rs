@@ -9,6 +9,7 @@
 //!   replaced atomically, one sync at the end, and the metadata written last, so a failed
 //!   write never leaves a store that looks complete. Running the same write again with
 //!   [`WriteOptions::resume`] finishes it, computing only the chunks not stored yet.
+//!   [`write_and_compute`] writes arrays and computes others (reductions, say) in one pass.
 //! - [`info`] describes a store's tree of groups and arrays (what `tessera info` prints).
 //!
 //! ```
@@ -44,7 +45,7 @@ pub use read::{MAX_ARRAY_BYTES, MAX_CHUNK_BYTES};
 pub use store::Durability;
 #[cfg(feature = "mpi")]
 pub(crate) use write::write_ranked;
-pub use write::{write_all, WriteReport, ZarrWrite};
+pub use write::{write_all, write_and_compute, WriteReport, ZarrWrite};
 
 use crate::array::AnyArray;
 use crate::dtype::{DType, Element};

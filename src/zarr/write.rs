@@ -388,6 +388,51 @@ fn check_chunks(store: &str, shape: &[usize], chunks: &[usize], what: &str) -> R
 /// written for new arrays (so no reader mistakes the partial store for a complete array) and
 /// the error says how many chunks had been written.
 pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<WriteReport>> {
+    write_with_outputs(writes, &[], &[], opts)
+}
+
+/// Writes several arrays and computes others in one pass over their shared inputs: what
+/// [`write_all`] does for `writes`, while `arrays` are computed as
+/// [`compute_many_with`](crate::compute_many_with) computes them.
+///
+/// An elementwise array written next to reductions of the same chunks runs in one shared
+/// scan with them, so each input chunk is read (decoded, generated) once for both. On
+/// failure, nothing is returned and no metadata is written for new arrays.
+///
+/// ```
+/// use tessera::{random, zarr, ComputeOptions};
+/// use tessera::zarr::WriteOptions;
+/// let dir = std::env::temp_dir().join(format!("tessera-doc-wc-{}", std::process::id()));
+/// let x = random::uniform::<f64>(&[200, 30], [50, 30], 1)?;
+/// let w = zarr::to_zarr(&(&x * 2.0), &dir, WriteOptions::default().overwrite(true))?;
+/// let (mean, total) = (x.mean(0)?, x.sum(..)?);
+/// let (reports, values) = zarr::write_and_compute(&[&w], &[&mean, &total], &ComputeOptions::new())?;
+/// assert_eq!(reports[0].chunks_written, 4);
+/// assert_eq!(values[0].shape(), &[30]);
+/// let back = zarr::open_zarr::<f64>(&dir)?.sum(..)?.compute()?;
+/// assert!((back[[]] - 2.0 * values[1][[]]).abs() < 1e-9 * back[[]].abs());
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), tessera::Error>(())
+/// ```
+pub fn write_and_compute<T: Element>(
+    writes: &[&ZarrWrite],
+    arrays: &[&crate::Array<T>],
+    opts: &ComputeOptions,
+) -> Result<(Vec<WriteReport>, Vec<ndarray::ArrayD<T>>)> {
+    let nodes: Vec<Arc<Node>> = arrays.iter().map(|a| a.node.clone()).collect();
+    let (values, reports) = crate::array::assembled(arrays, |sinks| {
+        write_with_outputs(writes, &nodes, sinks, opts)
+    })?;
+    Ok((reports, values))
+}
+
+/// [`write_all`] of `writes`, computing `nodes` into `sinks` in the same plan.
+fn write_with_outputs(
+    writes: &[&ZarrWrite],
+    nodes: &[Arc<Node>],
+    sinks_out: &[&dyn OutputSink],
+    opts: &ComputeOptions,
+) -> Result<Vec<WriteReport>> {
     let t0 = Instant::now();
     for w in writes {
         refuse_reading_own_target(w)?;
@@ -396,9 +441,11 @@ pub fn write_all(writes: &[&ZarrWrite], opts: &ComputeOptions) -> Result<Vec<Wri
         .iter()
         .map(|w| ZarrSink::prepare(w))
         .collect::<Result<Vec<_>>>()?;
-    let nodes: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
-    let plan = Plan::build_for(&nodes, opts.limit());
-    let refs: Vec<&dyn OutputSink> = sinks.iter().map(|s| s as &dyn OutputSink).collect();
+    let mut all: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
+    all.extend(nodes.iter().cloned());
+    let plan = Plan::build_for(&all, opts.limit());
+    let mut refs: Vec<&dyn OutputSink> = sinks.iter().map(|s| s as &dyn OutputSink).collect();
+    refs.extend(sinks_out.iter().copied());
     if let Err(e) = execute(&plan, &refs, opts) {
         let s = &sinks[0];
         let written: Vec<String> = sinks

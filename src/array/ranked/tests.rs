@@ -107,6 +107,15 @@ fn w11_shared_means_match_one_process() {
 }
 
 #[test]
+fn outputs_kept_by_a_shared_scan_match_one_process() {
+    // The scan's payloads (partials and kept chunks) travel between ranks.
+    check(|| {
+        let u = random::uniform::<f64>(&[20, 30, 40], [4, 30, 20], 5).unwrap();
+        vec![&u * 3.0, u.mean(0).unwrap(), (&u * &u).sum(..).unwrap()]
+    });
+}
+
+#[test]
 fn row_to_column_rechunk_and_contraction_match_one_process() {
     check(|| {
         let a =

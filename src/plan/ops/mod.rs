@@ -17,7 +17,9 @@
 //! - [`gather::GatherOp`]: a function of any listed input regions per output block (the
 //!   linear-algebra routines);
 //! - [`reshape::ReshapeOp`]: `reshape`, each output block one input block laid out anew;
-//! - [`shared_scan::SharedScanOp`]: the chunk partials of several reductions in one pass;
+//! - [`shared_scan::SharedScanOp`]: the chunk partials of several reductions (and whole
+//!   chunks of elementwise outputs of the same grid) in one pass;
+//! - [`kept_chunk::KeptChunkOp`]: the chunks of an output that a shared scan computed;
 //! - [`scan::ScanTotalsOp`] and [`scan::ScanOp`]: `cumsum` and its kin, chunk totals then a
 //!   scan of each chunk from its carry.
 
@@ -25,6 +27,7 @@ pub(crate) mod blocks;
 pub(crate) mod concat;
 pub(crate) mod contract;
 pub(crate) mod gather;
+pub(crate) mod kept_chunk;
 pub(crate) mod map;
 pub(crate) mod reduce;
 pub(crate) mod reshape;

@@ -1,23 +1,31 @@
 //! The shared-scan operator: the first level of several reductions over the same chunks,
-//! computed in one pass. Each task evaluates one program with an output per reduction (the
-//! leaves read, decoded or generated once, common subexpressions computed once) and feeds
-//! every output's tiles to its reduction's partial. The members' own stages
-//! ([`ReduceOp`](super::reduce::ReduceOp) with `shared` set) then combine those partials
-//! in their usual trees, so results are bit-identical to reducing separately.
+//! and whole chunks of elementwise outputs of the same grid, computed in one pass. Each task
+//! evaluates one program with an output per member (the leaves read, decoded or generated
+//! once, common subexpressions computed once) and feeds every output's tiles to its
+//! reduction's partial or into its kept chunk. The members' own stages
+//! ([`ReduceOp`](super::reduce::ReduceOp) with `shared` set,
+//! [`KeptChunkOp`](super::kept_chunk::KeptChunkOp)) then combine those partials in their
+//! usual trees or hand the chunks on, so results are bit-identical to computing separately.
 
 use super::{chunk_region, program_task_bytes, ChunkOp, InputRegion};
 use crate::chunks::ChunkGrid;
 use crate::dtype::ChunkData;
+use crate::dtype::{with_dtype, DType};
 use crate::error::{Error, Result};
 use crate::eval::map::leaves_for;
+use crate::eval::reduce_stage::TilePartial;
 use crate::eval::reduce_stage::{
     self, column_blocks, streams, ChunkPlace, ReduceStage, SharedPartials,
 };
-use crate::eval::tile::TileRunner;
+use crate::eval::strided::{StridedDst, TileSpec};
+use crate::eval::tile::{RegElem, TileRunner};
 use crate::expr::{Node, ReduceSpec};
 use crate::plan::{Instr, Program, TaskCounts};
+use crate::task::wire::Wire;
 use crate::task::Payload;
 use crate::task::TaskEnv;
+use ndarray::{ArrayD, IxDyn};
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,7 +47,11 @@ impl fmt::Debug for Member {
     }
 }
 
-/// The chunk partials of several reductions of one grid, in one pass per chunk.
+/// The chunk partials of several reductions of one grid, and whole chunks of elementwise
+/// outputs of that grid, in one pass per chunk.
+///
+/// A task's payload ([`SharedPartials`]) holds each reduction's partial (its reducer's
+/// `Vec<Acc>`), then each kept output's chunk (a [`ChunkData`]).
 #[derive(Debug)]
 pub(crate) struct SharedScanOp {
     /// One program computing every member's input.
@@ -48,16 +60,20 @@ pub(crate) struct SharedScanOp {
     pub grid: ChunkGrid,
     /// The reductions.
     pub members: Vec<Member>,
+    /// The program outputs kept as whole chunks (elementwise outputs of the grid).
+    pub kept: Vec<usize>,
 }
 
 impl SharedScanOp {
-    /// The scan of the reductions `specs`, whose inputs are outputs `regs` of `program`.
+    /// The scan of the reductions `specs`, whose inputs are outputs `regs` of `program`
+    /// (one per reduction, then one per kept chunk).
     pub(crate) fn new(
         program: Program,
         regs: Vec<usize>,
         specs: Vec<ReduceSpec>,
         grid: ChunkGrid,
     ) -> Self {
+        let kept = regs[specs.len().min(regs.len())..].to_vec();
         let members = specs
             .into_iter()
             .zip(regs)
@@ -71,17 +87,21 @@ impl SharedScanOp {
             program,
             grid,
             members,
+            kept,
         }
     }
 }
 
 impl ChunkOp for SharedScanOp {
     fn describe(&self) -> String {
-        let names: Vec<String> = self
+        let mut names: Vec<String> = self
             .members
             .iter()
             .map(|m| format!("{}{:?}", m.spec.kind.name(), m.spec.axes))
             .collect();
+        if !self.kept.is_empty() {
+            names.push(format!("{} kept chunk outputs", self.kept.len()));
+        }
         format!("shared scan of {}", names.join(", "))
     }
 
@@ -104,7 +124,12 @@ impl ChunkOp for SharedScanOp {
             .filter(|m| m.spec.axes.len() < self.grid.ndim() || m.spec.kind.is_arg())
             .map(|m| chunk * self.program.dtypes[m.reg].size())
             .sum();
-        buffers + program_task_bytes(&self.program, chunk)
+        let kept: usize = self
+            .kept
+            .iter()
+            .map(|&r| chunk * self.program.dtypes[r].size())
+            .sum();
+        buffers + kept + program_task_bytes(&self.program, chunk)
     }
 
     fn task_chunk_shape(&self, _node: &Node) -> Vec<usize> {
@@ -118,6 +143,11 @@ impl ChunkOp for SharedScanOp {
         for (m, p) in self.members.iter().zip(parts) {
             m.exec.encode_partial(&**p, out)?;
         }
+        for p in parts.iter().skip(self.members.len()) {
+            p.downcast_ref::<ChunkData>()
+                .ok_or_else(|| Error::internal("send", "a kept chunk of another type"))?
+                .put(out);
+        }
         Ok(())
     }
 
@@ -128,6 +158,12 @@ impl ChunkOp for SharedScanOp {
             let (p, b) = m.exec.decode_partial(inp)?;
             parts.push(p);
             bytes += b;
+        }
+        for _ in &self.kept {
+            let chunk = ChunkData::take(inp)
+                .ok_or_else(|| Error::internal("receive", "a malformed kept chunk"))?;
+            bytes += chunk.nbytes();
+            parts.push(Box::new(chunk));
         }
         Ok((Arc::new(parts), bytes))
     }
@@ -206,7 +242,12 @@ impl ChunkOp for SharedScanOp {
                 (!by_view(m, flat_tiles)).then(|| m.exec.tile_partial(&m.spec, m.reg, place()))
             })
             .collect();
-        if partials.iter().any(Option::is_some) {
+        let mut kept: Vec<Box<dyn TilePartial>> = self
+            .kept
+            .iter()
+            .map(|&reg| kept_chunk(self.program.dtypes[reg], reg, &shape))
+            .collect();
+        if partials.iter().any(Option::is_some) || !kept.is_empty() {
             let mut runner = runner;
             let tiles = match blocks {
                 Some(_) => runner.tiles_by_column_blocks(),
@@ -217,6 +258,9 @@ impl ChunkOp for SharedScanOp {
                 runner.run(&t);
                 for p in partials.iter_mut().flatten() {
                     p.push(&runner, &t);
+                }
+                for k in &mut kept {
+                    k.push(&runner, &t);
                 }
             }
         }
@@ -236,6 +280,38 @@ impl ChunkOp for SharedScanOp {
             out.push(partial);
             bytes += size;
         }
+        for k in kept {
+            let (chunk, size) = k.finish()?;
+            out.push(chunk);
+            bytes += size;
+        }
         Ok((Arc::new(out), bytes))
+    }
+}
+
+/// A kept output's chunk of `shape`, filled tile by tile from program output `reg`.
+fn kept_chunk(dtype: DType, reg: usize, shape: &[usize]) -> Box<dyn TilePartial> {
+    with_dtype!(dtype, T => Box::new(KeptChunk::<T> {
+        reg,
+        buf: ArrayD::default(IxDyn(shape)),
+    }))
+}
+
+/// The chunk of one kept output of a shared scan.
+struct KeptChunk<T> {
+    reg: usize,
+    buf: ArrayD<T>,
+}
+
+impl<T: RegElem> TilePartial for KeptChunk<T> {
+    fn push(&mut self, runner: &TileRunner<'_>, tile: &TileSpec) {
+        let x = &runner.output::<T>(self.reg)[..tile.len()];
+        StridedDst::new(self.buf.view_mut()).store(tile, x);
+    }
+
+    fn finish(self: Box<Self>) -> Result<(Box<dyn Any + Send + Sync>, usize)> {
+        let chunk = T::into_chunk(self.buf);
+        let bytes = chunk.nbytes();
+        Ok((Box::new(chunk), bytes))
     }
 }

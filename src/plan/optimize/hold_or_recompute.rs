@@ -100,10 +100,7 @@ fn sources_read(
     if matches!(stage.op, Op::Source(_)) {
         return Vec::new(); // a held source reads itself
     }
-    let inputs: Vec<Arc<Node>> = match graph.shared.get(&stage.id) {
-        Some((scan, _)) => vec![scan.clone()],
-        None => stage.inputs().into_iter().cloned().collect(),
-    };
+    let inputs = graph.stage_inputs(stage);
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut stack = inputs;

@@ -26,7 +26,7 @@ pub(crate) mod shared_scans;
 #[cfg(test)]
 pub(crate) mod test_source;
 
-use crate::expr::{Node, NodeId};
+use crate::expr::{Node, NodeId, Op};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -35,8 +35,8 @@ use std::sync::Arc;
 pub(crate) struct StageGraph {
     /// The requested outputs.
     pub outputs: Vec<Arc<Node>>,
-    /// Reductions whose chunk partials come from a shared scan: the scan's node and the
-    /// reduction's index among its members.
+    /// Reductions whose chunk partials come from a shared scan, and elementwise outputs whose
+    /// chunks it keeps: the scan's node and the member's index among its inputs.
     pub shared: HashMap<NodeId, (Arc<Node>, usize)>,
     /// Nodes computed once and stored because several stages read them.
     pub held: HashSet<NodeId>,
@@ -70,16 +70,32 @@ impl StageGraph {
                     continue;
                 }
                 stack.push((n.clone(), true));
-                let inputs: Vec<Arc<Node>> = match self.shared.get(&n.id) {
-                    Some((scan, _)) => vec![scan.clone()],
-                    None => n.inputs().into_iter().cloned().collect(),
-                };
-                for i in inputs.into_iter().rev() {
+                for i in self.stage_inputs(&n).into_iter().rev() {
                     stack.push((i, false));
                 }
             }
         }
         (stages, stage_of)
+    }
+}
+
+impl StageGraph {
+    /// What `node`'s stage reads: the shared scan for a member of one; for a shared scan, its
+    /// reductions' inputs and the inputs of the outputs it keeps (it computes those outputs
+    /// itself); a node's inputs otherwise.
+    pub(crate) fn stage_inputs(&self, node: &Arc<Node>) -> Vec<Arc<Node>> {
+        if let Some((scan, _)) = self.shared.get(&node.id) {
+            return vec![scan.clone()];
+        }
+        if let Op::SharedScan { inputs, specs } = &node.op {
+            let (reduced, kept) = inputs.split_at(specs.len().min(inputs.len()));
+            let mut out = reduced.to_vec();
+            for k in kept {
+                out.extend(k.inputs().into_iter().cloned());
+            }
+            return out;
+        }
+        node.inputs().into_iter().cloned().collect()
     }
 }
 

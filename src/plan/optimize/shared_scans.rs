@@ -21,10 +21,12 @@ use std::sync::Arc;
 /// The shared-scan pass.
 pub(crate) struct SharedScans;
 
-/// A reduction that may join a group.
+/// A reduction, or an elementwise output, that may join a group.
 struct Candidate {
     node: Arc<Node>,
-    spec: ReduceSpec,
+    /// The reduction, or `None` for an output whose chunks the scan keeps.
+    spec: Option<ReduceSpec>,
+    /// What the scan computes for it: the reduction's input, or the output itself.
     input: Arc<Node>,
     /// The leaves its program reads (node identity and stage).
     leaves: HashSet<(NodeId, Option<usize>)>,
@@ -48,10 +50,23 @@ impl Pass for SharedScans {
         stages: &[Arc<Node>],
         stage_of: &HashMap<NodeId, usize>,
     ) -> Option<String> {
+        // Elementwise outputs may be kept by a scan: the scan computes them itself, so
+        // programs built for the scan do not read their stages.
+        let kept: HashSet<NodeId> = graph
+            .outputs
+            .iter()
+            .filter(|n| n.is_elementwise() && !graph.shared.contains_key(&n.id))
+            .map(|n| n.id)
+            .collect();
+        let inner: HashMap<NodeId, usize> = stage_of
+            .iter()
+            .filter(|(id, _)| !kept.contains(id))
+            .map(|(&id, &s)| (id, s))
+            .collect();
         let candidates: Vec<Candidate> = stages
             .iter()
             .filter(|n| !graph.shared.contains_key(&n.id))
-            .filter_map(|n| candidate(n, stage_of))
+            .filter_map(|n| candidate(n, kept.contains(&n.id), &inner))
             .collect();
         // Start from singletons and merge any two compatible groups until none are left, so
         // that `u*u`, `v*v` and `u*v` end in one group whatever their order.
@@ -66,8 +81,8 @@ impl Pass for SharedScans {
                 })
                 && g.iter().all(|&i| {
                     h.iter().all(|&j| {
-                        !depends_on(&candidates[i].node, candidates[j].node.id)
-                            && !depends_on(&candidates[j].node, candidates[i].node.id)
+                        let (a, b) = (&candidates[i], &candidates[j]);
+                        !needs(a, b, stage_of) && !needs(b, a, stage_of)
                     })
                 })
         };
@@ -89,7 +104,9 @@ impl Pass for SharedScans {
             .into_iter()
             .filter(|g| g.len() > 1 && worth_sharing(g, &candidates))
         {
-            let members: Vec<&Candidate> = g.iter().map(|&m| &candidates[m]).collect();
+            // Reductions first, then the kept outputs (the scan's input order).
+            let mut members: Vec<&Candidate> = g.iter().map(|&m| &candidates[m]).collect();
+            members.sort_by_key(|m| m.spec.is_none());
             let first = &members[0].input;
             let scan = Node::new(
                 DType::Bool,
@@ -97,7 +114,7 @@ impl Pass for SharedScans {
                 first.grid.clone(),
                 Op::SharedScan {
                     inputs: members.iter().map(|m| m.input.clone()).collect(),
-                    specs: members.iter().map(|m| m.spec.clone()).collect(),
+                    specs: members.iter().filter_map(|m| m.spec.clone()).collect(),
                 },
             );
             for (k, m) in members.iter().enumerate() {
@@ -115,27 +132,33 @@ impl Pass for SharedScans {
     }
 }
 
-/// `node` as a candidate, if it is a reduction.
-fn candidate(node: &Arc<Node>, stage_of: &HashMap<NodeId, usize>) -> Option<Candidate> {
+/// `node` as a candidate: a reduction, or an output the scan may keep (`keep`).
+fn candidate(node: &Arc<Node>, keep: bool, stage_of: &HashMap<NodeId, usize>) -> Option<Candidate> {
+    if keep {
+        let program = Program::build(node, stage_of, None);
+        let (leaves, costly) = leaf_sets(&program);
+        return Some(Candidate {
+            node: node.clone(),
+            spec: None,
+            input: node.clone(),
+            leaves,
+            costly,
+            buffers: false,
+            fed: true,
+        });
+    }
     let Op::Reduce(spec, input) = &node.op else {
         return None;
     };
     let program = Program::build(input, stage_of, None);
-    let key = |l: &crate::plan::Leaf| (l.node.id, l.stage);
-    let leaves = program.leaves.iter().map(key).collect();
-    let costly = program
-        .leaves
-        .iter()
-        .filter(|l| matches!(l.node.op, Op::Source(_) | Op::Generate(_)))
-        .map(key)
-        .collect();
+    let (leaves, costly) = leaf_sets(&program);
     let reads_leaf = matches!(program.instrs[program.result()], Instr::Leaf(_));
     let nd = input.shape.len();
     let streams = crate::eval::reduce_stage::streams(spec, nd, true);
     let full = spec.axes.len() == nd;
     Some(Candidate {
         node: node.clone(),
-        spec: spec.clone(),
+        spec: Some(spec.clone()),
         input: input.clone(),
         leaves,
         costly,
@@ -157,17 +180,46 @@ fn worth_sharing(group: &[usize], c: &[Candidate]) -> bool {
     shared_costly || (fed >= 2 && group.iter().all(|&m| !c[m].buffers))
 }
 
-/// Whether `node`'s value depends on node `target` (through any path).
-fn depends_on(node: &Arc<Node>, target: NodeId) -> bool {
+/// The leaves a program reads (node identity and stage), and those among them decoded or
+/// generated per chunk.
+type LeafSet = HashSet<(NodeId, Option<usize>)>;
+
+fn leaf_sets(program: &Program) -> (LeafSet, LeafSet) {
+    let key = |l: &crate::plan::Leaf| (l.node.id, l.stage);
+    let leaves = program.leaves.iter().map(key).collect();
+    let costly = program
+        .leaves
+        .iter()
+        .filter(|l| matches!(l.node.op, Op::Source(_) | Op::Generate(_)))
+        .map(key)
+        .collect();
+    (leaves, costly)
+}
+
+/// Whether what the scan would compute for `a` needs `b`'s finished result: `a`'s input
+/// reads `b` at all when `b` is a reduction, or reads `b` through another stage when `b` is
+/// a kept output (an elementwise path to it is computed inside the scan).
+fn needs(a: &Candidate, b: &Candidate, stage_of: &HashMap<NodeId, usize>) -> bool {
+    let target = b.node.id;
+    let kept = b.spec.is_none();
     let mut seen = HashSet::new();
-    let mut stack: Vec<&Arc<Node>> = node.inputs();
-    while let Some(n) = stack.pop() {
+    let mut stack: Vec<(&Arc<Node>, bool)> = vec![(&a.input, false)];
+    if a.spec.is_none() {
+        // A kept output is computed from its inputs.
+        stack = a.input.inputs().into_iter().map(|n| (n, false)).collect();
+    }
+    while let Some((n, through_stage)) = stack.pop() {
         if n.id == target {
-            return true;
+            if through_stage || !kept {
+                return true;
+            }
+            continue;
         }
-        if seen.insert(n.id) {
-            stack.extend(n.inputs());
+        if !seen.insert((n.id, through_stage)) {
+            continue;
         }
+        let stage = through_stage || n.needs_stage() || stage_of.contains_key(&n.id);
+        stack.extend(n.inputs().into_iter().map(|i| (i, stage)));
     }
     false
 }
