@@ -78,10 +78,14 @@ impl From<std::ops::RangeFull> for Idx {
 }
 
 /// How one input axis is read: from `start`, `len` elements, `step` apart.
-struct AxisSel {
-    start: usize,
-    step: isize,
-    len: usize,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AxisSel {
+    /// The first element read.
+    pub start: usize,
+    /// The stride between elements read (never 0; 1 when at most one is read).
+    pub step: isize,
+    /// How many are read.
+    pub len: usize,
 }
 
 impl<T: Element> Array<T> {
@@ -243,7 +247,7 @@ fn range_sel(n: usize, start: isize, end: Option<isize>, step: isize) -> AxisSel
 
 /// The result's chunks along one axis: the selected elements grouped by the input chunk that
 /// holds them, in selection order, so every result chunk lies inside one input chunk.
-fn stepped_chunks(axis: &AxisChunks, s: &AxisSel) -> AxisChunks {
+pub(crate) fn stepped_chunks(axis: &AxisChunks, s: &AxisSel) -> AxisChunks {
     if s.len == 0 {
         return AxisChunks::regular(1, 0);
     }

@@ -12,7 +12,7 @@ mod counting;
 mod creation;
 mod einsum;
 mod elementwise;
-mod indexing;
+pub(crate) mod indexing;
 mod join;
 mod linalg;
 mod manipulation;

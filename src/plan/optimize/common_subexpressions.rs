@@ -165,7 +165,7 @@ fn key(node: &Node) -> Option<Key> {
 }
 
 /// `op` reading `inputs` (in the order of [`Node::inputs`]) instead of its own inputs.
-fn with_inputs(op: &Op, inputs: Vec<Arc<Node>>) -> Op {
+pub(super) fn with_inputs(op: &Op, inputs: Vec<Arc<Node>>) -> Op {
     let mut it = inputs.into_iter();
     let mut next = |own: &Arc<Node>| it.next().unwrap_or_else(|| own.clone());
     match op {

@@ -2,17 +2,21 @@
 //! order of [`passes`] while a plan is built; [`Plan::explain`](super::Plan::explain) lists
 //! the passes that changed the plan.
 //!
-//! Before the passes run, lowering has already culled what no output needs, fused
-//! elementwise, transpose, slice and unit-axis nodes into the programs of the stages that read
-//! them (nodes are shared by identity; a program computes a node once per tile). The passes
-//! then:
+//! Before the passes run, lowering has already culled what no output needs (the walk starts
+//! from the outputs, so no other node is ever visited), fused elementwise, transpose, slice
+//! and unit-axis nodes into the programs of the stages that read them (nodes are shared by
+//! identity; a program computes a node once per tile). The passes then:
 //! 0. [`common_subexpressions`]: nodes computing the same thing from the same inputs, built
 //!    separately, become one node.
-//! 1. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
-//!    level as one scan, reading (decoding, generating) each input chunk once.
-//! 2. [`hold_or_recompute`]: a source that several stages still read is held (read once,
+//! 1. [`slice_pushdown`]: a slice of a reduction's result (through elementwise operations
+//!    and other slices) becomes a reduction of a slice of its input, so only the chunks the
+//!    slice needs are read and reduced.
+//! 2. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
+//!    level as one scan, reading (decoding, generating) each input chunk once; elementwise
+//!    outputs of that grid (a Zarr write, say) are computed in the same scan.
+//! 3. [`hold_or_recompute`]: a source that several stages still read is held (read once,
 //!    stored until its last reader) when it fits the hold allowance, and re-read otherwise.
-//! 3. [`rechunk_staging`]: a source that a rechunk would read across its stored chunks (each
+//! 4. [`rechunk_staging`]: a source that a rechunk would read across its stored chunks (each
 //!    decoded many times) is read once in its own chunks and stored, spilling over the budget.
 //!
 //! At run time the scheduler keeps the budget: a stored chunk that does not fit is dropped
@@ -23,6 +27,7 @@ pub(crate) mod common_subexpressions;
 pub(crate) mod hold_or_recompute;
 pub(crate) mod rechunk_staging;
 pub(crate) mod shared_scans;
+pub(crate) mod slice_pushdown;
 #[cfg(test)]
 pub(crate) mod test_source;
 
@@ -119,6 +124,7 @@ pub(crate) trait Pass {
 pub(crate) fn passes(budget: usize) -> Vec<Box<dyn Pass>> {
     vec![
         Box::new(common_subexpressions::CommonSubexpressions),
+        Box::new(slice_pushdown::SlicePushdown),
         Box::new(shared_scans::SharedScans),
         Box::new(hold_or_recompute::HoldOrRecompute {
             allowance: hold_or_recompute::hold_allowance(budget),
