@@ -179,13 +179,23 @@ impl Plan {
             outputs: outputs.to_vec(),
             ..Default::default()
         };
-        let (mut stage_nodes, mut stage_of) = graph.stages();
+        // The stages are worked out again only before a pass that reads them, after one
+        // changed the graph (and at the end).
+        let (mut stage_nodes, mut stage_of) = (Vec::new(), HashMap::new());
+        let mut current = false;
         let mut changed = Vec::new();
         for pass in passes {
+            if pass.needs_stages() && !current {
+                (stage_nodes, stage_of) = graph.stages();
+                current = true;
+            }
             if let Some(what) = pass.run(&mut graph, &stage_nodes, &stage_of) {
                 changed.push(format!("{}: {what}", pass.name()));
-                (stage_nodes, stage_of) = graph.stages();
+                current = false;
             }
+        }
+        if !current {
+            (stage_nodes, stage_of) = graph.stages();
         }
         // Programs read a stage's stored chunks for every stage but those of sources,
         // generators and in-memory arrays that are outputs themselves: those are read

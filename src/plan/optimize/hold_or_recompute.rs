@@ -130,6 +130,7 @@ fn nbytes(node: &Node) -> usize {
 #[cfg(test)]
 mod tests {
     use super::HoldOrRecompute;
+    use crate::plan::optimize::elementwise_fusion::ElementwiseFusion;
     use crate::plan::optimize::shared_scans::SharedScans;
     use crate::plan::optimize::test_source::source;
     use crate::plan::Plan;
@@ -160,6 +161,7 @@ mod tests {
         let plan = Plan::build_with(
             std::slice::from_ref(&anomaly.node),
             vec![
+                Box::new(ElementwiseFusion),
                 Box::new(SharedScans),
                 Box::new(HoldOrRecompute { allowance: 959 }),
             ],
@@ -205,6 +207,7 @@ mod tests {
 mod over_the_limit {
     use super::HoldOrRecompute;
     use crate::exec::sink::Assembler;
+    use crate::plan::optimize::elementwise_fusion::ElementwiseFusion;
     use crate::plan::optimize::shared_scans::SharedScans;
     use crate::plan::optimize::test_source::source;
     use crate::plan::Plan;
@@ -220,6 +223,7 @@ mod over_the_limit {
         let plan = Plan::build_with(
             std::slice::from_ref(&anomaly.node),
             vec![
+                Box::new(ElementwiseFusion),
                 Box::new(SharedScans),
                 Box::new(HoldOrRecompute {
                     allowance: usize::MAX,

@@ -2,21 +2,22 @@
 //! order of [`passes`] while a plan is built; [`Plan::explain`](super::Plan::explain) lists
 //! the passes that changed the plan.
 //!
-//! Before the passes run, lowering has already culled what no output needs (the walk starts
-//! from the outputs, so no other node is ever visited), fused elementwise, transpose, slice
-//! and unit-axis nodes into the programs of the stages that read them (nodes are shared by
-//! identity; a program computes a node once per tile). The passes then:
+//! Culling needs no pass: the stage walk starts from the outputs, so a node no output needs
+//! is never visited. The passes:
 //! 0. [`common_subexpressions`]: nodes computing the same thing from the same inputs, built
 //!    separately, become one node.
 //! 1. [`slice_pushdown`]: a slice of a reduction's result (through elementwise operations
 //!    and other slices) becomes a reduction of a slice of its input, so only the chunks the
 //!    slice needs are read and reduced.
-//! 2. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
+//! 2. [`elementwise_fusion`]: elementwise, transpose, slice, unit-axis and rechunk nodes stop
+//!    being stages and run inside the programs of the stages that read them (nodes are
+//!    shared by identity; a program computes a node once per tile).
+//! 3. [`shared_scans`]: reductions of one chunk grid that read a common input run their first
 //!    level as one scan, reading (decoding, generating) each input chunk once; elementwise
 //!    outputs of that grid (a Zarr write, say) are computed in the same scan.
-//! 3. [`hold_or_recompute`]: a source that several stages still read is held (read once,
+//! 4. [`hold_or_recompute`]: a source that several stages still read is held (read once,
 //!    stored until its last reader) when it fits the hold allowance, and re-read otherwise.
-//! 4. [`rechunk_staging`]: a source that a rechunk would read across its stored chunks (each
+//! 5. [`rechunk_staging`]: a source that a rechunk would read across its stored chunks (each
 //!    decoded many times) is read once in its own chunks and stored, spilling over the budget.
 //!
 //! At run time the scheduler keeps the budget: a stored chunk that does not fit is dropped
@@ -24,6 +25,7 @@
 //! ([`Overflow`](super::Overflow)).
 
 pub(crate) mod common_subexpressions;
+pub(crate) mod elementwise_fusion;
 pub(crate) mod hold_or_recompute;
 pub(crate) mod rechunk_staging;
 pub(crate) mod shared_scans;
@@ -48,6 +50,9 @@ pub(crate) struct StageGraph {
     /// Held sources whose chunks are spilled rather than re-read when they do not fit the
     /// memory budget (re-reading them would decode their chunks many times).
     pub spill: HashSet<NodeId>,
+    /// Whether elementwise work and views run inside their readers' programs
+    /// ([`elementwise_fusion`]); before that pass every computed node is a stage.
+    pub fused: bool,
 }
 
 impl StageGraph {
@@ -63,8 +68,10 @@ impl StageGraph {
             let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
             while let Some((n, expanded)) = stack.pop() {
                 if expanded {
-                    let is_stage =
-                        ids.contains(&n.id) || n.needs_stage() || self.held.contains(&n.id);
+                    let is_stage = ids.contains(&n.id)
+                        || n.needs_stage()
+                        || self.held.contains(&n.id)
+                        || (!self.fused && !n.is_source());
                     if is_stage && !stage_of.contains_key(&n.id) {
                         stage_of.insert(n.id, stages.len());
                         stages.push(n.clone());
@@ -109,6 +116,12 @@ pub(crate) trait Pass {
     /// The pass's name, as `explain` lists it.
     fn name(&self) -> &'static str;
 
+    /// Whether [`run`](Self::run) reads the current stages (a pass rewriting only nodes does
+    /// not, and is then spared working them out).
+    fn needs_stages(&self) -> bool {
+        true
+    }
+
     /// Rewrites `graph`, whose current stages are `stages` (indexed by `stage_of`); returns
     /// what changed, in a few words, or `None` when nothing did.
     fn run(
@@ -125,6 +138,7 @@ pub(crate) fn passes(budget: usize) -> Vec<Box<dyn Pass>> {
     vec![
         Box::new(common_subexpressions::CommonSubexpressions),
         Box::new(slice_pushdown::SlicePushdown),
+        Box::new(elementwise_fusion::ElementwiseFusion),
         Box::new(shared_scans::SharedScans),
         Box::new(hold_or_recompute::HoldOrRecompute {
             allowance: hold_or_recompute::hold_allowance(budget),
