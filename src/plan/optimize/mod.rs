@@ -3,7 +3,9 @@
 //! the passes that changed the plan.
 //!
 //! Culling needs no pass: the stage walk starts from the outputs, so a node no output needs
-//! is never visited. The passes:
+//! is never visited, and the scheduler's read counting (`exec::reads::count_reads`) skips
+//! every chunk that is no output and that no later task reads (with the tasks it would
+//! have read for). The passes:
 //! 0. [`common_subexpressions`]: nodes computing the same thing from the same inputs, built
 //!    separately, become one node.
 //! 1. [`slice_pushdown`]: a slice of a reduction's result (through elementwise operations
