@@ -242,3 +242,94 @@ fn a_write_and_reductions_of_a_stored_array_read_each_chunk_once() {
     assert_eq!(back, xn.mapv(|v| v * 0.5));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_kept_output_read_by_a_member_comes_after_its_scan() {
+    let x = random::uniform::<f64>(&[60, 48], [16, 12], 3).unwrap();
+    let y = (&x * 2.0) + 1.0;
+    // The reduction of y comes first: the walk meets y inside the scan's inputs.
+    let (s, m) = (y.sum(..).unwrap(), x.mean(0).unwrap());
+    let plan = plan_many(&[&s, &m, &y]);
+    let stages = plan.stages();
+    let scan = stages
+        .iter()
+        .position(|st| st.operator.starts_with("shared scan"))
+        .unwrap();
+    let kept = stages
+        .iter()
+        .position(|st| st.operator.starts_with("chunks kept"))
+        .unwrap();
+    assert!(scan < kept, "{}", plan.explain());
+    let (r, _) = compute_many_with(&[&s, &m, &y], &ComputeOptions::new().threads(2)).unwrap();
+    let xn = x.compute().unwrap();
+    let yn = xn.mapv(|v| v * 2.0 + 1.0);
+    assert_eq!(r[2], yn);
+    assert!((r[0][[]] - yn.sum()).abs() <= 1e-12 * yn.sum().abs());
+}
+
+#[test]
+fn scans_that_would_wait_for_each_other_are_not_both_formed() {
+    // r1 reads r2p and r2 reads r1p: sharing {r1p, r1} and {r2p, r2} would make each scan
+    // wait for the other.
+    let x = random::uniform::<f64>(&[24, 18], [8, 6], 1).unwrap();
+    let z = random::uniform::<f64>(&[24, 18], [8, 6], 2).unwrap();
+    let (r1p, r2p) = (x.max(0).unwrap(), z.sum(0).unwrap());
+    let r1 = x.try_sub(&r2p).unwrap().sum(0).unwrap();
+    let r2 = z.try_sub(&r1p).unwrap().sum(0).unwrap();
+    let (r, _) =
+        compute_many_with(&[&r1p, &r1, &r2p, &r2], &ComputeOptions::new().threads(2)).unwrap();
+    let (xn, zn) = (x.compute().unwrap(), z.compute().unwrap());
+    let r1pn = xn.fold_axis(Axis(0), f64::MIN, |a, &b| a.max(b));
+    let r2pn = zn.sum_axis(Axis(0));
+    assert_eq!(r[0], r1pn.clone().into_dyn());
+    assert!(close(&r[1], &(&xn - &r2pn).sum_axis(Axis(0)), 1e-12));
+    assert!(close(&r[2], &r2pn, 1e-12));
+    assert!(close(&r[3], &(&zn - &r1pn).sum_axis(Axis(0)), 1e-12));
+}
+
+#[test]
+fn write_and_compute_reports_a_failing_computation_and_refuses_reading_a_target() {
+    use tessera::zarr::{self, WriteOptions};
+    let dir = std::env::temp_dir().join(format!("tessera-wc-err-{}", std::process::id()));
+    // No writes, a failing array: the array's own error.
+    let x = random::uniform::<f64>(&[10, 10], [5, 5], 1).unwrap();
+    let bad = x
+        .map_blocks(
+            |b: ndarray::ArrayViewD<'_, f64>, info: &tessera::BlockInfo| {
+                if info.index.iter().all(|&i| i == 1) {
+                    Err(tessera::Error::Argument {
+                        op: "test block".into(),
+                        msg: "refused".into(),
+                    })
+                } else {
+                    Ok(b.to_owned())
+                }
+            },
+        )
+        .unwrap();
+    let err = zarr::write_and_compute(&[], &[&bad], &ComputeOptions::new()).unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    assert!(!err.to_string().contains("write failed"), "{err}");
+    // An array computed beside a write may not read the write's target.
+    let target = dir.join("t");
+    zarr::to_zarr(&x, &target, WriteOptions::default().overwrite(true))
+        .unwrap()
+        .compute()
+        .unwrap();
+    let stored = zarr::open_zarr::<f64>(&target).unwrap();
+    let w = zarr::to_zarr(
+        &(&x * 2.0),
+        &target,
+        WriteOptions::default().overwrite(true),
+    )
+    .unwrap();
+    let mean = stored.mean(..).unwrap();
+    let err = zarr::write_and_compute(&[&w], &[&mean], &ComputeOptions::new()).unwrap_err();
+    assert!(err.to_string().contains("read from this store"), "{err}");
+    // The store is untouched.
+    assert_eq!(
+        zarr::open_zarr::<f64>(&target).unwrap().compute().unwrap(),
+        x.compute().unwrap()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -78,7 +78,7 @@ impl From<std::ops::RangeFull> for Idx {
 }
 
 /// How one input axis is read: from `start`, `len` elements, `step` apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct AxisSel {
     /// The first element read.
     pub start: usize,

@@ -52,7 +52,8 @@ pub(crate) struct ChunkPlace<'a> {
     pub region: &'a [(usize, usize)],
     /// The input's shape.
     pub shape: &'a [usize],
-    /// Whether the tiles are flat C-order runs of the chunk (not blocks of a transpose).
+    /// Whether the tiles are flat runs of the chunk (not blocks of a transpose), in C order
+    /// or in column blocks.
     pub flat_tiles: bool,
     /// `Some(w)` when the tiles come in column blocks of `w` positions (see
     /// [`column_blocks`]), `None` when they come in C order.
@@ -73,7 +74,12 @@ pub(crate) fn column_blocks<'a>(
     let row_len: usize = shape.iter().skip(1).product();
     let leading = |s: &ReduceSpec| s.axes == [0] && streams(s, shape.len(), true);
     let pays = shape.len() > 1 && shape[0] > 1 && row_len >= 4 * runner.cap();
-    (pays && runner.flat_tiles() && specs.all(leading)).then(|| runner.cap())
+    let mut any = false;
+    let all_leading = specs.all(|s| {
+        any = true;
+        leading(s)
+    });
+    (pays && runner.flat_tiles() && any && all_leading).then(|| runner.cap())
 }
 
 /// The typed executor of one reduce stage.
@@ -413,6 +419,7 @@ impl<A: Clone> LeadingRows<A> {
         let row_len: usize = shape[1..].iter().product();
         let mut events = Vec::new();
         plan(0, shape[0], &mut events);
+        let block = block.filter(|&w| w > 0);
         LeadingRows {
             events,
             next: 0,
@@ -420,7 +427,7 @@ impl<A: Clone> LeadingRows<A> {
             upper: Vec::new(),
             depth: 1,
             row_len,
-            block: block.filter(|&w| w > 0),
+            block,
             cols: (0, if block.is_some() { 0 } else { row_len }),
             identity: r.identity(),
         }

@@ -434,20 +434,23 @@ fn write_with_outputs(
     opts: &ComputeOptions,
 ) -> Result<Vec<WriteReport>> {
     let t0 = Instant::now();
+    let mut all: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
+    all.extend(nodes.iter().cloned());
     for w in writes {
-        refuse_reading_own_target(w)?;
+        refuse_reading_target(w, &all)?;
     }
     let sinks = writes
         .iter()
         .map(|w| ZarrSink::prepare(w))
         .collect::<Result<Vec<_>>>()?;
-    let mut all: Vec<Arc<Node>> = writes.iter().map(|w| w.node.clone()).collect();
-    all.extend(nodes.iter().cloned());
     let plan = Plan::build_for(&all, opts.limit());
     let mut refs: Vec<&dyn OutputSink> = sinks.iter().map(|s| s as &dyn OutputSink).collect();
     refs.extend(sinks_out.iter().copied());
     if let Err(e) = execute(&plan, &refs, opts) {
-        let s = &sinks[0];
+        // Nothing was written: the computation's own error says what failed.
+        let Some(s) = sinks.first() else {
+            return Err(e);
+        };
         let written: Vec<String> = sinks
             .iter()
             .map(|s| {
@@ -510,7 +513,8 @@ pub(crate) fn write_ranked(
     let mut prepared: Result<Vec<ZarrSink>> = writes
         .iter()
         .map(|w| {
-            refuse_reading_own_target(w)?;
+            let values: Vec<Arc<Node>> = writes.iter().map(|x| x.node.clone()).collect();
+            refuse_reading_target(w, &values)?;
             if w.opts.resume {
                 return Err(Error::Argument {
                     op: "distributed write".into(),
@@ -931,9 +935,10 @@ impl OutputSink for ZarrSink {
     }
 }
 
-/// A new array replaces its target before any chunk is computed, so a write whose values
-/// are read from the target itself would read an emptied store: refuse it.
-fn refuse_reading_own_target(w: &ZarrWrite) -> Result<()> {
+/// A new array replaces its target before any chunk is computed, so a computation reading
+/// that target (any of `nodes`: the values written, and what is computed beside them) would
+/// read an emptied store: refuse it.
+fn refuse_reading_target(w: &ZarrWrite, nodes: &[Arc<Node>]) -> Result<()> {
     let Target::Local(target) = &w.target else {
         return Ok(());
     };
@@ -943,7 +948,7 @@ fn refuse_reading_own_target(w: &ZarrWrite) -> Result<()> {
     let Ok(target) = target.canonicalize() else {
         return Ok(()); // the target does not exist yet
     };
-    let mut stack = vec![w.node.clone()];
+    let mut stack = nodes.to_vec();
     let mut seen = std::collections::HashSet::new();
     while let Some(n) = stack.pop() {
         if !seen.insert(n.id) {

@@ -23,6 +23,10 @@ impl Pass for CommonSubexpressions {
         "common subexpressions"
     }
 
+    fn needs_stages(&self) -> bool {
+        false
+    }
+
     fn run(
         &self,
         graph: &mut StageGraph,

@@ -65,6 +65,9 @@ impl StageGraph {
         let mut visited: HashMap<NodeId, ()> = HashMap::new();
         let mut stages = Vec::new();
         let mut stage_of = HashMap::new();
+        // Members of a shared scan reached (through the scan's own inputs: an output it
+        // keeps) before the scan is a stage: they follow right after it.
+        let mut waiting: HashMap<NodeId, Vec<Arc<Node>>> = HashMap::new();
         for o in &self.outputs {
             // Post-order with an explicit stack, so long chains cannot overflow it.
             let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
@@ -74,9 +77,22 @@ impl StageGraph {
                         || n.needs_stage()
                         || self.held.contains(&n.id)
                         || (!self.fused && !n.is_source());
-                    if is_stage && !stage_of.contains_key(&n.id) {
-                        stage_of.insert(n.id, stages.len());
-                        stages.push(n.clone());
+                    if !is_stage || stage_of.contains_key(&n.id) {
+                        continue;
+                    }
+                    if let Some((scan, _)) = self.shared.get(&n.id) {
+                        if !stage_of.contains_key(&scan.id) {
+                            waiting.entry(scan.id).or_default().push(n.clone());
+                            continue;
+                        }
+                    }
+                    stage_of.insert(n.id, stages.len());
+                    stages.push(n.clone());
+                    for m in waiting.remove(&n.id).unwrap_or_default() {
+                        if let std::collections::hash_map::Entry::Vacant(e) = stage_of.entry(m.id) {
+                            e.insert(stages.len());
+                            stages.push(m);
+                        }
                     }
                     continue;
                 }

@@ -99,11 +99,21 @@ impl Pass for SharedScans {
             }
             break;
         }
-        let mut made = Vec::new();
+        // Two scans must not wait for each other (a member of each reading the other's
+        // results): a group that would close such a cycle stays unshared.
+        let mut accepted: Vec<Vec<usize>> = Vec::new();
         for g in groups
             .into_iter()
             .filter(|g| g.len() > 1 && worth_sharing(g, &candidates))
         {
+            let mut with = accepted.clone();
+            with.push(g.clone());
+            if !has_cycle(&with, &candidates) {
+                accepted = with;
+            }
+        }
+        let mut made = Vec::new();
+        for g in accepted {
             // Reductions first, then the kept outputs (the scan's input order).
             let mut members: Vec<&Candidate> = g.iter().map(|&m| &candidates[m]).collect();
             members.sort_by_key(|m| m.spec.is_none());
@@ -194,6 +204,70 @@ fn leaf_sets(program: &Program) -> (LeafSet, LeafSet) {
         .map(key)
         .collect();
     (leaves, costly)
+}
+
+/// Whether the scans of `groups` would wait on each other in a cycle: group `g` waits for
+/// group `h` when something it computes reads a member of `h`.
+fn has_cycle(groups: &[Vec<usize>], c: &[Candidate]) -> bool {
+    let waits = |g: &[usize], h: &[usize]| {
+        g.iter().any(|&a| {
+            let from: Vec<&Arc<Node>> = match c[a].spec {
+                Some(_) => vec![&c[a].input],
+                None => c[a].input.inputs(),
+            };
+            h.iter()
+                .any(|&b| from.iter().any(|f| reaches(f, c[b].node.id)))
+        })
+    };
+    let n = groups.len();
+    let edges: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i && waits(&groups[i], &groups[j]))
+                .collect()
+        })
+        .collect();
+    // A depth-first search for a back edge (0: unvisited, 1: on the path, 2: done).
+    let mut state = vec![0u8; n];
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if let Some(&w) = edges[v].get(*next) {
+                *next += 1;
+                match state[w] {
+                    1 => return true,
+                    0 => {
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    false
+}
+
+/// Whether `node` is `target` or reads it (through any path).
+fn reaches(node: &Arc<Node>, target: NodeId) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack: Vec<&Arc<Node>> = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.id == target {
+            return true;
+        }
+        if seen.insert(n.id) {
+            stack.extend(n.inputs());
+        }
+    }
+    false
 }
 
 /// Whether what the scan would compute for `a` needs `b`'s finished result: `a`'s input

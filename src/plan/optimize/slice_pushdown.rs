@@ -36,6 +36,10 @@ impl Pass for SlicePushdown {
         "slice push-down"
     }
 
+    fn needs_stages(&self) -> bool {
+        false
+    }
+
     fn run(
         &self,
         graph: &mut StageGraph,
@@ -157,7 +161,7 @@ fn pushed_slice(node: &Arc<Node>, readers: &HashMap<NodeId, usize>) -> Option<Ar
             len: node.shape[d],
         })
         .collect();
-    let moved = push(&sels, input, 0, readers)?;
+    let moved = push(&sels, input, 0, readers, &mut HashMap::new())?;
     if moved.dtype != node.dtype
         || moved.shape != node.shape
         || !same_chunks(&moved.grid, &node.grid)
@@ -173,6 +177,10 @@ fn pushed_slice(node: &Arc<Node>, readers: &HashMap<NodeId, usize>) -> Option<Ar
     ))
 }
 
+/// What [`push`] made of a node and a selection, so that an operand used twice (`m * m`)
+/// is moved once.
+type Moved = HashMap<(NodeId, Vec<AxisSel>), Option<Arc<Node>>>;
+
 /// `input[sels]` computed with the slice below `input`'s operation, or `None` when that
 /// reaches no reduction (or `input` has other readers).
 fn push(
@@ -180,6 +188,24 @@ fn push(
     input: &Arc<Node>,
     depth: usize,
     readers: &HashMap<NodeId, usize>,
+    moved: &mut Moved,
+) -> Option<Arc<Node>> {
+    let key = (input.id, sels.to_vec());
+    if let Some(m) = moved.get(&key) {
+        return m.clone();
+    }
+    let m = push_once(sels, input, depth, readers, moved);
+    moved.insert(key, m.clone());
+    m
+}
+
+/// [`push`] without the memo.
+fn push_once(
+    sels: &[AxisSel],
+    input: &Arc<Node>,
+    depth: usize,
+    readers: &HashMap<NodeId, usize>,
+    moved: &mut Moved,
 ) -> Option<Arc<Node>> {
     if depth > MAX_DEPTH || readers.get(&input.id).copied() != Some(1) {
         return None;
@@ -222,20 +248,17 @@ fn push(
         }
         Op::Unary(..) | Op::Binary(..) | Op::Where(..) => {
             let mut reached = false;
-            let operands: Vec<Arc<Node>> = input
-                .inputs()
-                .into_iter()
-                .map(|o| {
-                    let osel = operand_sels(sels, &o.shape, &input.shape);
-                    match push(&osel, o, depth + 1, readers) {
-                        Some(p) => {
-                            reached = true;
-                            p
-                        }
-                        None => slice_of(o, &osel),
+            let mut operands: Vec<Arc<Node>> = Vec::new();
+            for o in input.inputs() {
+                let osel = operand_sels(sels, &o.shape, &input.shape);
+                operands.push(match push(&osel, o, depth + 1, readers, moved) {
+                    Some(p) => {
+                        reached = true;
+                        p
                     }
-                })
-                .collect();
+                    None => slice_of(o, &osel),
+                });
+            }
             if !reached {
                 return None;
             }
@@ -260,7 +283,7 @@ fn push(
                     len: s.len,
                 })
                 .collect();
-            push(&composed, x, depth + 1, readers)
+            push(&composed, x, depth + 1, readers, moved)
         }
         _ => None,
     }
@@ -384,6 +407,21 @@ mod tests {
             .to_owned()
             .into_dyn();
         assert!(want.iter().zip(&o).all(|(a, b)| (a - b).abs() < 1e-12));
+    }
+
+    #[test]
+    fn an_operand_used_twice_is_moved_once() {
+        let x = random::uniform::<f64>(&[40, 30], [10, 10], 1).unwrap();
+        let m = x.mean(0).unwrap();
+        let part = (&m * &m).slice_axis(0, 2..8).unwrap();
+        let plan = part.plan();
+        let text = plan.explain();
+        assert!(text.contains("pass slice push-down"), "{text}");
+        // One reduction of x[:, 2..8]: four chunk tasks, not eight.
+        assert_eq!(plan.task_counts().reduce_chunk, 4, "{text}");
+        let whole = m.compute().unwrap();
+        let want = (&whole * &whole).slice(s![2..8]).into_dyn().to_owned();
+        assert_eq!(part.compute().unwrap(), want);
     }
 
     #[test]
