@@ -250,6 +250,24 @@ pub(crate) trait Reducer<T: RElem>: Send + Sync {
     }
 }
 
+/// Positions per block when the leading axis of long rows is folded block by block.
+const COLUMN_BLOCK: usize = 8192;
+
+/// `view` as rows (leading index) of C-ordered positions, when only its leading axis is
+/// reduced, it has more than one row and its rows are at least four column blocks long.
+fn long_rows<'a, T>(view: &ArrayViewD<'a, T>, mask: &[bool]) -> Option<ndarray::ArrayView2<'a, T>> {
+    let n0 = view.len_of(Axis(0));
+    let leading_only = mask.first() == Some(&true) && !mask[1..].iter().any(|&m| m);
+    if !leading_only || view.ndim() < 2 || n0 < 2 || !view.is_standard_layout() {
+        return None;
+    }
+    let row_len = view.len() / n0;
+    if row_len < 4 * COLUMN_BLOCK {
+        return None;
+    }
+    view.clone().into_shape_with_order((n0, row_len)).ok()
+}
+
 /// Merges the reduction of `view` over the axes where `mask` is true into `out` (one
 /// accumulator per kept position, C order).
 pub(crate) fn reduce_view<T: RElem, R: Reducer<T> + ?Sized>(
@@ -272,6 +290,18 @@ pub(crate) fn reduce_view<T: RElem, R: Reducer<T> + ?Sized>(
         }
     }
     let n0 = view.len_of(Axis(0));
+    if let Some(rows) = long_rows(&view, mask) {
+        // Only the leading axis reduced, over rows too long for their accumulators to stay
+        // in cache: fold it one block of positions at a time. Each position takes the same
+        // steps in the same order, so the bits do not change.
+        let row_len = rows.ncols();
+        for c0 in (0..row_len).step_by(COLUMN_BLOCK) {
+            let c1 = (c0 + COLUMN_BLOCK).min(row_len);
+            let block = rows.slice(ndarray::s![.., c0..c1]).into_dyn();
+            reduce_view(r, block, &[true, false], &mut out[c0..c1]);
+        }
+        return;
+    }
     if !mask[0] {
         // Kept leading axis: each index writes its own part of `out`.
         if view.ndim() == 1 {
@@ -353,9 +383,43 @@ impl<A: Clone> TileCascade<A> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reducers::{ArgR, MinMaxR, SumR};
+    use super::super::reducers::{ArgR, MinMaxR, SumR, VarR};
     use super::*;
     use ndarray::{ArrayD, IxDyn};
+
+    /// Long rows fold in column blocks with the bits of folding whole rows (a view in
+    /// another memory order takes the whole-row path).
+    #[test]
+    fn long_rows_in_column_blocks_keep_the_bits() {
+        let sum = SumR {
+            skip_nan: false,
+            prod: false,
+        };
+        let var = VarR {
+            ddof: 1.0,
+            sqrt: true,
+            skip_nan: false,
+        };
+        for (rows, cols) in [(2usize, 4 * COLUMN_BLOCK), (19, 5 * COLUMN_BLOCK + 37)] {
+            let shape = [rows, cols / 2 + cols % 2, 2];
+            let n: usize = shape.iter().product();
+            let x: Vec<f64> = (0..n)
+                .map(|i| ((i as f64) * 0.37).sin() * 1e3 + (i % 11) as f64 * 1e-7)
+                .collect();
+            let c = ArrayD::from_shape_vec(IxDyn(&shape), x).unwrap();
+            assert!(long_rows(&c.view(), &[true, false, false]).is_some());
+            // The same values in Fortran order: no column blocks.
+            let mut f = ArrayD::<f64>::zeros(ndarray::ShapeBuilder::f(IxDyn(&shape)));
+            f.assign(&c);
+            assert!(long_rows(&f.view(), &[true, false, false]).is_none());
+            let (offsets, axes) = (vec![0; 3], [0usize]);
+            let p = pos(&offsets, &shape, &axes);
+            let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+            assert_eq!(bits(sum.chunk(c.view(), &p)), bits(sum.chunk(f.view(), &p)));
+            let (a, b) = (var.chunk(c.view(), &p), var.chunk(f.view(), &p));
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "var {rows}");
+        }
+    }
 
     fn pos<'a>(offsets: &'a [usize], shape: &'a [usize], axes: &'a [usize]) -> ChunkPos<'a> {
         ChunkPos {
