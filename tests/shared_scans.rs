@@ -333,3 +333,42 @@ fn write_and_compute_reports_a_failing_computation_and_refuses_reading_a_target(
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn two_writes_of_one_store_decode_it_once() {
+    use tessera::zarr::{self, WriteOptions};
+    let dir = std::env::temp_dir().join(format!("tessera-kept2-{}", std::process::id()));
+    let x = random::uniform::<f64>(&[30, 20], [10, 20], 4).unwrap();
+    let xn = x.compute().unwrap();
+    zarr::to_zarr(&x, dir.join("x"), WriteOptions::default().overwrite(true))
+        .unwrap()
+        .compute()
+        .unwrap();
+    let stored = zarr::open_zarr::<f64>(dir.join("x")).unwrap();
+    let (a, b) = (&stored * 2.0, (&stored + 1.0).sqrt());
+    let plan = plan_many(&[&a, &b]);
+    let text = plan.explain();
+    assert!(
+        text.contains("shared scan of 2 kept chunk outputs"),
+        "{text}"
+    );
+    assert_eq!(text.matches(": zarr(").count(), 1, "{text}");
+    // Three scan tasks and three tasks per kept output, all counted as chunk tasks.
+    assert_eq!(plan.task_counts().map, 9, "{text}");
+    assert_eq!(plan.task_counts().reduce_chunk, 0, "{text}");
+    let wa = zarr::to_zarr(&a, dir.join("a"), WriteOptions::default().overwrite(true)).unwrap();
+    let wb = zarr::to_zarr(&b, dir.join("b"), WriteOptions::default().overwrite(true)).unwrap();
+    let reports = zarr::write_all(&[&wa, &wb], &ComputeOptions::new().threads(2)).unwrap();
+    assert_eq!(reports[0].chunks_written, 3);
+    let back_a = zarr::open_zarr::<f64>(dir.join("a"))
+        .unwrap()
+        .compute()
+        .unwrap();
+    let back_b = zarr::open_zarr::<f64>(dir.join("b"))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(back_a, xn.mapv(|v| v * 2.0));
+    assert_eq!(back_b, xn.mapv(|v| (v + 1.0).sqrt()));
+    std::fs::remove_dir_all(&dir).ok();
+}

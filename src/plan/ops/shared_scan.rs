@@ -110,9 +110,18 @@ impl ChunkOp for SharedScanOp {
     }
 
     fn task_counts(&self, _node: &Node) -> TaskCounts {
-        TaskCounts {
-            reduce_chunk: self.grid.num_chunks(),
-            ..Default::default()
+        // A scan of kept outputs alone computes chunks, as a map stage would.
+        let n = self.grid.num_chunks();
+        if self.members.is_empty() {
+            TaskCounts {
+                map: n,
+                ..Default::default()
+            }
+        } else {
+            TaskCounts {
+                reduce_chunk: n,
+                ..Default::default()
+            }
         }
     }
 
@@ -207,7 +216,11 @@ impl ChunkOp for SharedScanOp {
     }
 
     fn run_payload(&self, node: &Node, lin: usize, env: &TaskEnv<'_>) -> Result<(Payload, usize)> {
-        env.counters.add_reduce_chunk();
+        if self.members.is_empty() {
+            env.counters.add_map();
+        } else {
+            env.counters.add_reduce_chunk();
+        }
         let region = chunk_region(&self.grid, lin);
         let shape: Vec<usize> = region.iter().map(|r| r.1).collect();
         let input_shape = self.grid.shape();

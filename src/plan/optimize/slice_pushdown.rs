@@ -425,6 +425,37 @@ mod tests {
     }
 
     #[test]
+    fn broadcast_operands_keep_their_unit_axes() {
+        let x = random::uniform::<f64>(&[6, 20, 30], [3, 7, 10], 4).unwrap();
+        // A column (20 x 1) and a row (30) broadcast against the (20 x 30) mean.
+        let col = random::uniform::<f64>(&[20, 1], [7, 1], 5).unwrap();
+        let row = random::uniform::<f64>(&[30], 10, 6).unwrap();
+        let cond = row.greater(0.5).unwrap();
+        let a = x.mean(0).unwrap() * &col;
+        let b = x.max(0).unwrap() + &row;
+        let z = crate::where_(&cond, &a, &b).unwrap();
+        let part = z
+            .index(&[
+                Idx::Slice {
+                    start: 2,
+                    end: Some(17),
+                    step: 3,
+                },
+                Idx::Slice {
+                    start: 0,
+                    end: None,
+                    step: -4,
+                },
+            ])
+            .unwrap();
+        let text = part.plan().explain();
+        assert!(text.contains("pass slice push-down"), "{text}");
+        let whole = z.compute().unwrap();
+        let want = whole.slice(s![2..17;3, ..;-4]).to_owned().into_dyn();
+        assert_eq!(part.compute().unwrap(), want);
+    }
+
+    #[test]
     fn reductions_read_elsewhere_or_requested_stay_whole() {
         let x = random::uniform::<f64>(&[40, 30], [10, 10], 1).unwrap();
         let m = x.mean(0).unwrap();
