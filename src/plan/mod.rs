@@ -334,11 +334,7 @@ fn lower(
                 .iter()
                 .map(|n| n.id)
                 .collect();
-            let inner: HashMap<NodeId, usize> = stage_of
-                .iter()
-                .filter(|(id, _)| !kept.contains(id))
-                .map(|(&id, &s)| (id, s))
-                .collect();
+            let inner = optimize::stages_except(stage_of, |id| kept.contains(&id));
             let (program, regs) = Program::build_many(inputs, &inner);
             Arc::new(SharedScanOp::new(
                 program,

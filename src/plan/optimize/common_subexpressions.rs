@@ -33,61 +33,22 @@ impl Pass for CommonSubexpressions {
         _stages: &[Arc<Node>],
         _stage_of: &HashMap<NodeId, usize>,
     ) -> Option<String> {
-        // Each node's replacement, and the first node of each key.
-        let mut canon: HashMap<NodeId, Arc<Node>> = HashMap::new();
+        // The first node of each key.
         let mut by_key: HashMap<Key, Arc<Node>> = HashMap::new();
         let mut merged = 0usize;
-        for o in &graph.outputs {
-            let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
-            while let Some((n, expanded)) = stack.pop() {
-                if canon.contains_key(&n.id) {
-                    continue;
+        let canon = super::rebuild(&graph.outputs, |_, node| match key(&node) {
+            Some(k) => match by_key.get(&k) {
+                Some(first) => {
+                    merged += 1;
+                    first.clone()
                 }
-                if !expanded {
-                    stack.push((n.clone(), true));
-                    for i in n.inputs().into_iter().rev() {
-                        if !canon.contains_key(&i.id) {
-                            stack.push((i.clone(), false));
-                        }
-                    }
-                    continue;
+                None => {
+                    by_key.insert(k, node.clone());
+                    node
                 }
-                let inputs: Vec<Arc<Node>> = n
-                    .inputs()
-                    .into_iter()
-                    .map(|i| canon.get(&i.id).cloned().unwrap_or_else(|| i.clone()))
-                    .collect();
-                let same_inputs = n
-                    .inputs()
-                    .into_iter()
-                    .zip(&inputs)
-                    .all(|(a, b)| Arc::ptr_eq(a, b));
-                let node = if same_inputs {
-                    n.clone()
-                } else {
-                    Node::new(
-                        n.dtype,
-                        n.shape.clone(),
-                        n.grid.clone(),
-                        with_inputs(&n.op, inputs),
-                    )
-                };
-                let node = match key(&node) {
-                    Some(k) => match by_key.get(&k) {
-                        Some(first) => {
-                            merged += 1;
-                            first.clone()
-                        }
-                        None => {
-                            by_key.insert(k, node.clone());
-                            node
-                        }
-                    },
-                    None => node,
-                };
-                canon.insert(n.id, node);
-            }
-        }
+            },
+            None => node,
+        });
         if merged == 0 {
             return None;
         }

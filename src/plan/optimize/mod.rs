@@ -129,6 +129,70 @@ impl StageGraph {
     }
 }
 
+/// `stage_of` without the nodes `skip` names: programs built with it compute those nodes
+/// themselves instead of reading their stages.
+pub(crate) fn stages_except(
+    stage_of: &HashMap<NodeId, usize>,
+    skip: impl Fn(NodeId) -> bool,
+) -> HashMap<NodeId, usize> {
+    stage_of
+        .iter()
+        .filter(|(&id, _)| !skip(id))
+        .map(|(&id, &s)| (id, s))
+        .collect()
+}
+
+/// Rebuilds the graph below `outputs` bottom up, with its own stack (chains of any depth):
+/// once a node's inputs are done, it becomes `visit(node, rebuilt)`, where `rebuilt` is the
+/// node itself when none of its inputs changed and a copy reading the new inputs otherwise.
+/// Returns every visited node's replacement.
+pub(crate) fn rebuild(
+    outputs: &[Arc<Node>],
+    mut visit: impl FnMut(&Arc<Node>, Arc<Node>) -> Arc<Node>,
+) -> HashMap<NodeId, Arc<Node>> {
+    let mut canon: HashMap<NodeId, Arc<Node>> = HashMap::new();
+    for o in outputs {
+        let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if canon.contains_key(&n.id) {
+                continue;
+            }
+            if !expanded {
+                stack.push((n.clone(), true));
+                for i in n.inputs().into_iter().rev() {
+                    if !canon.contains_key(&i.id) {
+                        stack.push((i.clone(), false));
+                    }
+                }
+                continue;
+            }
+            let inputs: Vec<Arc<Node>> = n
+                .inputs()
+                .into_iter()
+                .map(|i| canon.get(&i.id).cloned().unwrap_or_else(|| i.clone()))
+                .collect();
+            let same = n
+                .inputs()
+                .into_iter()
+                .zip(&inputs)
+                .all(|(a, b)| Arc::ptr_eq(a, b));
+            let rebuilt = if same {
+                n.clone()
+            } else {
+                Node::new(
+                    n.dtype,
+                    n.shape.clone(),
+                    n.grid.clone(),
+                    common_subexpressions::with_inputs(&n.op, inputs),
+                )
+            };
+            let node = visit(&n, rebuilt);
+            canon.insert(n.id, node);
+        }
+    }
+    canon
+}
+
 /// One optimizer pass.
 pub(crate) trait Pass {
     /// The pass's name, as `explain` lists it.

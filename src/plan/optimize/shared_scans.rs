@@ -58,11 +58,7 @@ impl Pass for SharedScans {
             .filter(|n| n.is_elementwise() && !graph.shared.contains_key(&n.id))
             .map(|n| n.id)
             .collect();
-        let inner: HashMap<NodeId, usize> = stage_of
-            .iter()
-            .filter(|(id, _)| !kept.contains(id))
-            .map(|(&id, &s)| (id, s))
-            .collect();
+        let inner = super::stages_except(stage_of, |id| kept.contains(&id));
         let candidates: Vec<Candidate> = stages
             .iter()
             .filter(|n| !graph.shared.contains_key(&n.id))

@@ -50,54 +50,20 @@ impl Pass for SlicePushdown {
         if !slices {
             return None;
         }
-        // Each node's replacement, built after its inputs' (post-order, own stack).
-        let mut canon: HashMap<NodeId, Arc<Node>> = HashMap::new();
         let mut pushed = 0usize;
-        for o in &graph.outputs {
-            let mut stack: Vec<(Arc<Node>, bool)> = vec![(o.clone(), false)];
-            while let Some((n, expanded)) = stack.pop() {
-                if canon.contains_key(&n.id) {
-                    continue;
-                }
-                if !expanded {
-                    stack.push((n.clone(), true));
-                    for i in n.inputs().into_iter().rev() {
-                        if !canon.contains_key(&i.id) {
-                            stack.push((i.clone(), false));
-                        }
-                    }
-                    continue;
-                }
-                let inputs: Vec<Arc<Node>> = n
-                    .inputs()
-                    .into_iter()
-                    .map(|i| canon.get(&i.id).cloned().unwrap_or_else(|| i.clone()))
-                    .collect();
-                let same = n
-                    .inputs()
-                    .into_iter()
-                    .zip(&inputs)
-                    .all(|(a, b)| Arc::ptr_eq(a, b));
-                let mut node = if same {
-                    n.clone()
-                } else {
-                    let r = Node::new(
-                        n.dtype,
-                        n.shape.clone(),
-                        n.grid.clone(),
-                        with_inputs(&n.op, inputs),
-                    );
-                    copy_count(&mut readers, &n, &r);
-                    r
-                };
-                if let Some(p) = pushed_slice(&node, &readers) {
-                    copy_count(&mut readers, &n, &p);
-                    node = p;
-                    pushed += 1;
-                }
-                canon.insert(n.id, node);
+        let canon = super::rebuild(&graph.outputs, |n, node| {
+            if !Arc::ptr_eq(n, &node) {
+                copy_count(&mut readers, n, &node);
             }
-        }
+            match pushed_slice(&node, &readers) {
+                Some(p) => {
+                    copy_count(&mut readers, n, &p);
+                    pushed += 1;
+                    p
+                }
+                None => node,
+            }
+        });
         if pushed == 0 {
             return None;
         }
