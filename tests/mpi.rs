@@ -156,6 +156,13 @@ fn rank_main() {
             }),
         ),
         (
+            "an output kept by the scan of reductions beside it",
+            Box::new(|| {
+                let u = random::uniform::<f64>(&[40, 60], [8, 20], 12).unwrap();
+                vec![&u * 3.0, u.mean(0).unwrap(), (&u * &u).sum(..).unwrap()]
+            }),
+        ),
+        (
             "fewer chunks than ranks",
             Box::new(|| {
                 let x = random::uniform::<f64>(&[10, 4], [10, 4], 10).unwrap();
