@@ -1,6 +1,6 @@
 //! Complex arrays: [`ComplexArray<F>`], NumPy's `complex64` (`F = f32`) and `complex128`
 //! (`F = f64`), and the discrete Fourier transforms ([`fft`](ComplexArray::fft) and kin, in
-//! [`fft`](self::fft)).
+//! [`fft`]).
 //!
 //! A complex array is held as two lazy real arrays of the same shape, its real and
 //! imaginary planes. Complex arithmetic is recorded as real elementwise operations on the

@@ -10,7 +10,7 @@
 //!   write never leaves a store that looks complete. Running the same write again with
 //!   [`WriteOptions::resume`] finishes it, computing only the chunks not stored yet.
 //!   [`write_and_compute`] writes arrays and computes others (reductions, say) in one pass.
-//! - [`info`] describes a store's tree of groups and arrays (what `tessera info` prints).
+//! - [`info()`] describes a store's tree of groups and arrays (what `tessera info` prints).
 //!
 //! ```
 //! use tessera::zarr::{self, WriteOptions};

@@ -336,7 +336,7 @@ impl WriteOptions {
     /// was computing (the metadata is checked, the stored chunks' contents are not), and no
     /// other writer may be writing to the target meanwhile. After a power failure (rather
     /// than a killed process), chunk files are only known to be complete when the first
-    /// write used [`Durability::PerChunk`](super::Durability::PerChunk). Region writes
+    /// write used [`Durability::PerChunk`]. Region writes
     /// ([`to_zarr_region`](super::to_zarr_region)) update an existing array and have no
     /// resume.
     ///
