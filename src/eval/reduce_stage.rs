@@ -4,7 +4,7 @@
 use super::map::leaves_for;
 use super::reduce::{ChunkPos, RElem, Reducer, TileCascade};
 use super::reducers::{AnyAllR, ArgR, CountR, MeanR, MinMaxR, NanMeanR, SumR, VarR};
-use super::strided::StridedDst;
+use super::strided::store_tile;
 use super::strided::TileSpec;
 use super::tile::TileRunner;
 use crate::dtype::{with_dtype, ChunkData, DType, Element};
@@ -67,19 +67,16 @@ pub(crate) struct ChunkPlace<'a> {
 /// axis and a row's accumulators outgrow the caches: in C order each row then reads and
 /// writes every accumulator from memory again.
 pub(crate) fn column_blocks<'a>(
-    mut specs: impl Iterator<Item = &'a ReduceSpec>,
+    specs: impl Iterator<Item = &'a ReduceSpec>,
     shape: &[usize],
     runner: &TileRunner<'_>,
 ) -> Option<usize> {
     let row_len: usize = shape.iter().skip(1).product();
     let leading = |s: &ReduceSpec| s.axes == [0] && streams(s, shape.len(), true);
     let pays = shape.len() > 1 && shape[0] > 1 && row_len >= 4 * runner.cap();
-    let mut any = false;
-    let all_leading = specs.all(|s| {
-        any = true;
-        leading(s)
-    });
-    (pays && runner.flat_tiles() && any && all_leading).then(|| runner.cap())
+    let mut specs = specs.peekable();
+    let fed = specs.peek().is_some();
+    (pays && runner.flat_tiles() && fed && specs.all(leading)).then(|| runner.cap())
 }
 
 /// The typed executor of one reduce stage.
@@ -529,7 +526,7 @@ impl<T: RElem, R: Reducer<T>> TilePartial for Partial<'_, T, R> {
                     rows.push(self.r, start, x);
                 }
             }
-            PartialState::Buffer(buf) => StridedDst::new(buf.view_mut()).store(tile, x),
+            PartialState::Buffer(buf) => store_tile(buf, tile, x),
         }
     }
 

@@ -209,6 +209,16 @@ impl<'a, T: Copy> StridedSrc<'a, T> {
     }
 }
 
+/// Copies `src` to the elements of `tile` of the task-local buffer `buf`: straight into its
+/// memory for a flat tile of a C-ordered buffer, through a [`StridedDst`] otherwise.
+pub(crate) fn store_tile<T: Copy>(buf: &mut ndarray::ArrayD<T>, tile: &TileSpec, src: &[T]) {
+    if let (TileSpec::Flat { start, n }, Some(dst)) = (*tile, buf.as_slice_mut()) {
+        dst[start..start + n].copy_from_slice(&src[..n]);
+        return;
+    }
+    StridedDst::new(buf.view_mut()).store(tile, src);
+}
+
 /// A writable strided view reduced to pointer, shape and strides.
 pub(crate) struct StridedDst<T> {
     base: *mut T,

@@ -17,7 +17,7 @@ use crate::eval::reduce_stage::TilePartial;
 use crate::eval::reduce_stage::{
     self, column_blocks, streams, ChunkPlace, ReduceStage, SharedPartials,
 };
-use crate::eval::strided::{StridedDst, TileSpec};
+use crate::eval::strided::{store_tile, TileSpec};
 use crate::eval::tile::{RegElem, TileRunner};
 use crate::expr::{Node, ReduceSpec};
 use crate::plan::{Instr, Program, TaskCounts};
@@ -319,7 +319,7 @@ struct KeptChunk<T> {
 impl<T: RegElem> TilePartial for KeptChunk<T> {
     fn push(&mut self, runner: &TileRunner<'_>, tile: &TileSpec) {
         let x = &runner.output::<T>(self.reg)[..tile.len()];
-        StridedDst::new(self.buf.view_mut()).store(tile, x);
+        store_tile(&mut self.buf, tile, x);
     }
 
     fn finish(self: Box<Self>) -> Result<(Box<dyn Any + Send + Sync>, usize)> {
